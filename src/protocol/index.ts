@@ -1,0 +1,4 @@
+// Public surface of the protocol module: the only part of src/ that client/ may import.
+export * from './codes.js';
+export * from './messages.js';
+export * from './reading.js';

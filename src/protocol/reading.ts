@@ -1,0 +1,88 @@
+// Validates one pushed reading into a typed `Reading`, or says precisely why not (stable code + sentence).
+// Hand-written rather than a zod schema: it runs once per reading on the ingest hot path and must map every
+// failure to one specific protocol code.
+import { ErrorCode } from './codes.js';
+import { RANGES, SENSOR_ID, type Reading } from './messages.js';
+
+export type ReadingResult =
+  | { ok: true; reading: Reading }
+  | { ok: false; code: ErrorCode; message: string };
+
+const MIN_TS = 0; // 1970-01-01
+const MAX_TS = Date.UTC(2100, 0, 1);
+// ISO-8601 with an explicit zone: 2016-03-01T00:00:00Z, 2016-03-01T08:00:00.000+08:00
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+const fail = (code: ErrorCode, message: string): ReadingResult => ({ ok: false, code, message });
+
+export function parseTimestamp(ts: unknown): number | undefined {
+  let ms: number;
+  if (typeof ts === 'number') {
+    if (!Number.isInteger(ts)) return undefined;
+    ms = ts;
+  } else if (typeof ts === 'string') {
+    if (ts.length > 40 || !ISO_WITH_ZONE.test(ts)) return undefined;
+    ms = Date.parse(ts);
+  } else {
+    return undefined;
+  }
+  return Number.isFinite(ms) && ms >= MIN_TS && ms < MAX_TS ? ms : undefined;
+}
+
+function measurement(
+  raw: Record<string, unknown>,
+  field: keyof typeof RANGES,
+  required: boolean,
+): { value?: number; error?: ReadingResult } {
+  const v = raw[field];
+  if (v === undefined || v === null) {
+    return required ? { error: fail(ErrorCode.MissingField, `reading has no "${field}"`) } : {};
+  }
+  if (typeof v !== 'number') {
+    const looksNonFinite = typeof v === 'string' && /^[+-]?(nan|inf(inity)?)$/i.test(v.trim());
+    return {
+      error: looksNonFinite
+        ? fail(ErrorCode.NonFinite, `"${field}" must be a finite number`)
+        : fail(ErrorCode.InvalidField, `"${field}" must be a number, got ${typeof v}`),
+    };
+  }
+  if (!Number.isFinite(v)) return { error: fail(ErrorCode.NonFinite, `"${field}" must be a finite number`) };
+  const [lo, hi] = RANGES[field];
+  if (v < lo || v > hi) {
+    return { error: fail(ErrorCode.OutOfRange, `"${field}" ${v} is outside ${lo}..${hi}`) };
+  }
+  return { value: v };
+}
+
+/**
+ * Validate one element of a push frame's `readings` array.
+ *
+ * @example
+ *   validateReading({ sensor: 'st-1', ts: '2016-03-01T00:00:00Z', temp: -1.2 })
+ *   // { ok: true, reading: { sensor: 'st-1', ts: 1456790400000, temp: -1.2 } }
+ */
+export function validateReading(raw: unknown): ReadingResult {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return fail(ErrorCode.InvalidField, 'reading must be an object');
+  }
+  const r = raw as Record<string, unknown>;
+  if (r.sensor === undefined) return fail(ErrorCode.MissingField, 'reading has no "sensor"');
+  if (typeof r.sensor !== 'string' || !SENSOR_ID.test(r.sensor)) {
+    return fail(ErrorCode.BadSensor, '"sensor" must be 1-64 characters of A-Z a-z 0-9 . _ : -');
+  }
+  if (r.ts === undefined) return fail(ErrorCode.MissingField, 'reading has no "ts"');
+  const ts = parseTimestamp(r.ts);
+  if (ts === undefined) {
+    return fail(
+      ErrorCode.BadTimestamp,
+      '"ts" must be ISO-8601 with a zone or integer epoch milliseconds, between 1970 and 2100',
+    );
+  }
+  const reading: Reading = { sensor: r.sensor, ts, temp: 0 };
+  for (const field of ['temp', 'pressure', 'dewpoint', 'wind'] as const) {
+    const m = measurement(r, field, field === 'temp');
+    if (m.error) return m.error;
+    if (m.value !== undefined) reading[field] = m.value;
+  }
+  return { ok: true, reading };
+}
