@@ -41,6 +41,10 @@ export const ErrorCode = {
   TooManySubscriptions: 'too_many_subscriptions',
   /** The server tracks the maximum number of sensors. */
   TooManySensors: 'too_many_sensors',
+  /** This node does not own the sensor (sensors partitioned across nodes); send it to its owner. */
+  NotOwner: 'not_owner',
+  /** Unexpected server fault; the frame may be retried. */
+  Internal: 'internal',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

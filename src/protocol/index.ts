@@ -2,3 +2,6 @@
 export * from './codes.js';
 export * from './messages.js';
 export * from './reading.js';
+export * from './frame.js';
+export * from './http.js';
+export * from './forecast-message.js';

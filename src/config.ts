@@ -1,0 +1,169 @@
+// Configuration of `wxstream serve`: one defaults object, environment variables, and validation that makes bad
+// settings fail at start with a sentence naming the option (never coerced silently).
+
+export interface ServeConfig {
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  host: string;
+  /** SQLite file; its folder is created. ':memory:' keeps everything in RAM (tests). */
+  db: string;
+  /** Grid step in seconds; fixed for the life of a database. */
+  stepSeconds: number;
+  /** Forecast points per forecast. */
+  horizon: number;
+  /** Most readings one push frame may carry. */
+  maxReadingsPerFrame: number;
+  /** Largest WebSocket frame in bytes; larger frames close the connection with 1009. */
+  maxPayloadBytes: number;
+  /** Wall-clock seconds after a bucket's end before a live bucket closes without a later reading. */
+  graceSeconds: number;
+  /** Missing steps beyond which a sensor is reset and re-warmed from stored history instead of stepped through. */
+  maxGapSteps: number;
+  /** Steps of stored history used to warm a sensor after a reset or when no snapshot exists. */
+  warmupSteps: number;
+  /** Seconds without a reading after which a sensor's pipeline resources (open bucket, timer) are released. */
+  idleSeconds: number;
+  /** Readings written in one SQLite transaction at most (frames queued in the same tick share it). */
+  batchMaxReadings: number;
+  /** Seconds between periodic state snapshots (crash recovery re-encodes only what came after). 0 disables. */
+  snapshotSeconds: number;
+  /** Readings stamped further than this many seconds in the future are rejected. */
+  maxFutureSeconds: number;
+  /** Forecasts queued per slow connection at most (the newest per sensor is kept). */
+  maxQueuedForecasts: number;
+  /** Bytes a connection may have unsent before forecasts are held back in its queue. */
+  highWaterBytes: number;
+  /** Control messages (acks, errors) queued for one connection before it is closed as abusive. */
+  maxQueuedControl: number;
+  /** Protocol errors in a row after which a connection is closed as abusive (1008). */
+  maxConsecutiveErrors: number;
+  /** Scored forecasts per sensor and step kept in the rolling skill window. */
+  skillWindow: number;
+  /** Distinct sensors this node accepts. */
+  maxSensors: number;
+}
+
+export const DEFAULTS: Readonly<ServeConfig> = Object.freeze({
+  port: 8080,
+  host: '127.0.0.1',
+  db: './data/wxstream.db',
+  stepSeconds: 3600,
+  horizon: 24,
+  maxReadingsPerFrame: 1000,
+  maxPayloadBytes: 1 << 20,
+  graceSeconds: 120,
+  maxGapSteps: 48,
+  warmupSteps: 72,
+  idleSeconds: 3 * 3600,
+  batchMaxReadings: 5000,
+  snapshotSeconds: 300,
+  maxFutureSeconds: 600,
+  maxQueuedForecasts: 1000,
+  highWaterBytes: 1 << 20,
+  maxQueuedControl: 1000,
+  maxConsecutiveErrors: 50,
+  skillWindow: 720,
+  maxSensors: 100_000,
+});
+
+/** Environment variable of each option (all documented in docs/configuration.md). */
+export const ENV_VARS: Readonly<Record<keyof ServeConfig, string>> = Object.freeze({
+  port: 'WXSTREAM_PORT',
+  host: 'WXSTREAM_HOST',
+  db: 'WXSTREAM_DB',
+  stepSeconds: 'WXSTREAM_STEP',
+  horizon: 'WXSTREAM_HORIZON',
+  maxReadingsPerFrame: 'WXSTREAM_MAX_READINGS',
+  maxPayloadBytes: 'WXSTREAM_MAX_PAYLOAD',
+  graceSeconds: 'WXSTREAM_GRACE',
+  maxGapSteps: 'WXSTREAM_MAX_GAP_STEPS',
+  warmupSteps: 'WXSTREAM_WARMUP_STEPS',
+  idleSeconds: 'WXSTREAM_IDLE',
+  batchMaxReadings: 'WXSTREAM_BATCH_READINGS',
+  snapshotSeconds: 'WXSTREAM_SNAPSHOT_INTERVAL',
+  maxFutureSeconds: 'WXSTREAM_MAX_FUTURE',
+  maxQueuedForecasts: 'WXSTREAM_MAX_QUEUED_FORECASTS',
+  highWaterBytes: 'WXSTREAM_HIGH_WATER',
+  maxQueuedControl: 'WXSTREAM_MAX_QUEUED_CONTROL',
+  maxConsecutiveErrors: 'WXSTREAM_MAX_ERRORS',
+  skillWindow: 'WXSTREAM_SKILL_WINDOW',
+  maxSensors: 'WXSTREAM_MAX_SENSORS',
+});
+
+type IntRule = [min: number, max: number];
+const INT_RULES: Partial<Record<keyof ServeConfig, IntRule>> = {
+  port: [0, 65535],
+  stepSeconds: [1, 7 * 86400],
+  horizon: [1, 1000],
+  maxReadingsPerFrame: [1, 100_000],
+  maxPayloadBytes: [1024, 64 << 20],
+  graceSeconds: [0, 86400],
+  maxGapSteps: [0, 1_000_000],
+  warmupSteps: [0, 100_000],
+  idleSeconds: [1, 30 * 86400],
+  batchMaxReadings: [1, 1_000_000],
+  snapshotSeconds: [0, 86400],
+  maxFutureSeconds: [0, 10 * 365 * 86400],
+  maxQueuedForecasts: [1, 1_000_000],
+  highWaterBytes: [1024, 1 << 30],
+  maxQueuedControl: [1, 1_000_000],
+  maxConsecutiveErrors: [1, 1_000_000],
+  skillWindow: [1, 1_000_000],
+  maxSensors: [1, 100_000_000],
+};
+
+/**
+ * Merge user options over DEFAULTS and validate every field.
+ *
+ * @example
+ *   resolveConfig({ port: 0, db: ':memory:' }).horizon // 24
+ * @throws RangeError naming the option when a value is out of range or of the wrong type
+ */
+export function resolveConfig(options: Partial<ServeConfig> = {}): ServeConfig {
+  for (const key of Object.keys(options)) {
+    if (!(key in DEFAULTS)) throw new RangeError(`unknown option "${key}"`);
+  }
+  const config: ServeConfig = { ...DEFAULTS };
+  for (const [key, value] of Object.entries(options) as Array<[keyof ServeConfig, unknown]>) {
+    if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
+  }
+  for (const [key, [min, max]] of Object.entries(INT_RULES) as Array<[keyof ServeConfig, IntRule]>) {
+    const v = config[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw new RangeError(`option "${key}" must be an integer in ${min}..${max}; got ${JSON.stringify(v)}`);
+    }
+  }
+  if (typeof config.host !== 'string' || config.host === '') {
+    throw new RangeError(`option "host" must be a non-empty string; got ${JSON.stringify(config.host)}`);
+  }
+  if (typeof config.db !== 'string' || config.db === '') {
+    throw new RangeError(`option "db" must be a file path or ":memory:"; got ${JSON.stringify(config.db)}`);
+  }
+  if (config.maxReadingsPerFrame > config.batchMaxReadings) {
+    throw new RangeError(
+      `option "batchMaxReadings" (${config.batchMaxReadings}) must be at least "maxReadingsPerFrame" (${config.maxReadingsPerFrame})`,
+    );
+  }
+  return config;
+}
+
+/**
+ * Read the options present in an environment (strings parsed strictly: "80x" is an error, not 80).
+ *
+ * @example
+ *   configFromEnv({ WXSTREAM_PORT: '0' }) // { port: 0 }
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<ServeConfig> {
+  const out: Partial<ServeConfig> = {};
+  for (const [key, name] of Object.entries(ENV_VARS) as Array<[keyof ServeConfig, string]>) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    (out as Record<string, unknown>)[key] = typeof DEFAULTS[key] === 'number' ? parseIntStrict(raw, name) : raw;
+  }
+  return out;
+}
+
+export function parseIntStrict(raw: string, name: string): number {
+  if (!/^\s*-?\d+\s*$/.test(raw)) throw new RangeError(`${name} must be an integer; got "${raw}"`);
+  return Number(raw);
+}

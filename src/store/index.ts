@@ -1,0 +1,62 @@
+// The service's storage, one SQLite file behind small repository interfaces; the pipeline only sees `Store`.
+import { openDatabase, type Database } from './open-database.js';
+import { SqliteReadingStore, type ReadingStore } from './reading-store.js';
+import { SqliteSensorStateStore, type SensorStateStore } from './sensor-state-store.js';
+import { SqliteModelStore, type ModelStore } from './model-store.js';
+import { SqliteForecastStore, type ForecastStore } from './forecast-store.js';
+
+export type { ReadingStore, SensorRow } from './reading-store.js';
+export type { SensorStateStore, SensorStateRow } from './sensor-state-store.js';
+export type { ModelStore, ModelVersionRow, NewModelVersion, ModelStatus } from './model-store.js';
+export type { ForecastStore, IssuedForecast } from './forecast-store.js';
+export { openDatabase } from './open-database.js';
+
+export interface Store {
+  readonly path: string;
+  readonly readings: ReadingStore;
+  readonly states: SensorStateStore;
+  readonly models: ModelStore;
+  readonly forecasts: ForecastStore;
+  /**
+   * Record the grid step on first use and refuse a different one later: snapshots and buckets of one database
+   * only make sense on one grid.
+   */
+  checkStep(stepMs: number): void;
+  close(): void;
+}
+
+export class SqliteStore implements Store {
+  readonly readings: ReadingStore;
+  readonly states: SensorStateStore;
+  readonly models: ModelStore;
+  readonly forecasts: ForecastStore;
+  private readonly db: Database;
+
+  constructor(readonly path: string) {
+    this.db = openDatabase(path);
+    this.readings = new SqliteReadingStore(this.db);
+    this.states = new SqliteSensorStateStore(this.db);
+    this.models = new SqliteModelStore(this.db);
+    this.forecasts = new SqliteForecastStore(this.db);
+  }
+
+  checkStep(stepMs: number): void {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'step_ms'").pluck().get() as string | undefined;
+    if (row === undefined) {
+      this.db.prepare("INSERT INTO meta (key, value) VALUES ('step_ms', ?)").run(String(stepMs));
+    } else if (Number(row) !== stepMs) {
+      throw new RangeError(
+        `option "stepSeconds" (--step) is ${stepMs / 1000} but database ${this.path} was built with ${Number(row) / 1000}; ` +
+          'use the same step or another database',
+      );
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+export function openStore(path: string): Store {
+  return new SqliteStore(path);
+}

@@ -1,0 +1,77 @@
+// Schema migrations, applied in order inside one transaction each; SQLite's user_version records how far a file got.
+import type { Database } from 'better-sqlite3';
+
+/** Append only: a released migration is never edited, a change is a new entry. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+  CREATE TABLE readings (
+    sensor TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    temp REAL NOT NULL,
+    pressure REAL,
+    dewpoint REAL,
+    wind REAL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (sensor, ts)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE sensors (
+    sensor TEXT PRIMARY KEY,
+    first_ts INTEGER NOT NULL,
+    last_ts INTEGER NOT NULL,
+    readings INTEGER NOT NULL DEFAULT 0,
+    late INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE model_versions (
+    version INTEGER PRIMARY KEY,
+    parent INTEGER REFERENCES model_versions(version),
+    created_at INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('candidate', 'champion', 'retired', 'rejected')),
+    config_json TEXT NOT NULL,
+    weights BLOB NOT NULL,
+    metrics_json TEXT
+  );
+  CREATE UNIQUE INDEX one_champion ON model_versions(status) WHERE status = 'champion';
+
+  CREATE TABLE sensor_state (
+    sensor TEXT PRIMARY KEY,
+    model_version INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    snapshot BLOB NOT NULL,
+    norm_json TEXT,
+    last_closed INTEGER NOT NULL,
+    step_ms INTEGER NOT NULL,
+    saved_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE issued_forecasts (
+    sensor TEXT NOT NULL,
+    origin INTEGER NOT NULL,
+    model_version INTEGER NOT NULL,
+    issued_at INTEGER NOT NULL,
+    step_ms INTEGER NOT NULL,
+    points_json TEXT NOT NULL,
+    PRIMARY KEY (sensor, origin, model_version)
+  ) WITHOUT ROWID;
+  `,
+];
+
+export function migrate(db: Database): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `database schema version ${current} is newer than this wxstream (${MIGRATIONS.length}); upgrade wxstream`,
+    );
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return MIGRATIONS.length;
+}

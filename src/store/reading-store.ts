@@ -1,0 +1,136 @@
+// Stored readings and the per-sensor summary row, behind a small interface; idempotent on (sensor, ts).
+import type { Database } from 'better-sqlite3';
+import type { Reading } from '../protocol/index.js';
+
+export interface SensorRow {
+  sensor: string;
+  firstTs: number;
+  lastTs: number;
+  readings: number;
+  late: number;
+}
+
+export interface ReadingStore {
+  /**
+   * Insert readings in one transaction. Returns, per input, true when stored and false when (sensor, ts) was
+   * already there (a duplicate, also within the same batch). Throws and stores nothing on failure.
+   */
+  insertBatch(readings: readonly Reading[], receivedAt: number): boolean[];
+  /** Readings of a sensor with from <= ts <= to, after `afterTs` (exclusive) when given, oldest first. */
+  range(sensor: string, from: number, to: number, limit: number, afterTs?: number): Reading[];
+  /** Count late readings (stored but older than the sensor's last closed step when they arrived). */
+  addLate(sensor: string, n: number): void;
+  sensor(sensor: string): SensorRow | undefined;
+  sensors(): SensorRow[];
+  count(): number;
+}
+
+interface DbReading {
+  sensor: string;
+  ts: number;
+  temp: number;
+  pressure: number | null;
+  dewpoint: number | null;
+  wind: number | null;
+}
+
+const toReading = (r: DbReading): Reading => {
+  const out: Reading = { sensor: r.sensor, ts: r.ts, temp: r.temp };
+  if (r.pressure !== null) out.pressure = r.pressure;
+  if (r.dewpoint !== null) out.dewpoint = r.dewpoint;
+  if (r.wind !== null) out.wind = r.wind;
+  return out;
+};
+
+export class SqliteReadingStore implements ReadingStore {
+  private readonly insert;
+  private readonly upsertSensor;
+  private readonly selectRange;
+  private readonly selectRangeAfter;
+  private readonly updateLate;
+  private readonly selectSensor;
+  private readonly selectSensors;
+  private readonly countSensors;
+  private readonly tx;
+
+  constructor(db: Database) {
+    this.insert = db.prepare(
+      `INSERT OR IGNORE INTO readings (sensor, ts, temp, pressure, dewpoint, wind, received_at)
+       VALUES (@sensor, @ts, @temp, @pressure, @dewpoint, @wind, @receivedAt)`,
+    );
+    this.upsertSensor = db.prepare(
+      `INSERT INTO sensors (sensor, first_ts, last_ts, readings, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(sensor) DO UPDATE SET first_ts = min(first_ts, excluded.first_ts),
+         last_ts = max(last_ts, excluded.last_ts), readings = readings + excluded.readings`,
+    );
+    const cols = 'sensor, ts, temp, pressure, dewpoint, wind';
+    this.selectRange = db.prepare(
+      `SELECT ${cols} FROM readings WHERE sensor = ? AND ts >= ? AND ts <= ? ORDER BY ts LIMIT ?`,
+    );
+    this.selectRangeAfter = db.prepare(
+      `SELECT ${cols} FROM readings WHERE sensor = ? AND ts > ? AND ts >= ? AND ts <= ? ORDER BY ts LIMIT ?`,
+    );
+    this.updateLate = db.prepare('UPDATE sensors SET late = late + ? WHERE sensor = ?');
+    const sensorCols = 'sensor, first_ts AS firstTs, last_ts AS lastTs, readings, late';
+    this.selectSensor = db.prepare(`SELECT ${sensorCols} FROM sensors WHERE sensor = ?`);
+    this.selectSensors = db.prepare(`SELECT ${sensorCols} FROM sensors ORDER BY sensor`);
+    this.countSensors = db.prepare('SELECT count(*) AS n FROM sensors').pluck();
+    this.tx = db.transaction((readings: readonly Reading[], receivedAt: number): boolean[] => {
+      const stored: boolean[] = new Array(readings.length);
+      const summary = new Map<string, { first: number; last: number; n: number }>();
+      for (let i = 0; i < readings.length; i++) {
+        const r = readings[i]!;
+        const info = this.insert.run({
+          sensor: r.sensor,
+          ts: r.ts,
+          temp: r.temp,
+          pressure: r.pressure ?? null,
+          dewpoint: r.dewpoint ?? null,
+          wind: r.wind ?? null,
+          receivedAt,
+        });
+        stored[i] = info.changes === 1;
+        if (!stored[i]) continue;
+        const s = summary.get(r.sensor);
+        if (s === undefined) summary.set(r.sensor, { first: r.ts, last: r.ts, n: 1 });
+        else {
+          s.first = Math.min(s.first, r.ts);
+          s.last = Math.max(s.last, r.ts);
+          s.n += 1;
+        }
+      }
+      // One summary upsert per sensor and batch, not per reading: the hot path stays one insert per reading.
+      for (const [sensor, s] of summary) this.upsertSensor.run(sensor, s.first, s.last, s.n, receivedAt);
+      return stored;
+    });
+  }
+
+  insertBatch(readings: readonly Reading[], receivedAt: number): boolean[] {
+    return this.tx(readings, receivedAt);
+  }
+
+  range(sensor: string, from: number, to: number, limit: number, afterTs?: number): Reading[] {
+    const rows = (
+      afterTs === undefined
+        ? this.selectRange.all(sensor, from, to, limit)
+        : this.selectRangeAfter.all(sensor, afterTs, from, to, limit)
+    ) as DbReading[];
+    return rows.map(toReading);
+  }
+
+  addLate(sensor: string, n: number): void {
+    this.updateLate.run(n, sensor);
+  }
+
+  sensor(sensor: string): SensorRow | undefined {
+    return this.selectSensor.get(sensor) as SensorRow | undefined;
+  }
+
+  sensors(): SensorRow[] {
+    return this.selectSensors.all() as SensorRow[];
+  }
+
+  count(): number {
+    return this.countSensors.get() as number;
+  }
+}

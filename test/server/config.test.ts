@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, configFromEnv, resolveConfig } from '../../src/config.js';
+
+describe('config', () => {
+  it('needs no configuration', () => {
+    expect(resolveConfig()).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      db: './data/wxstream.db',
+      stepSeconds: 3600,
+      horizon: 24,
+    });
+    expect(resolveConfig({}).maxReadingsPerFrame).toBe(DEFAULTS.maxReadingsPerFrame);
+  });
+
+  it('reads every option from the environment, strictly', () => {
+    expect(configFromEnv({ WXSTREAM_PORT: '0', WXSTREAM_DB: ':memory:', WXSTREAM_STEP: '600' })).toEqual({
+      port: 0,
+      db: ':memory:',
+      stepSeconds: 600,
+    });
+    expect(() => configFromEnv({ WXSTREAM_HORIZON: '24h' })).toThrow(/WXSTREAM_HORIZON/);
+  });
+
+  it.each([
+    [{ port: 70000 }, /"port"/],
+    [{ port: 1.5 }, /"port"/],
+    [{ horizon: 0 }, /"horizon"/],
+    [{ stepSeconds: '3600' as unknown as number }, /"stepSeconds"/],
+    [{ host: '' }, /"host"/],
+    [{ maxReadingsPerFrame: 10, batchMaxReadings: 5 }, /"batchMaxReadings"/],
+    [{ colour: 1 } as never, /unknown option "colour"/],
+  ])('rejects %j naming the option', (opts, re) => {
+    expect(() => resolveConfig(opts)).toThrow(RangeError);
+    expect(() => resolveConfig(opts)).toThrow(re);
+  });
+});

@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../src/store/index.js';
+
+let dir: string;
+let store: Store;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wxstore-'));
+  store = openStore(join(dir, 'sub', 'test.db'));
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('readings', () => {
+  it('stores readings idempotently and reports duplicates, also within one batch', () => {
+    const r = { sensor: 'a', ts: 1000, temp: 1.5 };
+    expect(store.readings.insertBatch([r, { ...r, temp: 9 }, { sensor: 'a', ts: 2000, temp: 2, wind: 3 }], 5)).toEqual([
+      true,
+      false,
+      true,
+    ]);
+    expect(store.readings.insertBatch([r], 6)).toEqual([false]);
+    expect(store.readings.range('a', 0, 10_000, 10)).toEqual([
+      { sensor: 'a', ts: 1000, temp: 1.5 },
+      { sensor: 'a', ts: 2000, temp: 2, wind: 3 },
+    ]);
+    expect(store.readings.sensor('a')).toMatchObject({ firstTs: 1000, lastTs: 2000, readings: 2, late: 0 });
+    expect(store.readings.count()).toBe(1);
+  });
+
+  it('pages a range with an exclusive cursor', () => {
+    store.readings.insertBatch(
+      Array.from({ length: 10 }, (_, i) => ({ sensor: 's', ts: i * 10, temp: i })),
+      0,
+    );
+    const first = store.readings.range('s', 0, 1000, 4);
+    expect(first.map((r) => r.ts)).toEqual([0, 10, 20, 30]);
+    const second = store.readings.range('s', 0, 1000, 4, 30);
+    expect(second.map((r) => r.ts)).toEqual([40, 50, 60, 70]);
+    expect(store.readings.range('s', 15, 45, 100).map((r) => r.ts)).toEqual([20, 30, 40]);
+  });
+
+  it('counts late readings per sensor', () => {
+    store.readings.insertBatch([{ sensor: 's', ts: 0, temp: 0 }], 0);
+    store.readings.addLate('s', 2);
+    expect(store.readings.sensors()[0]).toMatchObject({ sensor: 's', late: 2 });
+  });
+});
+
+describe('sensor state', () => {
+  it('round-trips snapshots and replaces older ones', () => {
+    const row = {
+      sensor: 'a',
+      modelVersion: 1,
+      kind: 'fake/v1',
+      snapshot: new Uint8Array([1, 2, 3]),
+      norm: null,
+      lastClosed: 3_600_000,
+      stepMs: 3_600_000,
+      savedAt: 7,
+    };
+    store.states.saveMany([row]);
+    store.states.saveMany([{ ...row, snapshot: new Uint8Array([4]), lastClosed: 7_200_000 }]);
+    expect(store.states.load('a')).toEqual({ ...row, snapshot: new Uint8Array([4]), lastClosed: 7_200_000 });
+    expect(store.states.all()).toHaveLength(1);
+    store.states.delete('a');
+    expect(store.states.load('a')).toBeUndefined();
+  });
+});
+
+describe('model versions', () => {
+  it('keeps exactly one champion', () => {
+    const v1 = store.models.insert({ status: 'champion', config: { h: 8 }, weights: new Uint8Array([1]) });
+    const v2 = store.models.insert({ parent: v1, status: 'candidate', config: { h: 8 }, weights: new Uint8Array([2]) });
+    expect(store.models.champion()?.version).toBe(v1);
+    store.models.promote(v2);
+    expect(store.models.champion()).toMatchObject({ version: v2, parent: v1, config: { h: 8 } });
+    expect(store.models.champion()?.weights).toEqual(new Uint8Array([2]));
+    expect(store.models.list().map((m) => [m.version, m.status])).toEqual([
+      [v2, 'champion'],
+      [v1, 'retired'],
+    ]);
+    expect(() => store.models.promote(99)).toThrow(RangeError);
+  });
+});
+
+describe('issued forecasts', () => {
+  it('stores compact points and restores their timestamps', () => {
+    const points = [1, 2].map((k) => ({ ts: 100 + k * 10, mean: k, p10: k - 1, p50: k, p90: k + 1 }));
+    store.forecasts.insertMany([{ sensor: 'a', origin: 100, modelVersion: 1, issuedAt: 5, stepMs: 10, points }]);
+    expect(store.forecasts.latest('a')?.points).toEqual(points);
+    expect(store.forecasts.since('a', 99)).toHaveLength(1);
+    expect(store.forecasts.since('a', 100)).toHaveLength(0);
+    expect(store.forecasts.pruneBefore(101)).toBe(1);
+  });
+});
+
+describe('grid step', () => {
+  it('refuses to reopen a database with another step', () => {
+    store.checkStep(3_600_000);
+    store.checkStep(3_600_000);
+    expect(() => store.checkStep(1_800_000)).toThrow(/stepSeconds/);
+  });
+
+  it('survives reopening (migrations are idempotent)', () => {
+    store.readings.insertBatch([{ sensor: 'a', ts: 1, temp: 1 }], 0);
+    const path = store.path;
+    store.close();
+    store = openStore(path);
+    expect(store.readings.count()).toBe(1);
+  });
+});
