@@ -1,0 +1,56 @@
+// The forecasting half of the pipeline, composed from its operators: stored readings -> event-time buckets ->
+// batched encoder rounds -> live scoring -> decoded forecasts. The server and the replay tool run this same chain.
+import { pipe, tap, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import type { Reading } from '../protocol/index.js';
+import { bucketSteps } from './bucket-steps.js';
+import { decodeForecasts } from './decode-forecasts.js';
+import { encodeSteps } from './encode-steps.js';
+import type { LiveSkill } from './live-skill.js';
+import { scoreForecasts } from './score-forecasts.js';
+import type { SensorKeeper } from './sensor-keeper.js';
+import type { EncodedRound, ForecastBatch } from './types.js';
+
+export interface ForecastPipelineOptions {
+  keeper: SensorKeeper;
+  stepMs: number;
+  graceMs: number;
+  idleMs: number;
+  maxGapSteps: number;
+  scheduler: SchedulerLike;
+  /** Sensors whose forecasts are decoded after each round (those with subscribers). */
+  wanted: (sensor: string) => boolean;
+  skill?: LiveSkill;
+  onLate?: (late: readonly Reading[]) => void;
+  onRound?: (round: EncodedRound) => void;
+  onScored?: (n: number) => void;
+}
+
+/**
+ * @example
+ *   stored$.pipe(forecastPipeline({ keeper, stepMs, graceMs, idleMs, maxGapSteps, scheduler, wanted }))
+ *     .subscribe((batch) => fanOut(batch))
+ */
+export function forecastPipeline(o: ForecastPipelineOptions): OperatorFunction<readonly Reading[], ForecastBatch> {
+  const { keeper, skill } = o;
+  return pipe(
+    bucketSteps({
+      stepMs: o.stepMs,
+      maxGapSteps: o.maxGapSteps,
+      graceMs: o.graceMs,
+      idleMs: o.idleMs,
+      scheduler: o.scheduler,
+      resume: (sensor, beforeTs) => keeper.resume(sensor, beforeTs),
+      warm: keeper.warm,
+    }),
+    tap((b) => {
+      if (b.late.length > 0) o.onLate?.(b.late);
+    }),
+    encodeSteps(keeper),
+    tap((round) => o.onRound?.(round)),
+    skill ? scoreForecasts(skill, o.onScored) : tap(() => undefined),
+    decodeForecasts({ keeper, wanted: o.wanted, now: () => o.scheduler.now() }),
+    tap((batch) => {
+      if (skill) for (const f of batch.forecasts) skill.issue(f);
+    }),
+  );
+}
