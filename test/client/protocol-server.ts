@@ -112,6 +112,7 @@ export async function startProtocolServer(port = 0): Promise<ProtocolServer> {
       const rejected: { index: number; code: string; message: string }[] = [];
       (frame.readings ?? []).forEach((r, index) => {
         if (r.temp > 60) return rejected.push({ index, code: 'out_of_range', message: 'too hot' });
+        if (r.sensor === 'forbidden-1') return rejected.push({ index, code: 'forbidden', message: 'outside the token scope' });
         const key = `${r.sensor}@${new Date(r.ts).getTime()}`;
         if (server.stored.has(key)) duplicates++;
         else {

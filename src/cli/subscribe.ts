@@ -1,0 +1,131 @@
+// `wxstream subscribe SENSOR...|'*'`: print forecasts as they are issued, one compact table row or one
+// JSON line each, over the client SDK (which reconnects and resubscribes by itself).
+import type { Command } from 'commander';
+import type { Writable } from 'node:stream';
+import type { Subscription } from 'rxjs';
+import { ClientError, connect, toForecastMessage, type Forecast, type WxClient } from '../../client/index.js';
+import { SENSOR_ID } from '../protocol/index.js';
+import { EXIT, UsageError, defaultServerUrl, positiveInt, usageExitCode, writeJsonLine } from './output.js';
+
+export interface SubscribeOptions {
+  url: string;
+  token?: string;
+  sensors: string[] | '*';
+  json: boolean;
+  /** Stop after this many forecasts; undefined runs until interrupted. */
+  count?: number;
+  connectTimeoutMs: number;
+  stdout: Writable;
+  stderr: Writable;
+  /** Aborting ends the run with EXIT.ok (SIGINT in the CLI). */
+  signal?: AbortSignal;
+  /** Called once subscribed, for tests and scripts that must not miss the first forecast. */
+  onReady?: (client: WxClient) => void;
+}
+
+/** Steps ahead shown in the table: the near term, then a few anchors up to the horizon. */
+const TABLE_STEPS = [1, 3, 6, 12, 24];
+
+export function parseSensors(args: readonly string[]): string[] | '*' {
+  if (args.length === 1 && args[0] === '*') return '*';
+  if (args.length === 0) throw new UsageError("give one or more sensor ids, or '*' for all");
+  const bad = args.find((s) => !SENSOR_ID.test(s));
+  if (bad !== undefined) throw new UsageError(`invalid sensor id "${bad}" (1-64 characters of A-Z a-z 0-9 . _ : -)`);
+  return [...new Set(args)];
+}
+
+function lead(seconds: number): string {
+  if (seconds % 3600 === 0) return `+${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `+${seconds / 60}m`;
+  return `+${seconds}s`;
+}
+
+const hhmm = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
+/** One table row: sensor, origin, then p50 [p10..p90] at a few leads. */
+export function formatForecastRow(f: Forecast): string {
+  const cells = TABLE_STEPS.filter((k) => k <= f.points.length).map((k) => {
+    const p = f.points[k - 1];
+    return `${lead(k * f.stepSeconds)} ${p.p50.toFixed(1)} [${p.p10.toFixed(1)}..${p.p90.toFixed(1)}]`;
+  });
+  const flag = f.degraded ? ' (degraded)' : '';
+  return `${f.sensor.padEnd(12)} ${hhmm(f.origin)}Z  ${cells.join('  ')}${flag}\n`;
+}
+
+/** Runs until `count` forecasts, an abort or a failure; returns the exit code (see EXIT). */
+export async function runSubscribe(options: SubscribeOptions): Promise<number> {
+  let client: WxClient;
+  try {
+    client = await connect(options.url, { token: options.token, connectTimeoutMs: options.connectTimeoutMs });
+  } catch (error) {
+    options.stderr.write(`wxstream subscribe: ${(error as Error).message}\n`);
+    return EXIT.connection;
+  }
+  if (!options.json) options.stdout.write(`${'SENSOR'.padEnd(12)} ORIGIN (UTC)       p50 [p10..p90] by lead time\n`);
+  let seen = 0;
+  let subscription: Subscription | undefined;
+  const code = await new Promise<number>((resolve) => {
+    subscription = client.forecasts(options.sensors).subscribe({
+      next: (f) => {
+        if (options.json) writeJsonLine(options.stdout, toForecastMessage(f));
+        else options.stdout.write(formatForecastRow(f));
+        if (options.count !== undefined && ++seen >= options.count) resolve(EXIT.ok);
+      },
+      error: (error: unknown) => {
+        options.stderr.write(`wxstream subscribe: ${(error as Error).message}\n`);
+        resolve(error instanceof ClientError && error.code === 'server_error' ? EXIT.rejected : EXIT.connection);
+      },
+      // Completes only when the client stops: closed by an unauthorized token or by us.
+      complete: () => resolve(client.closeReason?.code === 'unauthorized' ? EXIT.connection : EXIT.ok),
+    });
+    options.signal?.addEventListener('abort', () => resolve(EXIT.ok), { once: true });
+    if (options.signal?.aborted) resolve(EXIT.ok);
+    options.onReady?.(client);
+  });
+  subscription?.unsubscribe();
+  await client.close();
+  return code;
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command('subscribe')
+    .description("print forecasts of the given sensors (or '*' for all) as they are issued")
+    .argument('<sensor...>', "sensor ids, or '*' (quoted) for every sensor")
+    .option('--url <url>', 'server address (env WXSTREAM_URL)', defaultServerUrl())
+    .option('--token <token>', 'access token (env WXSTREAM_TOKEN)', process.env.WXSTREAM_TOKEN)
+    .option('--count <n>', 'exit after n forecasts', positiveInt('--count'))
+    .option('--json', 'print one JSON line per forecast (the protocol message) instead of a table', false)
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 done (--count reached or interrupted), 1 subscription refused by the server, 2 usage error,
+3 connection failure.
+Examples:
+  wxstream subscribe st-1 st-2
+  wxstream subscribe '*' --json --count 10 | jq .points[0].p50`,
+    )
+    .action(async (args: string[], opts: { url: string; token?: string; count?: number; json: boolean }) => {
+      let sensors: string[] | '*';
+      try {
+        sensors = parseSensors(args);
+      } catch (error) {
+        process.stderr.write(`wxstream subscribe: ${(error as Error).message}\n`);
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      const abort = new AbortController();
+      const onSigint = () => abort.abort();
+      process.once('SIGINT', onSigint);
+      process.exitCode = await runSubscribe({
+        ...opts,
+        sensors,
+        connectTimeoutMs: 5_000,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        signal: abort.signal,
+      });
+      process.off('SIGINT', onSigint);
+    });
+  usageExitCode(command);
+}
