@@ -1,42 +1,53 @@
-// Shapes of the HTTP read endpoints as the SDK accepts them. The protocol module defines only WebSocket
-// messages, so these live here; they are lenient where the server's exact shape may still move (a list
-// may come bare or wrapped, times as epoch ms or ISO-8601) and normalise to one typed result.
+// Zod schemas of the HTTP read endpoints, each checked at compile time against the shapes the server
+// shares in src/protocol/http.ts, then mapped to what the SDK hands out (times as epoch ms).
 import { z } from 'zod';
+import type {
+  ForecastMessage,
+  ReadingRow,
+  ReadingsResponse as ReadingsWire,
+  SensorInfo as SensorWire,
+  SensorsResponse as SensorsWire,
+  SkillResponse as SkillWire,
+  SkillStep as SkillStepWire,
+} from '../src/protocol/index.js';
 
-const time = z.union([z.number(), z.string()]).transform((t, ctx) => {
-  const ms = typeof t === 'number' ? t : Date.parse(t);
-  if (!Number.isFinite(ms)) ctx.addIssue({ code: 'custom', message: `not a time: ${t}` });
-  return ms;
-});
-const num = z.number().nullish().transform((v) => (v === null || v === undefined ? undefined : v));
+const iso = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not an ISO-8601 time');
+const isoOrNull = iso.nullable();
+const msOrUndefined = (s: string | null) => (s === null ? undefined : Date.parse(s));
 
-export interface SensorInfo {
+export interface Sensor {
   sensor: string;
+  /** First and last stored reading, epoch ms; undefined before any. */
   firstTs?: number;
   lastTs?: number;
-  readings?: number;
+  readings: number;
+  late: number;
+  /** End of the last step the model observed, epoch ms. */
+  lastStep?: number;
 }
 
-const sensorItem = z
-  .union([
-    z.string().transform((sensor) => ({ sensor })),
-    z.looseObject({ sensor: z.string().optional(), id: z.string().optional(), firstTs: time.optional(), lastTs: time.optional(), readings: z.number().optional() }),
-  ])
-  .transform((s, ctx): SensorInfo => {
-    const sensor = 'id' in s ? (s.sensor ?? s.id) : s.sensor;
-    if (sensor === undefined) ctx.addIssue({ code: 'custom', message: 'sensor entry without an id' });
-    const out: SensorInfo = { sensor: sensor ?? '' };
-    if ('firstTs' in s && s.firstTs !== undefined) out.firstTs = s.firstTs;
-    if ('lastTs' in s && s.lastTs !== undefined) out.lastTs = s.lastTs;
-    if ('readings' in s && s.readings !== undefined) out.readings = s.readings;
-    return out;
-  });
+const sensorWire = z.object({
+  sensor: z.string(),
+  firstTs: isoOrNull,
+  lastTs: isoOrNull,
+  readings: z.number(),
+  late: z.number(),
+  lastStep: isoOrNull,
+}) satisfies z.ZodType<SensorWire>;
 
-export const SensorsResponse = z
-  .union([z.array(sensorItem), z.looseObject({ sensors: z.array(sensorItem) })])
-  .transform((r) => (Array.isArray(r) ? r : r.sensors));
+export const SensorsResponse = (z.object({ sensors: z.array(sensorWire) }) satisfies z.ZodType<SensorsWire>).transform((r) =>
+  r.sensors.map((s): Sensor => {
+    const out: Sensor = { sensor: s.sensor, readings: s.readings, late: s.late };
+    const [firstTs, lastTs, lastStep] = [msOrUndefined(s.firstTs), msOrUndefined(s.lastTs), msOrUndefined(s.lastStep)];
+    if (firstTs !== undefined) out.firstTs = firstTs;
+    if (lastTs !== undefined) out.lastTs = lastTs;
+    if (lastStep !== undefined) out.lastStep = lastStep;
+    return out;
+  }),
+);
 
 export interface StoredReading {
+  /** Epoch ms. */
   ts: number;
   temp: number;
   pressure?: number;
@@ -44,104 +55,78 @@ export interface StoredReading {
   wind?: number;
 }
 
-const readingItem = z
-  .looseObject({ ts: time, temp: z.number(), pressure: num, dewpoint: num, wind: num })
-  .transform((r): StoredReading => {
-    const out: StoredReading = { ts: r.ts, temp: r.temp };
-    if (r.pressure !== undefined) out.pressure = r.pressure;
-    if (r.dewpoint !== undefined) out.dewpoint = r.dewpoint;
-    if (r.wind !== undefined) out.wind = r.wind;
-    return out;
-  });
+const readingWire = z.object({
+  ts: iso,
+  temp: z.number(),
+  pressure: z.number().optional(),
+  dewpoint: z.number().optional(),
+  wind: z.number().optional(),
+}) satisfies z.ZodType<ReadingRow>;
 
 export interface ReadingsPage {
   sensor: string;
   readings: StoredReading[];
-  /** Pass as `after` (or the next `from`) to get the following page; absent on the last page. */
-  next?: string | number;
+  /** Pass as `cursor` to get the following page; undefined on the last page. */
+  next?: string;
 }
 
-export const ReadingsResponse = z.looseObject({
-  sensor: z.string(),
-  readings: z.array(readingItem),
-  next: z.union([z.string(), z.number()]).nullish(),
+export const ReadingsResponse = (
+  z.object({ sensor: z.string(), readings: z.array(readingWire), next: z.string().nullable() }) satisfies z.ZodType<ReadingsWire>
+).transform((r): ReadingsPage => {
+  const page: ReadingsPage = { sensor: r.sensor, readings: r.readings.map((row) => ({ ...row, ts: Date.parse(row.ts) })) };
+  if (r.next !== null) page.next = r.next;
+  return page;
 });
 
-export interface SkillRow {
-  /** Steps ahead, 1-based. */
+export interface SkillStep {
+  /** Steps ahead, 1..horizon. */
   step: number;
+  /** Scored forecasts in the rolling window. */
+  n: number;
+  /** Mean absolute error, deg C; undefined before any score. */
   mae?: number;
-  rmse?: number;
+  /** Share of truths inside [p10, p90]; undefined before any score. */
   coverage?: number;
-  /** 1 - MAE / MAE(reference); positive beats the reference. */
-  skill?: number;
-  /** Reference (baseline) MAE, when the server reports one. */
-  referenceMae?: number;
-  n?: number;
 }
 
-const skillItem = z.looseObject({
-  step: z.number().optional(),
-  horizon: z.number().optional(),
-  k: z.number().optional(),
-  mae: num,
-  rmse: num,
-  coverage: num,
-  skill: num,
-  referenceMae: num,
-  baselineMae: num,
-  persistenceMae: num,
-  n: num,
-});
+export interface Skill {
+  sensor: string;
+  stepSeconds: number;
+  window: number;
+  steps: SkillStep[];
+}
 
-/** Per-step rows, from `{ horizons|steps|perHorizon: [...] }` or a bare array; index + 1 when no step field. */
-export const SkillResponse = z
-  .union([
-    z.array(skillItem),
-    z.looseObject({
-      horizons: z.array(skillItem).optional(),
-      steps: z.array(skillItem).optional(),
-      perHorizon: z.array(skillItem).optional(),
-    }),
-  ])
-  .transform((r, ctx): SkillRow[] => {
-    const rows = Array.isArray(r) ? r : (r.horizons ?? r.steps ?? r.perHorizon);
-    if (rows === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'skill response has no per-step rows' });
-      return [];
-    }
-    return rows.map((row, i) => {
-      const out: SkillRow = { step: row.step ?? row.horizon ?? row.k ?? i + 1 };
-      const reference = row.referenceMae ?? row.baselineMae ?? row.persistenceMae;
-      for (const [key, value] of [
-        ['mae', row.mae],
-        ['rmse', row.rmse],
-        ['coverage', row.coverage],
-        ['skill', row.skill],
-        ['referenceMae', reference],
-        ['n', row.n],
-      ] as const) {
-        if (value !== undefined) out[key] = value;
-      }
+const skillStepWire = z.object({
+  step: z.number().int(),
+  n: z.number().int(),
+  mae: z.number().nullable(),
+  coverage: z.number().nullable(),
+}) satisfies z.ZodType<SkillStepWire>;
+
+export const SkillResponse = (
+  z.object({ sensor: z.string(), stepSeconds: z.number(), window: z.number(), steps: z.array(skillStepWire) }) satisfies z.ZodType<SkillWire>
+).transform(
+  (r): Skill => ({
+    ...r,
+    steps: r.steps.map((s) => {
+      const out: SkillStep = { step: s.step, n: s.n };
+      if (s.mae !== null) out.mae = s.mae;
+      if (s.coverage !== null) out.coverage = s.coverage;
       return out;
-    });
-  });
+    }),
+  }),
+);
 
-const point = z.object({ ts: z.string(), mean: z.number(), p10: z.number(), p50: z.number(), p90: z.number() });
+const finite = z.number().refine(Number.isFinite);
 
-/** A latest forecast: the WebSocket message shape, with or without `type`, bare or under `forecast`. */
-const forecastBody = z.looseObject({
+/** GET /v1/sensors/:id/forecast: the stream's forecast message (its `type` tolerated but not required). */
+export const LatestForecastResponse = z.object({
+  type: z.literal('forecast').optional(),
   sensor: z.string(),
-  origin: z.string(),
-  issuedAt: z.string(),
+  origin: iso,
+  issuedAt: iso,
   stepSeconds: z.number(),
-  modelVersion: z.number(),
+  modelVersion: z.number().int(),
   degraded: z.boolean().optional(),
-  points: z.array(point),
-});
-
-export type ForecastBody = z.output<typeof forecastBody>;
-
-export const LatestForecastResponse = z
-  .union([forecastBody, z.object({ forecast: forecastBody.nullable() })])
-  .transform((r): ForecastBody | null => ('points' in r ? r : r.forecast));
+  points: z.array(z.object({ ts: iso, mean: finite, p10: finite, p50: finite, p90: finite })),
+}) satisfies z.ZodType<Omit<ForecastMessage, 'type'> & { type?: 'forecast' }>;

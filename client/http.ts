@@ -9,8 +9,8 @@ import {
   SensorsResponse,
   SkillResponse,
   type ReadingsPage,
-  type SensorInfo,
-  type SkillRow,
+  type Sensor,
+  type Skill,
 } from './http-schemas.js';
 
 export interface ReadingsQuery {
@@ -19,16 +19,18 @@ export interface ReadingsQuery {
   /** Epoch ms, inclusive. */
   to?: number;
   limit?: number;
-  /** Cursor from a previous page's `next`. */
-  after?: string | number;
+  /** A previous page's `next`. */
+  cursor?: string;
 }
 
 export interface HttpApi {
-  sensors(): Promise<SensorInfo[]>;
+  sensors(): Promise<Sensor[]>;
+  /** One page of stored readings, oldest first; follow `next` for more. */
   readings(sensor: string, query?: ReadingsQuery): Promise<ReadingsPage>;
   /** Latest forecast, or undefined when the server has none for the sensor (404). */
   latest(sensor: string): Promise<Forecast | undefined>;
-  skill(sensor: string): Promise<SkillRow[]>;
+  /** Rolling per-step MAE and p10-p90 coverage of the live forecasts. */
+  skill(sensor: string): Promise<Skill>;
 }
 
 export interface HttpApiOptions {
@@ -62,20 +64,20 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
   return {
     sensors: () => get('/v1/sensors', SensorsResponse),
 
-    async readings(sensor, query = {}) {
+    readings(sensor, query = {}) {
       const params = new URLSearchParams();
-      for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-      const qs = params.size > 0 ? `?${params}` : '';
-      const page = await get(`${sensorPath(sensor)}/readings${qs}`, ReadingsResponse);
-      const out: ReadingsPage = { sensor: page.sensor, readings: page.readings };
-      if (page.next !== undefined && page.next !== null) out.next = page.next;
-      return out;
+      // Times go as ISO-8601, the form the server answers in.
+      if (query.from !== undefined) params.set('from', new Date(query.from).toISOString());
+      if (query.to !== undefined) params.set('to', new Date(query.to).toISOString());
+      if (query.limit !== undefined) params.set('limit', String(query.limit));
+      if (query.cursor !== undefined) params.set('cursor', query.cursor);
+      const qs = params.toString();
+      return get(`${sensorPath(sensor)}/readings${qs === '' ? '' : `?${qs}`}`, ReadingsResponse);
     },
 
     async latest(sensor) {
       try {
-        const body = await get(`${sensorPath(sensor)}/forecast`, LatestForecastResponse);
-        return body === null ? undefined : toForecast(body);
+        return toForecast(await get(`${sensorPath(sensor)}/forecast`, LatestForecastResponse));
       } catch (error) {
         if (error instanceof ClientError && error.code === 'not_found') return undefined;
         throw error;

@@ -13,7 +13,7 @@ export type { Ack } from './stream-client.js';
 export type { ConnectionState } from './connection.js';
 export type { Forecast, ForecastPoint } from './forecast.js';
 export type { HttpApi, ReadingsQuery } from './http.js';
-export type { ReadingsPage, SensorInfo, SkillRow, StoredReading } from './http-schemas.js';
+export type { ReadingsPage, Sensor, Skill, SkillStep, StoredReading } from './http-schemas.js';
 export type { SocketFactory, SocketLike } from './socket.js';
 export type { ReadingInput } from '../src/protocol/index.js';
 export { ClientError, type ClientErrorCode } from './errors.js';
