@@ -14,7 +14,8 @@ export interface SensorKeeperOptions extends BucketRules {
   warmupSteps: number;
   /** Sensors this node owns (all by default); a partitioned deployment restores only its own. */
   owns?: (sensor: string) => boolean;
-  now?: () => number;
+  /** Timing hook (seconds) for each batched observe and forecast call, for metrics. */
+  onTiming?: (kind: 'observe' | 'forecast', seconds: number, sensors: number) => void;
 }
 
 export type RestoreOutcome = 'snapshot' | 'rebuilt' | 'empty';
@@ -50,12 +51,18 @@ export class SensorKeeper {
   observe(steps: readonly StepObservation[], resets: readonly string[] = []): void {
     for (const s of resets) this.forecaster.drop(s);
     if (steps.length === 0) return;
+    const started = performance.now();
     this.forecaster.observe(steps);
+    this.o.onTiming?.('observe', (performance.now() - started) / 1000, steps.length);
     for (const s of steps) this.known.add(s.sensor);
   }
 
   forecast(sensors: readonly string[]): SensorForecast[] {
-    return sensors.length === 0 ? [] : this.forecaster.forecast(sensors);
+    if (sensors.length === 0) return [];
+    const started = performance.now();
+    const out = this.forecaster.forecast(sensors);
+    this.o.onTiming?.('forecast', (performance.now() - started) / 1000, sensors.length);
+    return out;
   }
 
   /** Stored readings of a sensor's open bucket: after its last closed step, before `beforeTs`. */

@@ -1,0 +1,70 @@
+// `wxstream serve`: runs the live service until SIGINT/SIGTERM, then stops gracefully (flush, snapshot, close).
+// Prints the stream URL on a line of its own on stdout; logs are JSON on stderr.
+import type { Command } from 'commander';
+import { configFromEnv, ENV_VARS, DEFAULTS, type ServeConfig } from '../config.js';
+import { log } from '../log.js';
+import { startServer } from '../server/index.js';
+import { intOption } from './int-option.js';
+
+interface ServeFlags {
+  port?: number;
+  host?: string;
+  db?: string;
+  step?: number;
+  horizon?: number;
+  maxReadings?: number;
+  grace?: number;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('accept readings, keep every sensor state live and stream forecasts (ws://HOST:PORT/v1/stream)')
+    .option('--port <n>', `TCP port, 0 picks a free one [${ENV_VARS.port}, default ${DEFAULTS.port}]`, intOption('--port'))
+    .option('--host <addr>', `address to listen on [${ENV_VARS.host}, default ${DEFAULTS.host}]`)
+    .option('--db <file>', `SQLite database file [${ENV_VARS.db}, default ${DEFAULTS.db}]`)
+    .option('--step <seconds>', `grid step [${ENV_VARS.stepSeconds}, default ${DEFAULTS.stepSeconds}]`, intOption('--step'))
+    .option('--horizon <steps>', `forecast points [${ENV_VARS.horizon}, default ${DEFAULTS.horizon}]`, intOption('--horizon'))
+    .option(
+      '--max-readings <n>',
+      `readings per push frame [${ENV_VARS.maxReadingsPerFrame}, default ${DEFAULTS.maxReadingsPerFrame}]`,
+      intOption('--max-readings'),
+    )
+    .option('--grace <seconds>', `live bucket grace [${ENV_VARS.graceSeconds}, default ${DEFAULTS.graceSeconds}]`, intOption('--grace'))
+    .addHelpText('after', '\nEvery option, with its environment variable, is listed in docs/configuration.md.')
+    .action(async (flags: ServeFlags) => {
+      const fromFlags: Partial<ServeConfig> = {};
+      if (flags.port !== undefined) fromFlags.port = flags.port;
+      if (flags.host !== undefined) fromFlags.host = flags.host;
+      if (flags.db !== undefined) fromFlags.db = flags.db;
+      if (flags.step !== undefined) fromFlags.stepSeconds = flags.step;
+      if (flags.horizon !== undefined) fromFlags.horizon = flags.horizon;
+      if (flags.maxReadings !== undefined) fromFlags.maxReadingsPerFrame = flags.maxReadings;
+      if (flags.grace !== undefined) fromFlags.graceSeconds = flags.grace;
+      let server;
+      try {
+        server = await startServer({ ...configFromEnv(), ...fromFlags });
+      } catch (err) {
+        // Bad configuration is the user's to fix: one sentence, no stack.
+        if (err instanceof RangeError) {
+          process.stderr.write(`wxstream serve: ${err.message}\n`);
+          process.exit(2);
+        }
+        throw err;
+      }
+      process.stdout.write(`wxstream listening on ${server.url}\n`);
+      log.info({ url: server.url, http: server.httpUrl, db: server.dbPath }, 'serving');
+      const stop = (signal: string): void => {
+        log.info({ signal }, 'stopping');
+        server.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            log.error({ err }, 'unclean stop');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

@@ -1,0 +1,193 @@
+// HTTP endpoints served beside the stream on the same port: health, Prometheus metrics, and read-only views of
+// sensors, forecasts, stored readings and live skill. Errors answer {"error":{"code","message"}} with a status.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServeConfig } from '../config.js';
+import type { Logger } from '../log.js';
+import {
+  ErrorCode,
+  SENSOR_ID,
+  parseTimestamp,
+  type HealthResponse,
+  type ReadingRow,
+  type ReadingsResponse,
+  type SensorsResponse,
+} from '../protocol/index.js';
+import type { Store } from '../store/index.js';
+import { dashboardAsset } from './dashboard.js';
+import type { ForecastService } from './service.js';
+
+export interface HttpContext {
+  service: ForecastService;
+  store: Store;
+  config: ServeConfig;
+  log: Logger;
+  connections: () => number;
+  stopping: () => boolean;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const DEFAULT_PAGE = 1000;
+const MAX_PAGE = 10_000;
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+function timeParam(q: URLSearchParams, name: string, fallback: number): number {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return fallback;
+  const ms = parseTimestamp(/^-?\d+$/.test(raw) ? Number(raw) : raw);
+  if (ms === undefined) {
+    throw new HttpError(400, ErrorCode.BadTimestamp, `"${name}" must be ISO-8601 with a zone or epoch milliseconds`);
+  }
+  return ms;
+}
+
+function intParam(q: URLSearchParams, name: string, fallback: number, max: number): number {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > max) {
+    throw new HttpError(400, ErrorCode.InvalidField, `"${name}" must be an integer in 1..${max}`);
+  }
+  return n;
+}
+
+export function httpHandler(ctx: HttpContext): (req: IncomingMessage, res: ServerResponse) => void {
+  const { service, store } = ctx;
+
+  const knownSensor = (id: string): void => {
+    if (!SENSOR_ID.test(id) || store.readings.sensor(id) === undefined) {
+      throw new HttpError(404, ErrorCode.NotFound, `unknown sensor "${id}"`);
+    }
+  };
+
+  const routes: Array<[RegExp, (m: RegExpMatchArray, q: URLSearchParams, res: ServerResponse) => unknown]> = [
+    [
+      /^\/healthz$/,
+      (_m, _q, res) => {
+        const body: HealthResponse = {
+          status: ctx.stopping() ? 'stopping' : 'ok',
+          uptimeSeconds: Math.round((Date.now() - service.startedAt) / 1000),
+          sensors: service.keeper.sensors().length,
+          connections: ctx.connections(),
+          modelVersion: service.keeper.modelVersion,
+          forecaster: service.keeper.forecaster.name,
+        };
+        send(res, ctx.stopping() ? 503 : 200, body);
+      },
+    ],
+    [
+      /^\/metrics$/,
+      async (_m, _q, res) => {
+        const r = service.metrics.registry;
+        send(res, 200, await r.metrics(), r.contentType);
+      },
+    ],
+    [
+      /^\/v1\/sensors$/,
+      (_m, _q, res) => {
+        const body: SensorsResponse = {
+          sensors: store.readings.sensors().map((s) => {
+            const last = service.keeper.lastClosed(s.sensor);
+            return {
+              sensor: s.sensor,
+              firstTs: iso(s.firstTs),
+              lastTs: iso(s.lastTs),
+              readings: s.readings,
+              late: s.late,
+              lastStep: last === undefined ? null : iso(last),
+            };
+          }),
+        };
+        send(res, 200, body);
+      },
+    ],
+    [
+      /^\/v1\/sensors\/([^/]+)\/forecast$/,
+      (m, _q, res) => {
+        const id = decodeURIComponent(m[1]!);
+        knownSensor(id);
+        const [latest] = service.latestForecasts([id]);
+        if (latest === undefined) throw new HttpError(404, ErrorCode.NotFound, `sensor "${id}" has no forecast yet`);
+        send(res, 200, latest);
+      },
+    ],
+    [
+      /^\/v1\/sensors\/([^/]+)\/readings$/,
+      (m, q, res) => {
+        const id = decodeURIComponent(m[1]!);
+        knownSensor(id);
+        const from = timeParam(q, 'from', 0);
+        const to = timeParam(q, 'to', Number.MAX_SAFE_INTEGER);
+        const limit = intParam(q, 'limit', DEFAULT_PAGE, MAX_PAGE);
+        const cursorRaw = q.get('cursor') ?? q.get('after');
+        let after: number | undefined;
+        if (cursorRaw !== null && cursorRaw !== '') {
+          if (!/^\d+$/.test(cursorRaw)) throw new HttpError(400, ErrorCode.InvalidField, '"cursor" is not one this server issued');
+          after = Number(cursorRaw);
+        }
+        const rows = store.readings.range(id, from, to, limit, after);
+        const body: ReadingsResponse = {
+          sensor: id,
+          readings: rows.map((r): ReadingRow => {
+            const row: ReadingRow = { ts: iso(r.ts), temp: r.temp };
+            if (r.pressure !== undefined) row.pressure = r.pressure;
+            if (r.dewpoint !== undefined) row.dewpoint = r.dewpoint;
+            if (r.wind !== undefined) row.wind = r.wind;
+            return row;
+          }),
+          next: rows.length === limit ? String(rows[rows.length - 1]!.ts) : null,
+        };
+        send(res, 200, body);
+      },
+    ],
+    [
+      /^\/v1\/sensors\/([^/]+)\/skill$/,
+      (m, _q, res) => {
+        const id = decodeURIComponent(m[1]!);
+        knownSensor(id);
+        send(res, 200, service.skill.report(id));
+      },
+    ],
+  ];
+
+  return (req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://local');
+      try {
+        if (req.method !== 'GET' && req.method !== 'HEAD') {
+          throw new HttpError(405, 'method_not_allowed', `${req.method} is not supported; the HTTP API is read-only`);
+        }
+        for (const [re, handle] of routes) {
+          const m = url.pathname.match(re);
+          if (m) return await handle(m, url.searchParams, res);
+        }
+        const asset = await dashboardAsset(url.pathname);
+        if (asset) return send(res, 200, asset.body, asset.type);
+        throw new HttpError(404, ErrorCode.NotFound, `no route for ${url.pathname}`);
+      } catch (err) {
+        if (err instanceof HttpError) {
+          send(res, err.status, { error: { code: err.code, message: err.message } });
+        } else {
+          ctx.log.error({ err, path: url.pathname }, 'HTTP handler failed');
+          if (!res.headersSent) send(res, 500, { error: { code: ErrorCode.Internal, message: 'internal error' } });
+          else res.destroy();
+        }
+      }
+    })();
+  };
+}
+

@@ -1,0 +1,118 @@
+// Prometheus metrics of one server instance (own registry, so several in-process servers never collide).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { LiveSkill } from '../pipeline/live-skill.js';
+
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  readonly readingsAccepted: Counter;
+  readonly readingsDuplicate: Counter;
+  readonly readingsRejected: Counter<'code'>;
+  readonly readingsLate: Counter;
+  readonly frames: Counter<'type'>;
+  readonly protocolErrors: Counter<'code'>;
+  readonly forecastsIssued: Counter;
+  readonly forecastsSent: Counter;
+  readonly forecastsCoalesced: Counter;
+  readonly connections: Gauge;
+  readonly commitSeconds: Histogram;
+  readonly roundSeconds: Histogram;
+  readonly decodeSeconds: Histogram;
+  readonly forecastLatencySeconds: Histogram;
+  readonly scored: Counter;
+
+  constructor(opts: { skill: LiveSkill; sensors: () => number; modelVersion: () => number }) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.readingsAccepted = new Counter({ name: 'wxstream_readings_accepted_total', help: 'Readings stored.', registers });
+    this.readingsDuplicate = new Counter({
+      name: 'wxstream_readings_duplicate_total',
+      help: 'Readings whose (sensor, ts) was already stored.',
+      registers,
+    });
+    this.readingsRejected = new Counter({
+      name: 'wxstream_readings_rejected_total',
+      help: 'Readings rejected, by code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.readingsLate = new Counter({
+      name: 'wxstream_readings_late_total',
+      help: "Readings stored but older than their sensor's last closed step (state not rewound).",
+      registers,
+    });
+    this.frames = new Counter({ name: 'wxstream_frames_total', help: 'Client frames, by type.', labelNames: ['type'], registers });
+    this.protocolErrors = new Counter({
+      name: 'wxstream_protocol_errors_total',
+      help: 'Error frames sent or connections closed for protocol violations, by code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.forecastsIssued = new Counter({ name: 'wxstream_forecasts_issued_total', help: 'Forecasts decoded.', registers });
+    this.forecastsSent = new Counter({ name: 'wxstream_forecasts_sent_total', help: 'Forecast frames written.', registers });
+    this.forecastsCoalesced = new Counter({
+      name: 'wxstream_forecasts_coalesced_total',
+      help: 'Queued forecasts replaced by a newer one for the same sensor (slow subscribers).',
+      registers,
+    });
+    this.connections = new Gauge({ name: 'wxstream_connections', help: 'Open WebSocket connections.', registers });
+    this.commitSeconds = new Histogram({
+      name: 'wxstream_ingest_commit_seconds',
+      help: 'Duration of one ingest transaction.',
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
+      registers,
+    });
+    this.roundSeconds = new Histogram({
+      name: 'wxstream_encode_round_seconds',
+      help: 'Duration of one batched encoder step (observe) for all sensors whose step closed.',
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
+      registers,
+    });
+    this.decodeSeconds = new Histogram({
+      name: 'wxstream_decode_seconds',
+      help: 'Duration of one batched decode.',
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
+      registers,
+    });
+    this.forecastLatencySeconds = new Histogram({
+      name: 'wxstream_forecast_latency_seconds',
+      help: 'From the commit of the reading that closed a step to its forecast being queued to subscribers.',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers,
+    });
+    this.scored = new Counter({ name: 'wxstream_forecast_points_scored_total', help: 'Forecast points verified.', registers });
+    new Gauge({
+      name: 'wxstream_sensors',
+      help: 'Sensors whose state this node holds.',
+      registers,
+      collect() {
+        this.set(opts.sensors());
+      },
+    });
+    new Gauge({
+      name: 'wxstream_model_version',
+      help: 'Model version serving.',
+      registers,
+      collect() {
+        this.set(opts.modelVersion());
+      },
+    });
+    const skillGauge = (name: string, help: string, pick: 'mae' | 'coverage') =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['sensor', 'step'],
+        registers,
+        collect() {
+          this.reset();
+          for (const sensor of opts.skill.sensorNames()) {
+            for (const s of opts.skill.report(sensor).steps) {
+              const v = s[pick];
+              if (v !== null) this.set({ sensor, step: String(s.step) }, v);
+            }
+          }
+        },
+      });
+    skillGauge('wxstream_skill_mae', 'Rolling MAE of issued forecasts (deg C), per sensor and step ahead.', 'mae');
+    skillGauge('wxstream_skill_coverage', 'Rolling share of truths inside p10..p90, per sensor and step ahead.', 'coverage');
+  }
+}

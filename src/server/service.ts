@@ -1,0 +1,313 @@
+// The live forecasting service without its transport: wires the RxJS pipeline (parse -> persist -> ack ->
+// bucket -> encode -> score -> decode -> fan out), holds subscriptions and the latest forecasts, and snapshots state.
+import { Subject, filter, map, share, type SchedulerLike, type Subscription } from 'rxjs';
+import type { ServeConfig } from '../config.js';
+import type { Logger } from '../log.js';
+import { forecastPipeline } from '../pipeline/forecast-pipeline.js';
+import { LiveSkill } from '../pipeline/live-skill.js';
+import type { ModelHost } from '../pipeline/model-host.js';
+import { parseFrames, type IncomingFrame, type ParsedFrame } from '../pipeline/parse-frames.js';
+import { persistReadings } from '../pipeline/persist-readings.js';
+import { SensorKeeper } from '../pipeline/sensor-keeper.js';
+import type { ForecastBatch, PersistedBatch, PushJob } from '../pipeline/types.js';
+import {
+  ErrorCode,
+  toForecastMessage,
+  type ErrorMessage,
+  type ForecastMessage,
+  type Reading,
+  type SubscribeFrame,
+} from '../protocol/index.js';
+import type { Store } from '../store/index.js';
+import { ServiceMetrics } from './metrics.js';
+import { CloseCode, type Peer } from './peer.js';
+import { Subscriptions } from './subscriptions.js';
+
+export interface ServiceOptions {
+  config: ServeConfig;
+  store: Store;
+  host: ModelHost;
+  scheduler: SchedulerLike;
+  log: Logger;
+  /** Ownership predicate: which sensors this node serves (partitioning hook; default all). */
+  owns?: (sensor: string) => boolean;
+}
+
+interface Latest {
+  origin: number;
+  modelVersion: number;
+  message: ForecastMessage;
+  json: string;
+}
+
+export class ForecastService {
+  readonly keeper: SensorKeeper;
+  readonly skill: LiveSkill;
+  readonly subscriptions = new Subscriptions<Peer>();
+  readonly metrics: ServiceMetrics;
+  readonly startedAt = Date.now();
+  private readonly frames = new Subject<IncomingFrame<Peer>>();
+  private readonly latest = new Map<string, Latest>();
+  private readonly errorsInARow = new WeakMap<Peer, number>();
+  private readonly knownSensors: Set<string>;
+  private readonly stepMs: number;
+  private readonly graph: Subscription;
+  private snapshotTimer: NodeJS.Timeout | undefined;
+  private commitStarted: number | undefined;
+  private stopping = false;
+
+  constructor(private readonly o: ServiceOptions) {
+    const { config, store, host } = o;
+    this.stepMs = config.stepSeconds * 1000;
+    this.skill = new LiveSkill({ horizon: config.horizon, stepMs: this.stepMs, window: config.skillWindow });
+    this.metrics = new ServiceMetrics({
+      skill: this.skill,
+      sensors: () => this.keeper.sensors().length,
+      modelVersion: () => host.modelVersion,
+    });
+    this.keeper = new SensorKeeper({
+      host,
+      store,
+      stepMs: this.stepMs,
+      maxGapSteps: config.maxGapSteps,
+      warmupSteps: config.warmupSteps,
+      ...(o.owns ? { owns: o.owns } : {}),
+      onTiming: (kind, seconds) =>
+        (kind === 'observe' ? this.metrics.roundSeconds : this.metrics.decodeSeconds).observe(seconds),
+    });
+    this.knownSensors = new Set(store.readings.sensors().map((s) => s.sensor));
+    this.graph = this.build();
+  }
+
+  /** Restore every owned sensor's state (snapshots, else re-encoding stored readings) and pending verifications. */
+  restore(): Record<string, number> {
+    const counts = this.keeper.restoreAll();
+    for (const sensor of this.keeper.sensors()) {
+      const last = this.keeper.lastClosed(sensor);
+      if (last === undefined) continue;
+      for (const f of this.o.store.forecasts.since(sensor, last - this.o.config.horizon * this.stepMs)) {
+        if (f.modelVersion === this.o.host.modelVersion) this.skill.issue(f);
+      }
+    }
+    if (this.o.config.snapshotSeconds > 0) {
+      this.snapshotTimer = setInterval(() => this.snapshot(), this.o.config.snapshotSeconds * 1000);
+      this.snapshotTimer.unref();
+    }
+    return counts;
+  }
+
+  /** Hand one text frame of a peer to the pipeline. */
+  receive(peer: Peer, text: string): void {
+    if (this.stopping) {
+      this.reject(peer, { type: 'error', code: ErrorCode.Unavailable, message: 'the server is shutting down; retry later' });
+      return;
+    }
+    this.frames.next({ origin: peer, text });
+  }
+
+  /** Count a protocol error found before the pipeline (binary frame, oversized frame). */
+  reject(peer: Peer, msg: ErrorMessage, send = true): void {
+    this.metrics.protocolErrors.inc({ code: msg.code });
+    if (send) peer.sendControl(msg);
+    const n = (this.errorsInARow.get(peer) ?? 0) + 1;
+    this.errorsInARow.set(peer, n);
+    if (n >= this.o.config.maxConsecutiveErrors) {
+      this.metrics.protocolErrors.inc({ code: 'abusive' });
+      peer.close(CloseCode.PolicyViolation, `${n} protocol errors in a row`);
+    }
+  }
+
+  disconnect(peer: Peer): void {
+    this.subscriptions.removeConnection(peer);
+  }
+
+  /** Latest forecast per sensor, decoding (one batch) those older than the sensor's last closed step. */
+  latestForecasts(sensors: readonly string[]): ForecastMessage[] {
+    const f = this.keeper.forecaster;
+    const stale = sensors.filter((s) => {
+      if (!f.has(s)) return false;
+      const l = this.latest.get(s);
+      return l === undefined || l.origin !== f.lastStep(s) || l.modelVersion !== this.o.host.modelVersion;
+    });
+    if (stale.length > 0) {
+      this.issue({ forecasts: this.keeper.forecast(stale), modelVersion: this.o.host.modelVersion, issuedAt: Date.now() });
+    }
+    return sensors.flatMap((s) => {
+      const l = this.latest.get(s);
+      return l && f.has(s) ? [l.message] : [];
+    });
+  }
+
+  /** Save every sensor's state snapshot now (also runs periodically and on shutdown). */
+  snapshot(): number {
+    try {
+      return this.keeper.snapshotAll();
+    } catch (err) {
+      this.o.log.error({ err }, 'state snapshot failed');
+      return 0;
+    }
+  }
+
+  /** Stop taking frames, flush the pending batch (acks and forecasts go out) and snapshot every sensor's state. */
+  stop(): number {
+    this.stopping = true;
+    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    this.frames.complete();
+    this.graph.unsubscribe();
+    return this.snapshot();
+  }
+
+  private build(): Subscription {
+    const { config, store, scheduler, log } = this.o;
+    const parsed$ = this.frames.pipe(
+      parseFrames<Peer>({
+        maxReadings: config.maxReadingsPerFrame,
+        maxFutureMs: config.maxFutureSeconds * 1000,
+        now: () => Date.now(),
+        ...(this.o.owns ? { owns: this.o.owns } : {}),
+        admit: (s) => this.knownSensors.has(s) || this.knownSensors.size < config.maxSensors,
+      }),
+      share(),
+    );
+    const persisted$ = parsed$.pipe(
+      filter((p): p is Extract<ParsedFrame<Peer>, { kind: 'push' }> => p.kind === 'push'),
+      map((p): PushJob<Peer> => p.job),
+      persistReadings<Peer>({
+        readings: store.readings,
+        maxReadings: config.batchMaxReadings,
+        scheduler,
+        now: () => Date.now(),
+        onError: (err) => log.error({ err }, 'ingest transaction failed'),
+      }),
+      share(),
+    );
+    const sub = parsed$.subscribe((p) => {
+      if (p.kind === 'error') {
+        this.metrics.frames.inc({ type: 'invalid' });
+        this.reject(p.origin, { type: 'error', ...(p.id === undefined ? {} : { id: p.id }), code: p.code, message: p.message });
+      } else if (p.kind === 'subscription') {
+        this.metrics.frames.inc({ type: p.frame.type });
+        this.onSubscription(p.origin, p.frame);
+      } else {
+        this.metrics.frames.inc({ type: 'push' });
+      }
+    });
+    sub.add(persisted$.subscribe((batch) => this.acknowledge(batch)));
+    sub.add(
+      persisted$
+        .pipe(
+          map((b) => {
+            this.commitStarted = performance.now();
+            return b.stored;
+          }),
+          filter((stored) => stored.length > 0),
+          forecastPipeline({
+            keeper: this.keeper,
+            stepMs: this.stepMs,
+            graceMs: config.graceSeconds * 1000,
+            idleMs: config.idleSeconds * 1000,
+            maxGapSteps: config.maxGapSteps,
+            scheduler,
+            wanted: (s) => this.subscriptions.has(s),
+            skill: this.skill,
+            onLate: (late) => this.countLate(late),
+            onScored: (n) => this.metrics.scored.inc(n),
+          }),
+        )
+        .subscribe({
+          next: (batch) => this.issue(batch),
+          error: (err) => log.fatal({ err }, 'forecast pipeline failed; forecasts stopped (ingest continues)'),
+        }),
+    );
+    // Subscribers run in order: by now the batch went through the forecast chain synchronously; later
+    // (timer-closed) forecasts have no commit to measure from.
+    sub.add(
+      persisted$.subscribe(() => {
+        this.commitStarted = undefined;
+      }),
+    );
+    return sub;
+  }
+
+  private acknowledge(batch: PersistedBatch<Peer>): void {
+    for (const outcome of batch.outcomes) {
+      const { job } = outcome;
+      const id = job.id === undefined ? {} : { id: job.id };
+      if (outcome.error) {
+        job.origin.sendControl({ type: 'error', ...id, code: outcome.error.code, message: outcome.error.message });
+        continue;
+      }
+      this.metrics.readingsAccepted.inc(outcome.accepted);
+      this.metrics.readingsDuplicate.inc(outcome.duplicates);
+      for (const r of job.rejected) this.metrics.readingsRejected.inc({ code: r.code });
+      if (job.readings.length > 0 || job.rejected.length === 0) this.errorsInARow.set(job.origin, 0);
+      job.origin.sendControl({
+        type: 'ack',
+        ...id,
+        accepted: outcome.accepted,
+        duplicates: outcome.duplicates,
+        rejected: job.rejected,
+      });
+    }
+    for (const r of batch.stored) this.knownSensors.add(r.sensor);
+  }
+
+  private onSubscription(peer: Peer, frame: SubscribeFrame): void {
+    this.errorsInARow.set(peer, 0);
+    const id = frame.id === undefined ? {} : { id: frame.id };
+    if (frame.type === 'unsubscribe') {
+      this.subscriptions.remove(peer, frame.sensors);
+      peer.sendControl({ type: 'unsubscribed', ...id, sensors: frame.sensors });
+      return;
+    }
+    if (frame.sensors !== '*' && this.subscriptions.countFor(peer) + frame.sensors.length > this.o.config.maxSensors) {
+      this.reject(peer, {
+        type: 'error',
+        ...id,
+        code: ErrorCode.TooManySubscriptions,
+        message: `a connection may subscribe to at most ${this.o.config.maxSensors} sensors; use "*" instead`,
+      });
+      return;
+    }
+    this.subscriptions.add(peer, frame.sensors);
+    peer.sendControl({ type: 'subscribed', ...id, sensors: frame.sensors });
+    const sensors = frame.sensors === '*' ? this.keeper.sensors() : frame.sensors;
+    for (const msg of this.latestForecasts(sensors)) {
+      peer.sendForecast(msg.sensor, this.latest.get(msg.sensor)!.json);
+    }
+  }
+
+  /** Record decoded forecasts (latest cache, verification, storage) and fan them out to subscribers. */
+  private issue(batch: ForecastBatch): void {
+    const stepSeconds = this.o.config.stepSeconds;
+    const rows = [];
+    for (const f of batch.forecasts) {
+      const message = toForecastMessage(f, { issuedAt: batch.issuedAt, stepSeconds, modelVersion: batch.modelVersion });
+      const json = JSON.stringify(message);
+      const prev = this.latest.get(f.sensor);
+      const fresh = prev === undefined || prev.origin !== f.origin || prev.modelVersion !== batch.modelVersion;
+      this.latest.set(f.sensor, { origin: f.origin, modelVersion: batch.modelVersion, message, json });
+      if (fresh) {
+        this.skill.issue(f);
+        rows.push({ ...f, modelVersion: batch.modelVersion, issuedAt: batch.issuedAt, stepMs: this.stepMs });
+      }
+      for (const peer of this.subscriptions.subscribers(f.sensor)) peer.sendForecast(f.sensor, json);
+    }
+    this.metrics.forecastsIssued.inc(batch.forecasts.length);
+    if (this.commitStarted !== undefined) {
+      this.metrics.forecastLatencySeconds.observe((performance.now() - this.commitStarted) / 1000);
+    }
+    try {
+      this.o.store.forecasts.insertMany(rows);
+    } catch (err) {
+      this.o.log.error({ err }, 'storing issued forecasts failed');
+    }
+  }
+
+  private countLate(late: readonly Reading[]): void {
+    this.metrics.readingsLate.inc(late.length);
+    const bySensor = new Map<string, number>();
+    for (const r of late) bySensor.set(r.sensor, (bySensor.get(r.sensor) ?? 0) + 1);
+    for (const [sensor, n] of bySensor) this.o.store.readings.addLate(sensor, n);
+  }
+}

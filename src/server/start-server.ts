@@ -1,0 +1,191 @@
+// Starts the whole live service in this process: SQLite store, forecaster, pipeline, HTTP and WebSocket on one
+// port. Used by `wxstream serve`, the tests (port 0, temp db), the replay tool and benchmarks.
+import { createServer, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { resolveConfig, type ServeConfig } from '../config.js';
+import { log as rootLog, type Logger } from '../log.js';
+import { SwappableModelHost, type ModelHost } from '../pipeline/model-host.js';
+import { ErrorCode, STREAM_PATH } from '../protocol/index.js';
+import { openStore } from '../store/index.js';
+import { rnnFromStore, type ForecasterFactory } from './default-model.js';
+import { httpHandler } from './http-routes.js';
+import { CloseCode } from './peer.js';
+import { ForecastService } from './service.js';
+import { WsPeer } from './ws-peer.js';
+
+export interface StartServerOptions extends Partial<ServeConfig> {
+  /** Builds the forecaster; default: the RNN champion of the database, or a fresh seeded one saved as version 1. */
+  forecaster?: ForecasterFactory;
+  /** Clock and timers of the pipeline (grace timers, batching, idle release); default asyncScheduler. */
+  scheduler?: SchedulerLike;
+  /** Ownership predicate for partitioned deployments: readings of other sensors are rejected with not_owner. */
+  owns?: (sensor: string) => boolean;
+  log?: Logger;
+}
+
+export interface RunningServer {
+  /** ws://host:port/v1/stream */
+  readonly url: string;
+  /** http://host:port */
+  readonly httpUrl: string;
+  readonly port: number;
+  readonly dbPath: string;
+  readonly config: ServeConfig;
+  readonly modelHost: ModelHost;
+  readonly service: ForecastService;
+  /** Graceful stop: no new connections, flush and ack pending pushes, snapshot every sensor, close the db. */
+  close(): Promise<void>;
+}
+
+const HEARTBEAT_MS = 30_000;
+const CLOSE_WAIT_MS = 2_000;
+
+/**
+ * @example
+ *   const server = await startServer({ port: 0, db: '/tmp/wx.db' });
+ *   console.log(server.url); // ws://127.0.0.1:40123/v1/stream
+ *   await server.close();
+ */
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const { forecaster: factory = rnnFromStore, scheduler = asyncScheduler, owns, log = rootLog, ...rest } = options;
+  const config = resolveConfig(rest);
+  const store = openStore(config.db);
+  let release: (() => void) | undefined;
+  let service: ForecastService;
+  let host: ModelHost;
+  try {
+    store.checkStep(config.stepSeconds * 1000);
+    const choice = await factory({ store, stepSeconds: config.stepSeconds, horizon: config.horizon, log });
+    release = choice.release;
+    const f = choice.forecaster;
+    if (f.stepMs !== config.stepSeconds * 1000 || f.horizon !== config.horizon) {
+      throw new RangeError(
+        `forecaster "${f.name}" runs step ${f.stepMs / 1000} s / horizon ${f.horizon}, but options "stepSeconds" ` +
+          `and "horizon" are ${config.stepSeconds} / ${config.horizon}`,
+      );
+    }
+    host = new SwappableModelHost(choice.version, f);
+    service = new ForecastService({ config, store, host, scheduler, log, ...(owns ? { owns } : {}) });
+    const restored = service.restore();
+    log.info({ ...restored, modelVersion: choice.version, forecaster: f.name }, 'sensor states restored');
+  } catch (err) {
+    release?.();
+    store.close();
+    throw err;
+  }
+
+  const peers = new Set<WsPeer>();
+  let stopping = false;
+  const server: Server = createServer(
+    httpHandler({ service, store, config, log, connections: () => peers.size, stopping: () => stopping }),
+  );
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayloadBytes, perMessageDeflate: false });
+
+  server.on('upgrade', (req, socket: Duplex, head) => {
+    const path = new URL(req.url ?? '/', 'http://local').pathname;
+    if (path !== STREAM_PATH || stopping) {
+      socket.end(stopping ? 'HTTP/1.1 503 Service Unavailable\r\n\r\n' : 'HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => connect(ws));
+  });
+
+  const connect = (ws: WebSocket): void => {
+    const peer = new WsPeer(ws, {
+      highWaterBytes: config.highWaterBytes,
+      maxQueuedForecasts: config.maxQueuedForecasts,
+      maxQueuedControl: config.maxQueuedControl,
+      onCoalesced: () => service.metrics.forecastsCoalesced.inc(),
+      onForecastSent: () => service.metrics.forecastsSent.inc(),
+    });
+    peers.add(peer);
+    service.metrics.connections.set(peers.size);
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        service.reject(peer, { type: 'error', code: ErrorCode.BadFrame, message: 'binary frames are not supported; send JSON text' });
+        return;
+      }
+      service.receive(peer, data.toString());
+    });
+    ws.on('pong', () => {
+      peer.alive = true;
+    });
+    ws.on('error', (err: Error & { code?: string }) => {
+      // ws has already closed with 1009 (before any answer could be sent): count it, nothing to send.
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        service.reject(peer, { type: 'error', code: ErrorCode.FrameTooLarge, message: err.message }, false);
+      } else {
+        log.debug({ err, peer: peer.id }, 'websocket error');
+      }
+    });
+    ws.on('close', () => {
+      peers.delete(peer);
+      peer.outbox.close();
+      service.disconnect(peer);
+      service.metrics.connections.set(peers.size);
+    });
+  };
+
+  // Dead peers (no pong for a whole period) are dropped, so their queues and subscriptions are released.
+  const heartbeat = setInterval(() => {
+    for (const p of peers) {
+      if (!p.alive) p.ws.terminate();
+      else {
+        p.alive = false;
+        p.ws.ping();
+      }
+    }
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const hostPart = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      stopping = true;
+      clearInterval(heartbeat);
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const snapshots = service.stop();
+      const socketsClosed = [...peers].map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            if (p.ws.readyState === p.ws.CLOSED) return resolve();
+            p.ws.once('close', () => resolve());
+            // Give queued acks a moment to leave, then close; a peer that never answers is cut off.
+            p.ws.close(CloseCode.GoingAway, 'server shutting down');
+            setTimeout(() => p.ws.terminate(), CLOSE_WAIT_MS).unref();
+          }),
+      );
+      await Promise.all(socketsClosed);
+      wss.close();
+      server.closeAllConnections();
+      await serverClosed;
+      host.forecaster.dispose();
+      release?.();
+      store.close();
+      log.info({ snapshots }, 'server stopped');
+    })());
+
+  return {
+    url: `ws://${hostPart}:${port}${STREAM_PATH}`,
+    httpUrl: `http://${hostPart}:${port}`,
+    port,
+    dbPath: store.path,
+    config,
+    modelHost: host,
+    service,
+    close,
+  };
+}

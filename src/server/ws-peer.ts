@@ -1,0 +1,36 @@
+// Adapts one `ws` WebSocket to the service's Peer: frames go through a bounded Outbox that watches bufferedAmount.
+import type { WebSocket } from 'ws';
+import type { ServerMessage } from '../protocol/index.js';
+import { Outbox, type OutboxOptions } from './outbox.js';
+import { CloseCode, type Peer } from './peer.js';
+
+let nextId = 1;
+
+export class WsPeer implements Peer {
+  readonly id = nextId++;
+  readonly outbox: Outbox;
+  alive = true;
+
+  constructor(
+    readonly ws: WebSocket,
+    options: Omit<OutboxOptions, 'onOverflow'>,
+  ) {
+    this.outbox = new Outbox(ws, {
+      ...options,
+      onOverflow: () => this.close(CloseCode.TryAgainLater, 'too many unread acks; read your socket'),
+    });
+  }
+
+  sendControl(msg: ServerMessage): void {
+    this.outbox.sendControl(JSON.stringify(msg));
+  }
+
+  sendForecast(sensor: string, json: string): void {
+    this.outbox.sendForecast(sensor, json);
+  }
+
+  close(code: number, reason: string): void {
+    this.outbox.close();
+    this.ws.close(code, reason);
+  }
+}
