@@ -14,6 +14,8 @@ export interface PersistOptions {
   delayMs?: number;
   now?: () => number;
   onError?: (err: unknown) => void;
+  /** Each committed transaction: its duration (seconds) and size. */
+  onCommit?: (seconds: number, readings: number, pushes: number) => void;
 }
 
 /**
@@ -41,7 +43,9 @@ export function persistReadings<O>(options: PersistOptions): OperatorFunction<Pu
         const committedAt = now();
         let stored: boolean[];
         try {
+          const started = performance.now();
           stored = all.length === 0 ? [] : store.insertBatch(all, committedAt);
+          options.onCommit?.((performance.now() - started) / 1000, all.length, jobs.length);
         } catch (err) {
           options.onError?.(err);
           const message = 'storage failed; nothing of this push was stored, retry it';

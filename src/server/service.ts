@@ -178,6 +178,7 @@ export class ForecastService {
         scheduler,
         now: () => Date.now(),
         onError: (err) => log.error({ err }, 'ingest transaction failed'),
+        onCommit: (seconds) => this.metrics.commitSeconds.observe(seconds),
       }),
       share(),
     );

@@ -1,0 +1,94 @@
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/server/index.js';
+import { Client, hourly, isAck, isForecast, startFake, tempDb } from './helpers.js';
+
+let db: ReturnType<typeof tempDb>;
+let server: RunningServer | undefined;
+
+beforeEach(() => {
+  db = tempDb();
+});
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  db.cleanup();
+});
+
+describe('end to end over a real socket', () => {
+  it('acks after commit, then streams forecasts of horizon ordered points to a subscriber', async () => {
+    server = await startFake(db.path);
+    expect(server.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1\/stream$/);
+    const client = await Client.connect(server.url);
+    const readings = hourly(['st-1', 'st-2'], 0, 72);
+    const reader = new Database(db.path, { readonly: true });
+    try {
+      for (let i = 0; i < readings.length; i += 48) {
+        const id = `c${i}`;
+        client.send({ type: 'push', id, readings: readings.slice(i, i + 48) });
+        const ack = await client.waitFor(isAck(id));
+        expect(ack).toEqual({ type: 'ack', id, accepted: 48, duplicates: 0, rejected: [] });
+        // The ack comes only after the commit: the rows are visible to another connection right away.
+        const n = reader.prepare('SELECT count(*) FROM readings').pluck().get();
+        expect(n).toBe(i + 48);
+      }
+    } finally {
+      reader.close();
+    }
+
+    const mark = client.messages.length;
+    client.send({ type: 'subscribe', id: 's1', sensors: ['st-1', 'st-2'] });
+    // A new subscriber gets each sensor's latest forecast at once.
+    const first = await client.waitCount((m) => isForecast(m), 2);
+    expect(client.messages[mark]).toEqual({ type: 'subscribed', id: 's1', sensors: ['st-1', 'st-2'] });
+    const origin = Date.UTC(2016, 2, 1) + 71 * 3_600_000;
+    for (const f of first.filter(isForecast)) {
+      expect(Date.parse(f.origin)).toBe(origin);
+      expect(f.stepSeconds).toBe(3600);
+      expect(f.modelVersion).toBe(1);
+      expect(f.points).toHaveLength(24);
+      f.points.forEach((p, k) => {
+        expect(Date.parse(p.ts)).toBe(origin + (k + 1) * 3_600_000);
+        expect(p.p10).toBeLessThanOrEqual(p.p50);
+        expect(p.p50).toBeLessThanOrEqual(p.p90);
+      });
+    }
+
+    // Then every new one: an on-the-hour reading closes its step at once.
+    client.send({ type: 'push', id: 'next', readings: hourly(['st-1'], 72, 1) });
+    await client.waitFor(isAck('next'));
+    const fresh = await client.waitFor(
+      (m): m is Extract<typeof m, { type: 'forecast' }> => isForecast(m) && Date.parse(m.origin) === origin + 3_600_000,
+    );
+    expect(fresh.sensor).toBe('st-1');
+    await client.close();
+  });
+
+  it('keeps valid readings of a frame with rejected ones and reports duplicates', async () => {
+    server = await startFake(db.path);
+    const client = await Client.connect(server.url);
+    const [a, b] = hourly(['x'], 0, 2);
+    client.send({ type: 'push', id: 'p1', readings: [a, { sensor: 'x', ts: 'nope', temp: 1 }, b, a] });
+    const ack = await client.waitFor(isAck('p1'));
+    expect(ack.accepted).toBe(2);
+    expect(ack.duplicates).toBe(1);
+    expect(ack.rejected).toEqual([{ index: 1, code: 'bad_timestamp', message: expect.any(String) }]);
+    client.send({ type: 'push', id: 'p2', readings: [a] });
+    expect(await client.waitFor(isAck('p2'))).toMatchObject({ accepted: 0, duplicates: 1 });
+    await client.close();
+  });
+
+  it('batches pushes from many frames into few transactions and acks each frame', async () => {
+    server = await startFake(db.path);
+    const client = await Client.connect(server.url);
+    const readings = hourly(['a', 'b', 'c', 'd'], 0, 50);
+    for (let i = 0; i < 50; i++) client.send({ type: 'push', id: `f${i}`, readings: readings.slice(i * 4, i * 4 + 4) });
+    await client.waitCount((m) => m.type === 'ack', 50);
+    const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    const commits = Number(/wxstream_ingest_commit_seconds_count (\d+)/.exec(metrics)?.[1]);
+    expect(metrics).toMatch(/wxstream_readings_accepted_total 200/);
+    expect(commits).toBeGreaterThan(0);
+    expect(commits).toBeLessThanOrEqual(50);
+    await client.close();
+  });
+});

@@ -1,0 +1,130 @@
+// Test helpers: an in-process server on port 0 with a temp database, and a WebSocket client that collects frames.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import type { ServerMessage } from '../../src/protocol/index.js';
+import { startServer, type RunningServer, type StartServerOptions } from '../../src/server/index.js';
+import { FakeForecaster } from '../pipeline/fake-forecaster.js';
+
+export const H = 3_600_000;
+
+export function tempDb(): { path: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'wxserve-'));
+  return { path: join(dir, 'wx.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function startFake(db: string, options: StartServerOptions = {}): Promise<RunningServer> {
+  return startServer({
+    port: 0,
+    db,
+    snapshotSeconds: 0,
+    forecaster: () => ({ version: 1, forecaster: new FakeForecaster() }),
+    ...options,
+  });
+}
+
+export class Client {
+  readonly messages: ServerMessage[] = [];
+  closeCode: number | undefined;
+  private waiters: Array<() => void> = [];
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      this.messages.push(JSON.parse(data.toString()) as ServerMessage);
+      this.wake();
+    });
+    ws.on('close', (code) => {
+      this.closeCode = code;
+      this.wake();
+    });
+  }
+
+  static connect(url: string): Promise<Client> {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(new Client(ws)));
+      ws.once('error', reject);
+    });
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /** Resolve with the first collected message (from `from` on) satisfying `pred`. */
+  async waitFor<T extends ServerMessage>(pred: (m: ServerMessage) => m is T, from = 0, timeoutMs = 10_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.messages.slice(from).find(pred);
+      if (found) return found;
+      if (this.closeCode !== undefined) throw new Error(`socket closed (${this.closeCode}) while waiting`);
+      if (Date.now() > deadline) throw new Error('timed out waiting for a message');
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Wait until `n` messages matching `pred` were collected. */
+  async waitCount(pred: (m: ServerMessage) => boolean, n: number, timeoutMs = 10_000): Promise<ServerMessage[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.messages.filter(pred);
+      if (found.length >= n) return found;
+      if (this.closeCode !== undefined) throw new Error(`socket closed (${this.closeCode}) with ${found.length}/${n}`);
+      if (Date.now() > deadline) throw new Error(`timed out with ${found.length}/${n} messages`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  closed(): Promise<number> {
+    if (this.closeCode !== undefined) return Promise.resolve(this.closeCode);
+    return new Promise((resolve) => this.ws.once('close', (code) => resolve(code)));
+  }
+
+  close(): Promise<number> {
+    this.ws.close();
+    return this.closed();
+  }
+}
+
+export const isAck =
+  (id: string) =>
+  (m: ServerMessage): m is Extract<ServerMessage, { type: 'ack' }> =>
+    m.type === 'ack' && m.id === id;
+
+export const isError =
+  (id?: string) =>
+  (m: ServerMessage): m is Extract<ServerMessage, { type: 'error' }> =>
+    m.type === 'error' && (id === undefined || m.id === id);
+
+export const isForecast = (m: ServerMessage): m is Extract<ServerMessage, { type: 'forecast' }> => m.type === 'forecast';
+
+/** Hourly on-the-hour readings from `startHour` (epoch hours from 2016-03-01) for the given sensors. */
+export function hourly(sensors: string[], startHour: number, hours: number): Array<{ sensor: string; ts: string; temp: number }> {
+  const base = Date.UTC(2016, 2, 1);
+  const out = [];
+  for (let h = startHour; h < startHour + hours; h++) {
+    for (const [i, sensor] of sensors.entries()) {
+      const ts = base + h * H;
+      out.push({ sensor, ts: new Date(ts).toISOString(), temp: Math.round(100 * (5 + i + 6 * Math.sin((2 * Math.PI * h) / 24))) / 100 });
+    }
+  }
+  return out;
+}
