@@ -44,7 +44,8 @@ export function valueAt(s: SensorState, step: number): number {
   return step > s.last || step <= s.last - n ? NaN : s.history[mod(step, n)];
 }
 
-// Layout, little-endian typed arrays, widest first so that every section stays aligned:
+// Layout: typed arrays in platform byte order (little-endian on every platform Node runs on), widest first so
+// that every section stays aligned:
 // f64 header [version, stepMs, horizon, historyLen, window, last, lastValue, lastValueStep], f64 pathOrigin[H],
 // f32 history, f32 paths[H*H], i32 counts[H], i32 heads[H], i16 ring[H*window].
 function sizes(o: BaselineOptions) {
@@ -89,18 +90,18 @@ export function decodeState(data: Uint8Array, o: BaselineOptions): SensorState {
   const total = parts.reduce((a, b) => a + b, 0);
   if (data.byteLength !== total) throw new BaselineError('WX_BASELINE_CORRUPT', `snapshot has ${data.byteLength} bytes, expected ${total}`);
   let at = parts[0];
-  const take = <T>(make: (b: ArrayBuffer, at: number, n: number) => T, bytes: number, width: number): T => {
-    const v = make(buf, at, bytes / width);
+  type View<T> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number };
+  const next = <T>(Ctor: View<T>, bytes: number): T => {
+    const v = new Ctor(buf, at, bytes / Ctor.BYTES_PER_ELEMENT);
     at += bytes;
     return v;
   };
-  const h = o.horizon;
-  const pathOrigin = take((b, a, n) => new Float64Array(b, a, n), parts[1], 8);
-  const history = take((b, a, n) => new Float32Array(b, a, n), parts[2], 4);
-  const paths = take((b, a, n) => new Float32Array(b, a, n), parts[3], 4);
-  const counts = take((b, a, n) => new Int32Array(b, a, n), parts[4], 4);
-  const heads = take((b, a, n) => new Int32Array(b, a, n), parts[5], 4);
-  const ring = take((b, a, n) => new Int16Array(b, a, n), parts[6], 2);
+  const pathOrigin = next(Float64Array, parts[1]);
+  const history = next(Float32Array, parts[2]);
+  const paths = next(Float32Array, parts[3]);
+  const counts = next(Int32Array, parts[4]);
+  const heads = next(Int32Array, parts[5]);
+  const ring = next(Int16Array, parts[6]);
   if (!counts.every((c, i) => c >= 0 && c <= o.residualWindow && heads[i] >= 0 && heads[i] < o.residualWindow)) {
     throw new BaselineError('WX_BASELINE_CORRUPT', 'snapshot residual counters are out of range');
   }
@@ -111,6 +112,6 @@ export function decodeState(data: Uint8Array, o: BaselineOptions): SensorState {
     history,
     paths,
     pathOrigin,
-    residuals: ResidualWindow.restore(h, o.residualWindow, ring, counts, heads),
+    residuals: ResidualWindow.restore(o.horizon, o.residualWindow, ring, counts, heads),
   };
 }

@@ -23,6 +23,9 @@ export interface EvaluateOptions {
   onStep: ((t: number, batch: readonly StepObservation[]) => void | Promise<void>) | undefined;
 }
 
+/** What callers pass: the four required options, the rest defaulting to EVALUATE_DEFAULTS. */
+export type EvaluateInput = Partial<EvaluateOptions> & Pick<EvaluateOptions, 'forecasters' | 'steps' | 'evalFrom' | 'evalTo'>;
+
 export const EVALUATE_DEFAULTS = Object.freeze({ forecastEvery: 1, references: undefined, sample: undefined, onStep: undefined });
 
 export interface EvaluationProgress {
@@ -55,9 +58,7 @@ export interface EvaluationReport {
 
 export type { EvaluationSample };
 
-type Options = EvaluateOptions;
-
-function validate(o: Options): { horizon: number; stepMs: number } {
+function validate(o: EvaluateOptions): { horizon: number; stepMs: number } {
   const [first] = o.forecasters;
   if (!first) throw new RangeError('forecasters must not be empty');
   const names = o.forecasters.map((f) => f.name);
@@ -79,8 +80,8 @@ function validate(o: Options): { horizon: number; stepMs: number } {
  *   const it = iterEvaluate({ forecasters: [createPersistence(), createDailyCycle()], steps, evalFrom, evalTo });
  *   for (let r = await it.next(); !r.done; r = await it.next()) bar.update(r.value.fraction);
  */
-export async function* iterEvaluate(options: Partial<Options> & Pick<Options, 'forecasters' | 'steps' | 'evalFrom' | 'evalTo'>): AsyncGenerator<EvaluationProgress, EvaluationReport> {
-  const o: Options = { ...EVALUATE_DEFAULTS, ...options };
+export async function* iterEvaluate(options: EvaluateInput): AsyncGenerator<EvaluationProgress, EvaluationReport> {
+  const o: EvaluateOptions = { ...EVALUATE_DEFAULTS, ...options };
   const { horizon, stepMs } = validate(o);
   const { forecasters, evalFrom, evalTo, forecastEvery } = o;
   const names = forecasters.map((f) => f.name);
@@ -144,7 +145,7 @@ export async function* iterEvaluate(options: Partial<Options> & Pick<Options, 'f
 }
 
 /** Run the evaluation to the end and return its report. */
-export async function evaluate(options: Parameters<typeof iterEvaluate>[0]): Promise<EvaluationReport> {
+export async function evaluate(options: EvaluateInput): Promise<EvaluationReport> {
   const it = iterEvaluate(options);
   for (;;) {
     const r = await it.next();

@@ -7,6 +7,6 @@ export type { CsvLayout } from './csv-layouts.js';
 export { formatSimpleCsv } from './csv-write.js';
 export { generateSynthetic, SYNTHETIC_DEFAULTS, type SyntheticOptions } from './generator.js';
 export { PrequentialScorer, type ScorerOptions, type ModelScores, type PointCounts } from './scorer.js';
-export { iterEvaluate, evaluate, EVALUATE_DEFAULTS, type EvaluateOptions, type EvaluationProgress, type EvaluationReport } from './evaluate.js';
+export { iterEvaluate, evaluate, EVALUATE_DEFAULTS, type EvaluateOptions, type EvaluateInput, type EvaluationProgress, type EvaluationReport } from './evaluate.js';
 export type { EvaluationSample, SampleOptions } from './sampler.js';
 export { formatReportTable, reportToJson, renderReportSvg, type TableOptions, type ChartOptions } from './report.js';

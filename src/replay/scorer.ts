@@ -104,7 +104,7 @@ export class PrequentialScorer {
       if (!bySensor) this.pending.set(forecast.sensor, (bySensor = new Map()));
       let list = bySensor.get(point.ts);
       if (!list) bySensor.set(point.ts, (list = []));
-      list.push({ model: m, k, point: { mean: point.mean, p10: point.p10, p50: point.p50, p90: point.p90 } });
+      list.push({ model: m, k, point });
     }
   }
 
