@@ -1,0 +1,41 @@
+// Public surface of the model layer: configuration, the Seq2Seq weights, training, windows, serialization
+// and the live RnnForecaster. Other layers import from here, not from individual files.
+export { initBackend, currentBackend, type BackendName } from './backend.js';
+export {
+  DEFAULT_MODEL_CONFIG,
+  resolveModelConfig,
+  CELL_TYPES,
+  COVARIATES,
+  type CellType,
+  type Covariate,
+  type ModelConfig,
+  type ModelOptions,
+  type NormalizationConfig,
+  type Scale,
+} from './config.js';
+export { ModelError, type ModelErrorCode } from './errors.js';
+export { encoderFeatureNames, decoderContextNames, writeTimeFeatures } from './features.js';
+export { freshNormalizer, updateNormalizer, normalizerScale, type NormalizerState } from './normalizer.js';
+export { cellStep, cellParamSpecs, type CellState, type ParamSpec } from './cells.js';
+export { Seq2Seq, OUTPUTS, modelParamSpecs, type TeacherForcing } from './seq2seq.js';
+export { buildWindows, checkSeries, DEFAULT_WINDOW_OPTIONS, type TrainingWindow, type WindowOptions } from './windows.js';
+export { forecastLoss } from './loss.js';
+export { predictWindows, windowLoss, type PredictOptions } from './predict.js';
+export {
+  train,
+  DEFAULT_TRAIN_OPTIONS,
+  type TrainOptions,
+  type TrainResult,
+  type TrainHistory,
+  type TrainProgress,
+  type FreeRunSchedule,
+} from './train.js';
+export {
+  saveModel,
+  loadModel,
+  writeModelFiles,
+  readModelFiles,
+  type SavedModel,
+  type SavedModelConfig,
+} from './serialize.js';
+export { RnnForecaster, type RnnForecasterOptions } from './rnn-forecaster.js';

@@ -1,0 +1,75 @@
+// Free-running inference over training windows (exactly the live decode), in batches: validation loss during
+// training and window forecasts in deg C for tests and evaluation.
+import * as tf from '@tensorflow/tfjs';
+import { assembleBatch, checkWindows, decoderTensors, encoderTensors, targetTensors } from './batch.js';
+import { forecastLoss } from './loss.js';
+import type { Seq2Seq } from './seq2seq.js';
+import type { TrainingWindow } from './windows.js';
+
+export interface PredictOptions {
+  batchSize: number;
+  /** Weight of the mean's MSE against the pinball terms (windowLoss only). */
+  meanWeight: number;
+}
+
+export const DEFAULT_PREDICT_OPTIONS: PredictOptions = { batchSize: 512, meanWeight: 0.5 };
+
+/** Forecasts for each window, [window][lead][p10, p50, p90, mean] in deg C. */
+export function predictWindows(model: Seq2Seq, windows: readonly TrainingWindow[], options: Partial<PredictOptions> = {}): Float32Array {
+  const o = { ...DEFAULT_PREDICT_OPTIONS, ...options };
+  checkWindows(windows, model.config);
+  const H = model.config.horizon;
+  const out = new Float32Array(windows.length * H * 4);
+  eachBatch(windows.length, o.batchSize, (indices) => {
+    const raw = run(model, windows, indices, (pred) => pred);
+    const B = indices.length;
+    indices.forEach((w, b) => {
+      const { base, scale } = windows[w];
+      for (let k = 0; k < H; k++) {
+        for (let j = 0; j < 4; j++) out[(w * H + k) * 4 + j] = base + scale.sd * raw[(k * B + b) * 4 + j];
+      }
+    });
+  });
+  return out;
+}
+
+/** Mean free-running training loss over windows (observed targets only). */
+export function windowLoss(model: Seq2Seq, windows: readonly TrainingWindow[], options: Partial<PredictOptions> = {}): number {
+  const o = { ...DEFAULT_PREDICT_OPTIONS, ...options };
+  checkWindows(windows, model.config);
+  let sum = 0;
+  let count = 0;
+  eachBatch(windows.length, o.batchSize, (indices) => {
+    const observed = indices.reduce((n, w) => n + windows[w].target.filter((v) => !Number.isNaN(v)).length, 0);
+    const [loss] = run(model, windows, indices, (pred, batch) => {
+      const { target, mask } = targetTensors(batch, model.config.horizon);
+      return forecastLoss(pred, target, mask, o.meanWeight);
+    });
+    sum += loss * observed;
+    count += observed;
+  });
+  return count === 0 ? NaN : sum / count;
+}
+
+function run(
+  model: Seq2Seq,
+  windows: readonly TrainingWindow[],
+  indices: number[],
+  finish: (pred: tf.Tensor3D, batch: ReturnType<typeof assembleBatch>) => tf.Tensor,
+): Float32Array {
+  const batch = assembleBatch(windows, indices, model.config);
+  const t = tf.tidy(() => {
+    const xs = encoderTensors(batch, model.config, 0, batch.contextLength);
+    const state = model.encode(xs, model.zeroState(batch.size));
+    return finish(model.decode(state, decoderTensors(batch, model.config)), batch);
+  });
+  try {
+    return t.dataSync() as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}
+
+function eachBatch(n: number, size: number, fn: (indices: number[]) => void): void {
+  for (let i = 0; i < n; i += size) fn(Array.from({ length: Math.min(size, n - i) }, (_, j) => i + j));
+}

@@ -1,0 +1,188 @@
+// The live Forecaster: one shared Seq2Seq plus a Map of per-sensor state. observe() advances all given
+// sensors in one batched encoder step (O(1) per reading); forecast() decodes all requested sensors at once.
+import type { Forecaster, SensorForecast, SensorSnapshot, StepObservation } from '../forecaster.js';
+import { currentBackend, type BackendName } from './backend.js';
+import { architectureTag, type ModelOptions } from './config.js';
+import { ModelError } from './errors.js';
+import { checkObservation, decoderContextSize, encoderInputSize, writeDecoderContext, writeEncoderInput } from './features.js';
+import { Seq2Seq } from './seq2seq.js';
+import { decodeSnapshot, encodeSnapshot, type SensorState } from './snapshot.js';
+import { advanceTrack, freshTrack, originOf } from './track.js';
+import { checkSeries } from './windows.js';
+
+export interface RnnForecasterOptions {
+  /** Weights to serve; the caller keeps ownership (dispose() leaves it alone). */
+  model?: Seq2Seq;
+  /** Used only without `model`: a fresh seeded model that the forecaster owns. */
+  config?: ModelOptions;
+}
+
+export class RnnForecaster implements Forecaster {
+  readonly name = 'rnn';
+  private model: Seq2Seq;
+  private ownsModel: boolean;
+  private version: string;
+  private readonly sensors = new Map<string, SensorState>();
+
+  constructor(options: RnnForecasterOptions = {}) {
+    this.ownsModel = options.model === undefined;
+    this.model = options.model ?? Seq2Seq.create(options.config);
+    this.version = this.model.version();
+  }
+
+  get horizon(): number {
+    return this.model.config.horizon;
+  }
+
+  get stepMs(): number {
+    return this.model.config.stepSeconds * 1000;
+  }
+
+  /** Architecture + weights checksum, e.g. "gru64c3-1a2b3c4d"; part of every snapshot kind. */
+  get modelVersion(): string {
+    return this.version;
+  }
+
+  get backend(): BackendName {
+    return currentBackend();
+  }
+
+  /** Number of sensors held. */
+  get size(): number {
+    return this.sensors.size;
+  }
+
+  /**
+   * Serve other weights. Running statistics survive; hidden states restart from zero (what a training
+   * window starts from), so call warm() with recent history to re-encode them under the new weights.
+   */
+  setModel(model: Seq2Seq): void {
+    if (model.config.stepSeconds !== this.model.config.stepSeconds) {
+      throw new ModelError('WX_MODEL_CONFIG_MISMATCH', `new model steps ${model.config.stepSeconds}s, current ${this.model.config.stepSeconds}s`);
+    }
+    if (this.ownsModel && model !== this.model) this.model.dispose();
+    this.model = model;
+    this.ownsModel = false;
+    this.version = model.version();
+    for (const s of this.sensors.values()) s.hidden = new Float32Array(model.stateSize);
+  }
+
+  observe(steps: readonly StepObservation[]): void {
+    if (steps.length === 0) return;
+    const seen = new Set<string>();
+    steps.forEach((s, i) => {
+      checkObservation(s, `steps[${i}]`);
+      if (seen.has(s.sensor)) throw new ModelError('WX_MODEL_STEP_ORDER', `sensor "${s.sensor}" appears twice in one observe()`);
+      seen.add(s.sensor);
+      const prev = this.sensors.get(s.sensor)?.track.last?.t;
+      if (prev !== undefined && s.t !== prev + this.stepMs) {
+        throw new ModelError('WX_MODEL_STEP_ORDER', `sensor "${s.sensor}": step ${s.t} does not follow ${prev} (fill gaps with temp: null)`);
+      }
+    });
+    const { config, stateSize } = this.model;
+    const inSize = encoderInputSize(config);
+    const x = new Float32Array(steps.length * inSize);
+    const h = new Float32Array(steps.length * stateSize);
+    // Tracks are advanced on copies and committed only after the tfjs step succeeded.
+    const next = steps.map((s, b) => {
+      const old = this.sensors.get(s.sensor);
+      const track = old ? { ...old.track } : freshTrack();
+      writeEncoderInput(s, advanceTrack(track, s, config), config, x, b * inSize);
+      if (old) h.set(old.hidden, b * stateSize);
+      return track;
+    });
+    const out = this.model.stepArrays(x, h, steps.length);
+    steps.forEach((s, b) => {
+      this.sensors.set(s.sensor, { track: next[b], hidden: out.slice(b * stateSize, (b + 1) * stateSize) });
+    });
+  }
+
+  forecast(sensors: readonly string[]): SensorForecast[] {
+    if (sensors.length === 0) return [];
+    const { config, stateSize } = this.model;
+    const batch = sensors.length;
+    const h = new Float32Array(batch * stateSize);
+    const ctx = new Float32Array(config.horizon * batch * decoderContextSize(config));
+    const origins = sensors.map((name, b) => {
+      const s = this.sensors.get(name);
+      if (!s) throw new ModelError('WX_MODEL_UNKNOWN_SENSOR', `sensor "${name}" has no state; observe it first`);
+      h.set(s.hidden, b * stateSize);
+      const origin = originOf(s.track, config);
+      writeDecoderContext(origin.info, config, ctx, b, batch);
+      return origin;
+    });
+    const out = this.model.forecastArrays(h, ctx, batch);
+    const stepMs = this.stepMs;
+    return sensors.map((sensor, b) => {
+      const { base, scale, info } = origins[b];
+      const at = (k: number, j: number): number => base + scale.sd * out[(k * batch + b) * 4 + j];
+      const points = Array.from({ length: config.horizon }, (_, k) => ({
+        ts: info.t + (k + 1) * stepMs,
+        p10: at(k, 0),
+        p50: at(k, 1),
+        p90: at(k, 2),
+        mean: at(k, 3),
+      }));
+      return { sensor, origin: info.t, points };
+    });
+  }
+
+  /**
+   * (Re)build the state of many sensors from stored history: each starts fresh (zero state, fresh running
+   * stats) and replays its contiguous series, batched across sensors and looping over time. Pass enough
+   * history for the running statistics to settle (weeks); the encoder itself forgets within days.
+   */
+  warm(seriesBySensor: ReadonlyMap<string, readonly StepObservation[]>): void {
+    for (const [sensor, series] of seriesBySensor) {
+      checkSeries(series, this.stepMs);
+      if (series.length > 0 && series[0].sensor !== sensor) {
+        throw new ModelError('WX_MODEL_BAD_WINDOWS', `series under key "${sensor}" belongs to "${series[0].sensor}"`);
+      }
+    }
+    const all = [...seriesBySensor.values()].filter((s) => s.length > 0);
+    for (const s of all) this.sensors.delete(s[0].sensor);
+    const longest = Math.max(0, ...all.map((s) => s.length));
+    for (let i = 0; i < longest; i++) this.observe(all.filter((s) => s.length > i).map((s) => s[i]));
+  }
+
+  /** Copy of a sensor's packed recurrent state ([h] or [h | c]), for tests and diagnostics. */
+  hiddenState(sensor: string): Float32Array | undefined {
+    const s = this.sensors.get(sensor);
+    return s ? Float32Array.from(s.hidden) : undefined;
+  }
+
+  has(sensor: string): boolean {
+    return this.sensors.has(sensor);
+  }
+
+  lastStep(sensor: string): number | undefined {
+    return this.sensors.get(sensor)?.track.last?.t;
+  }
+
+  /** Snapshot kind: forecaster, architecture and weights version; importing any other kind is refused. */
+  get snapshotKind(): string {
+    return `rnn:${architectureTag(this.model.config)}:${this.version}`;
+  }
+
+  exportState(sensor: string): SensorSnapshot | undefined {
+    const s = this.sensors.get(sensor);
+    if (!s) return undefined;
+    return { kind: this.snapshotKind, data: encodeSnapshot(s, this.model.config.covariates) };
+  }
+
+  importState(sensor: string, snapshot: SensorSnapshot): void {
+    if (snapshot.kind !== this.snapshotKind) {
+      throw new ModelError('WX_MODEL_SNAPSHOT_MISMATCH', `snapshot kind "${snapshot.kind}" is not "${this.snapshotKind}"`);
+    }
+    this.sensors.set(sensor, decodeSnapshot(sensor, snapshot.data, this.model.config.covariates, this.model.stateSize));
+  }
+
+  drop(sensor: string): void {
+    this.sensors.delete(sensor);
+  }
+
+  dispose(): void {
+    this.sensors.clear();
+    if (this.ownsModel) this.model.dispose();
+  }
+}

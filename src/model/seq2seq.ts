@@ -1,0 +1,225 @@
+// The global encoder-decoder: weights shared by all sensors, an encoder step that advances any batch of
+// sensors by one reading, and an autoregressive decoder that emits p10/p50/p90/mean per lead.
+import * as tf from '@tensorflow/tfjs';
+import { createRng } from '../random.js';
+import { cellParamSpecs, cellStep, gateCount, initCellParam, projectInput, type CellState, type ParamSpec, type Params } from './cells.js';
+import { architectureTag, resolveModelConfig, stateParts, stateSize, type ModelConfig, type ModelOptions } from './config.js';
+import { crc32 } from './checksum.js';
+import { decoderContextSize, decoderInputSize, encoderInputSize } from './features.js';
+import { ModelError } from './errors.js';
+
+/** Output columns of the head, in order. Values are residuals in normalized units (see docs/model.md). */
+export const OUTPUTS = ['p10', 'p50', 'p90', 'mean'] as const;
+
+/** Teacher forcing for one decode: per lead, the true residual [batch, 1] and where (bool) to feed it. */
+export interface TeacherForcing {
+  truth: tf.Tensor2D[];
+  useTruth: tf.Tensor2D[];
+}
+
+export class Seq2Seq {
+  readonly config: ModelConfig;
+  readonly specs: ParamSpec[];
+  readonly params: Record<string, tf.Variable>;
+  private disposed = false;
+
+  private constructor(config: ModelConfig, values: Float32Array[]) {
+    this.config = config;
+    this.specs = modelParamSpecs(config);
+    if (values.length !== this.specs.length) {
+      throw new ModelError('WX_MODEL_CONFIG_MISMATCH', `expected ${this.specs.length} weight tensors, got ${values.length}`);
+    }
+    this.params = {};
+    this.specs.forEach((s, i) => {
+      const size = s.shape.reduce((a, b) => a * b, 1);
+      if (values[i].length !== size) {
+        throw new ModelError('WX_MODEL_CONFIG_MISMATCH', `${s.name} needs ${size} values, got ${values[i].length}`);
+      }
+      this.params[s.name] = tf.variable(tf.tensor(values[i], s.shape, 'float32'), true, undefined, 'float32');
+    });
+  }
+
+  /** A freshly initialised model; the same options (incl. seed) give bit-identical weights. */
+  static create(options: ModelOptions = {}): Seq2Seq {
+    const config = resolveModelConfig(options);
+    const rng = createRng(config.seed);
+    const values = modelParamSpecs(config).map((s) => initParam(s, config, rng));
+    return new Seq2Seq(config, values);
+  }
+
+  /** A model from saved weight arrays, in `specs` order (see serialize.ts for the bytes). */
+  static fromWeights(config: ModelConfig, values: Float32Array[]): Seq2Seq {
+    return new Seq2Seq(resolveModelConfig(config), values);
+  }
+
+  get encoderInputSize(): number {
+    return encoderInputSize(this.config);
+  }
+
+  get decoderContextSize(): number {
+    return decoderContextSize(this.config);
+  }
+
+  /** Floats per sensor in the packed state ([h] or [h | c]). */
+  get stateSize(): number {
+    return stateSize(this.config);
+  }
+
+  zeroState(batch: number): CellState {
+    return Array.from({ length: stateParts(this.config) }, () => tf.zeros([batch, this.config.hidden]) as tf.Tensor2D);
+  }
+
+  /** One encoder step for a batch: x [batch, encoderInputSize]. */
+  encodeStep(x: tf.Tensor2D, state: CellState): CellState {
+    return cellStep(this.config.cell, 'enc', this.params, projectInput('enc', this.params, x), state);
+  }
+
+  /**
+   * The training unroll: encodeStep over a sequence of [batch, encoderInputSize] inputs. Steps stay separate
+   * tensors: on tfjs-wasm a slice copies its whole input, so slicing one long time-major tensor per step
+   * would cost O(steps^2).
+   */
+  encode(xs: readonly tf.Tensor2D[], state: CellState): CellState {
+    let s = state;
+    for (const x of xs) s = this.encodeStep(x, s);
+    return s;
+  }
+
+  /**
+   * Decode `horizon` leads from the encoder state; context[k] is [batch, decoderContextSize] for lead k+1.
+   * The first fed-back residual is 0 (the last observation relative to itself); afterwards the decoder feeds
+   * back its own p50, or the truth where `teacher.useTruth` is set. Returns [horizon, batch, 4] in OUTPUTS order.
+   */
+  decode(state: CellState, context: readonly tf.Tensor2D[], teacher?: TeacherForcing): tf.Tensor3D {
+    const { cell, horizon } = this.config;
+    const p = this.params;
+    let s = state;
+    let prev: tf.Tensor2D | undefined;
+    const raw: tf.Tensor2D[] = [];
+    for (let k = 0; k < horizon; k++) {
+      const xc = projectInput('dec', p, context[k]);
+      // The fed-back residual is one column: a broadcast multiply instead of a concat + matMul.
+      const xp = prev === undefined ? xc : (tf.add(xc, tf.mul(prev, p['dec.Wp'])) as tf.Tensor2D);
+      s = cellStep(cell, 'dec', p, xp, s);
+      const o = tf.fused.matMul({ a: s[0], b: p['head.W'] as tf.Tensor2D, bias: p['head.b'] }) as tf.Tensor2D;
+      raw.push(o);
+      if (k + 1 < horizon) {
+        const p50 = tf.slice(o, [0, 0], [-1, 1]);
+        prev = teacher ? tf.where(teacher.useTruth[k], teacher.truth[k], p50) : p50;
+      }
+    }
+    return toQuantiles(tf.stack(raw) as tf.Tensor3D);
+  }
+
+  /**
+   * Live encoder step on plain arrays: x [batch * encoderInputSize], state [batch * stateSize] (packed).
+   * Returns the new packed state. Data is read outside tf.tidy (tidy would walk a returned typed array).
+   */
+  stepArrays(x: Float32Array, state: Float32Array, batch: number): Float32Array {
+    const out = tf.tidy(() => {
+      const xt = tf.tensor2d(x, [batch, this.encoderInputSize]);
+      return packState(this.encodeStep(xt, this.unpack(state, batch)));
+    });
+    return readAndDispose(out);
+  }
+
+  /**
+   * Live decode on plain arrays: state packed [batch * stateSize], context [horizon][batch][contextSize].
+   * Returns [horizon][batch][4] (OUTPUTS order, normalized residual units).
+   */
+  forecastArrays(state: Float32Array, context: Float32Array, batch: number): Float32Array {
+    const out = tf.tidy(() => {
+      const size = batch * this.decoderContextSize;
+      const ctx = Array.from({ length: this.config.horizon }, (_, k) =>
+        tf.tensor2d(context.subarray(k * size, (k + 1) * size), [batch, this.decoderContextSize]),
+      );
+      return this.decode(this.unpack(state, batch), ctx);
+    });
+    return readAndDispose(out);
+  }
+
+  /** Copies of the weights, in `specs` order. */
+  getWeights(): Float32Array[] {
+    return this.specs.map((s) => this.params[s.name].dataSync() as Float32Array).map((a) => Float32Array.from(a));
+  }
+
+  /** Overwrite the weights in place (same shapes), e.g. to roll back to the best validation checkpoint. */
+  setWeights(values: readonly Float32Array[]): void {
+    this.specs.forEach((s, i) => {
+      tf.tidy(() => this.params[s.name].assign(tf.tensor(values[i], s.shape, 'float32')));
+    });
+  }
+
+  /** Architecture plus a CRC of the weights, e.g. "gru64c3-1a2b3c4d": changes whenever a weight changes. */
+  version(): string {
+    let crc = 0;
+    for (const w of this.getWeights()) crc = crc32(new Uint8Array(w.buffer, w.byteOffset, w.byteLength), crc);
+    return `${architectureTag(this.config)}-${crc.toString(16).padStart(8, '0')}`;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    for (const v of Object.values(this.params)) v.dispose();
+    this.disposed = true;
+  }
+
+  private unpack(state: Float32Array, batch: number): CellState {
+    const packed = tf.tensor2d(state, [batch, this.stateSize]);
+    if (stateParts(this.config) === 1) return [packed];
+    const h = this.config.hidden;
+    return [tf.slice(packed, [0, 0], [-1, h]), tf.slice(packed, [0, h], [-1, h])];
+  }
+}
+
+/** All parameter specs of a config, in serialization order: encoder, decoder, head. */
+export function modelParamSpecs(config: ModelConfig): ParamSpec[] {
+  const h = config.hidden;
+  return [
+    ...cellParamSpecs('enc', config.cell, encoderInputSize(config), h),
+    ...cellParamSpecs('dec', config.cell, decoderContextSize(config), h),
+    { name: 'dec.Wp', shape: [1, gateCount(config.cell) * h] },
+    { name: 'head.W', shape: [h, OUTPUTS.length] },
+    { name: 'head.b', shape: [OUTPUTS.length] },
+  ];
+}
+
+function initParam(spec: ParamSpec, config: ModelConfig, rng: ReturnType<typeof createRng>): Float32Array {
+  if (spec.name === 'dec.Wp') {
+    const limit = Math.sqrt(6 / (decoderInputSize(config) + config.hidden));
+    return Float32Array.from({ length: spec.shape[1] }, () => (2 * rng.next() - 1) * limit);
+  }
+  if (!spec.name.startsWith('head.')) return initCellParam(spec, config.cell, config.hidden, rng);
+  const size = spec.shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(size);
+  if (spec.name === 'head.W') {
+    // Small head: the untrained model forecasts "no change" (persistence) with a +-1 sd band.
+    const limit = 0.1 * Math.sqrt(6 / (config.hidden + OUTPUTS.length));
+    for (let i = 0; i < size; i++) out[i] = (2 * rng.next() - 1) * limit;
+  } else {
+    out[1] = out[2] = Math.log(Math.E - 1); // softplus(x) = 1
+  }
+  return out;
+}
+
+/** Raw head outputs [..., 4] to non-crossing quantiles: p10 = p50 - softplus, p90 = p50 + softplus. */
+export function toQuantiles(raw: tf.Tensor3D): tf.Tensor3D {
+  const [o0, o1, o2, o3] = tf.split(raw, 4, 2);
+  return tf.concat([tf.sub(o0, tf.softplus(o1)), o0, tf.add(o0, tf.softplus(o2)), o3], 2) as tf.Tensor3D;
+}
+
+/** [h] or [h, c] as one [batch, stateSize] tensor, the layout stored per sensor. */
+export function packState(state: CellState): tf.Tensor2D {
+  return state.length === 1 ? state[0] : tf.concat(state, 1);
+}
+
+function readAndDispose(t: tf.Tensor): Float32Array {
+  try {
+    return t.dataSync() as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}

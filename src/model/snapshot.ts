@@ -1,0 +1,90 @@
+// Binary codec of one sensor's live state (hidden state + running stats + origin step), little-endian with
+// a CRC32 trailer; numbers that feed the normalizer stay float64 so an imported sensor continues bit-exactly.
+import type { StepObservation } from '../forecaster.js';
+import { crc32 } from './checksum.js';
+import type { Covariate } from './config.js';
+import { ModelError } from './errors.js';
+import type { SensorTrack } from './track.js';
+
+const MAGIC = 0x53525857; // "WXRS" read as little-endian u32
+const FORMAT = 1;
+const HEADER = 72;
+
+export interface SensorState {
+  hidden: Float32Array;
+  track: SensorTrack;
+}
+
+export function encodeSnapshot(state: SensorState, covariates: readonly Covariate[]): Uint8Array {
+  const last = state.track.last;
+  if (last === null) throw new Error('encodeSnapshot: sensor has no step yet');
+  const n = state.hidden.length;
+  const bytes = new Uint8Array(HEADER + 8 * covariates.length + 4 * n + 4);
+  const v = new DataView(bytes.buffer);
+  v.setUint32(0, MAGIC, true);
+  v.setUint16(4, FORMAT, true);
+  v.setUint16(6, covariates.length, true);
+  v.setUint32(8, n, true);
+  v.setFloat64(16, last.t, true);
+  v.setFloat64(24, last.temp ?? NaN, true);
+  v.setFloat64(32, state.track.lastTemp ?? NaN, true);
+  v.setFloat64(40, state.track.norm.weight, true);
+  v.setFloat64(48, state.track.norm.mean, true);
+  v.setFloat64(56, state.track.norm.variance, true);
+  v.setFloat64(64, state.track.norm.level, true);
+  let at = HEADER;
+  for (const c of covariates) {
+    v.setFloat64(at, last[c] ?? NaN, true);
+    at += 8;
+  }
+  for (let i = 0; i < n; i++, at += 4) v.setFloat32(at, state.hidden[i], true);
+  v.setUint32(at, crc32(bytes.subarray(0, at)), true);
+  return bytes;
+}
+
+export function decodeSnapshot(
+  sensor: string,
+  bytes: Uint8Array,
+  covariates: readonly Covariate[],
+  stateSize: number,
+): SensorState {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('snapshot data must be a Uint8Array');
+  if (bytes.length < HEADER) throw new ModelError('WX_MODEL_TRUNCATED', `snapshot has ${bytes.length} bytes, header needs ${HEADER}`);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (v.getUint32(0, true) !== MAGIC) throw new ModelError('WX_MODEL_CORRUPT', 'snapshot magic is not WXRS');
+  if (v.getUint16(4, true) !== FORMAT) {
+    throw new ModelError('WX_MODEL_FORMAT_VERSION', `snapshot format ${v.getUint16(4, true)} is not ${FORMAT}`);
+  }
+  const nCov = v.getUint16(6, true);
+  const n = v.getUint32(8, true);
+  const end = HEADER + 8 * nCov + 4 * n;
+  if (bytes.length < end + 4) throw new ModelError('WX_MODEL_TRUNCATED', `snapshot has ${bytes.length} bytes, needs ${end + 4}`);
+  if (bytes.length > end + 4 || v.getUint32(end, true) !== crc32(bytes.subarray(0, end))) {
+    throw new ModelError('WX_MODEL_CORRUPT', 'snapshot checksum mismatch');
+  }
+  if (nCov !== covariates.length || n !== stateSize) {
+    throw new ModelError('WX_MODEL_SNAPSHOT_MISMATCH', `snapshot has ${nCov} covariates and state ${n}; model needs ${covariates.length} and ${stateSize}`);
+  }
+  const nullable = (x: number): number | null => (Number.isNaN(x) ? null : x);
+  const last: StepObservation = { sensor, t: v.getFloat64(16, true), temp: nullable(v.getFloat64(24, true)) };
+  let at = HEADER;
+  for (const c of covariates) {
+    last[c] = nullable(v.getFloat64(at, true));
+    at += 8;
+  }
+  const hidden = new Float32Array(n);
+  for (let i = 0; i < n; i++, at += 4) hidden[i] = v.getFloat32(at, true);
+  return {
+    hidden,
+    track: {
+      last,
+      lastTemp: nullable(v.getFloat64(32, true)),
+      norm: {
+        weight: v.getFloat64(40, true),
+        mean: v.getFloat64(48, true),
+        variance: v.getFloat64(56, true),
+        level: v.getFloat64(64, true),
+      },
+    },
+  };
+}

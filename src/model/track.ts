@@ -1,0 +1,55 @@
+// Per-sensor bookkeeping besides the hidden state (running stats, last temperature, origin step). Live
+// inference and buildWindows both go through these two functions, so training sees exactly live scaling.
+import type { StepObservation } from '../forecaster.js';
+import type { ModelConfig, Scale } from './config.js';
+import type { OriginInfo, StepScale } from './features.js';
+import { freshNormalizer, normalizerScale, recentLevel, updateNormalizer, type NormalizerState } from './normalizer.js';
+
+export interface SensorTrack {
+  norm: NormalizerState;
+  /** Last non-null temperature (deg C), the base the decoder's residuals are added to. */
+  lastTemp: number | null;
+  /** The last step folded in: the forecast origin. */
+  last: StepObservation | null;
+}
+
+export function freshTrack(): SensorTrack {
+  return { norm: freshNormalizer(), lastTemp: null, last: null };
+}
+
+/** Fold one step in (mutates `track`); returns the scale its encoder input is normalized with. */
+export function advanceTrack(track: SensorTrack, obs: StepObservation, config: ModelConfig): StepScale {
+  const cfg = config.normalization;
+  if (obs.temp !== null) {
+    track.norm = updateNormalizer(track.norm, obs.temp, cfg);
+    track.lastTemp = obs.temp;
+  }
+  track.last = obs;
+  return { ...normalizerScale(track.norm, cfg), level: recentLevel(track.norm, cfg) };
+}
+
+export interface Origin {
+  info: OriginInfo;
+  scale: Scale;
+  /** Temperature the residual forecasts are relative to: the last reading, else the running mean. */
+  base: number;
+}
+
+/** Decoder-side view of the track's current origin. Requires at least one step folded in. */
+export function originOf(track: SensorTrack, config: ModelConfig): Origin {
+  const last = track.last;
+  if (last === null) throw new Error('originOf: track has no step yet');
+  const scale = normalizerScale(track.norm, config.normalization);
+  const base = track.lastTemp ?? scale.mean;
+  return {
+    info: {
+      t: last.t,
+      zLast: (base - scale.mean) / scale.sd,
+      levelResidual: (recentLevel(track.norm, config.normalization) - base) / scale.sd,
+      originMissing: last.temp === null,
+      obs: last,
+    },
+    scale,
+    base,
+  };
+}
