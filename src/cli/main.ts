@@ -1,11 +1,15 @@
 // Entry of the `wxstream` command: one registration line per subcommand, each defined in its own file.
 import { Command } from 'commander';
 import { registerServe } from './serve.js';
+import { register as registerPush } from './push.js';
+import { register as registerSubscribe } from './subscribe.js';
 
 const program = new Command('wxstream')
   .description('real-time streaming temperature forecaster for weather sensor networks')
   .showHelpAfterError();
 
 registerServe(program);
+registerPush(program);
+registerSubscribe(program);
 
 await program.parseAsync(process.argv);
