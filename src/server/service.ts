@@ -18,7 +18,7 @@ import {
   type Reading,
   type SubscribeFrame,
 } from '../protocol/index.js';
-import type { Store } from '../store/index.js';
+import type { IssuedForecast, Store } from '../store/index.js';
 import { ServiceMetrics } from './metrics.js';
 import { CloseCode, type Peer } from './peer.js';
 import { Subscriptions } from './subscriptions.js';
@@ -55,6 +55,7 @@ export class ForecastService {
   private snapshotTimer: NodeJS.Timeout | undefined;
   private commitStarted: number | undefined;
   private stopping = false;
+  private unsaved: IssuedForecast[] = [];
 
   constructor(private readonly o: ServiceOptions) {
     const { config, store, host } = o;
@@ -154,6 +155,7 @@ export class ForecastService {
     if (this.snapshotTimer) clearInterval(this.snapshotTimer);
     this.frames.complete();
     this.graph.unsubscribe();
+    this.saveIssued();
     return this.snapshot();
   }
 
@@ -281,7 +283,7 @@ export class ForecastService {
   /** Record decoded forecasts (latest cache, verification, storage) and fan them out to subscribers. */
   private issue(batch: ForecastBatch): void {
     const stepSeconds = this.o.config.stepSeconds;
-    const rows = [];
+    const rows: IssuedForecast[] = [];
     for (const f of batch.forecasts) {
       const message = toForecastMessage(f, { issuedAt: batch.issuedAt, stepSeconds, modelVersion: batch.modelVersion });
       const json = JSON.stringify(message);
@@ -298,6 +300,14 @@ export class ForecastService {
     if (this.commitStarted !== undefined) {
       this.metrics.forecastLatencySeconds.observe((performance.now() - this.commitStarted) / 1000);
     }
+    // One transaction for all rounds of a tick (a backlog makes many rounds), written once the tick's work is done.
+    if (this.unsaved.length === 0 && rows.length > 0) queueMicrotask(() => this.saveIssued());
+    this.unsaved.push(...rows);
+  }
+
+  private saveIssued(): void {
+    const rows = this.unsaved;
+    this.unsaved = [];
     try {
       this.o.store.forecasts.insertMany(rows);
     } catch (err) {

@@ -27,27 +27,25 @@ interface DbRow {
   modelVersion: number;
   issuedAt: number;
   stepMs: number;
-  points: string;
+  points: Buffer;
 }
 
-// Points are stored as [mean, p10, p50, p90] tuples: a third of the JSON size of objects, and ts is implied.
-const encode = (points: readonly ForecastPoint[]): string =>
-  JSON.stringify(points.map((p) => [p.mean, p.p10, p.p50, p.p90]));
+// Points are stored as float32 (mean, p10, p50, p90) per step, ts implied by origin and step: 16 bytes a point
+// instead of ~80 of JSON, and no JSON on the hot path. Float32 is what the model computes in anyway.
+const encode = (points: readonly ForecastPoint[]): Buffer => {
+  const a = new Float32Array(points.length * 4);
+  points.forEach((p, k) => a.set([p.mean, p.p10, p.p50, p.p90], k * 4));
+  return Buffer.from(a.buffer);
+};
 
-const toRow = (r: DbRow): IssuedForecast => ({
-  sensor: r.sensor,
-  origin: r.origin,
-  modelVersion: r.modelVersion,
-  issuedAt: r.issuedAt,
-  stepMs: r.stepMs,
-  points: (JSON.parse(r.points) as number[][]).map(([mean, p10, p50, p90], k) => ({
-    ts: r.origin + (k + 1) * r.stepMs,
-    mean: mean!,
-    p10: p10!,
-    p50: p50!,
-    p90: p90!,
-  })),
-});
+const toRow = (r: DbRow): IssuedForecast => {
+  const a = new Float32Array(r.points.buffer.slice(r.points.byteOffset, r.points.byteOffset + r.points.byteLength));
+  const points: ForecastPoint[] = [];
+  for (let k = 0; k * 4 < a.length; k++) {
+    points.push({ ts: r.origin + (k + 1) * r.stepMs, mean: a[k * 4]!, p10: a[k * 4 + 1]!, p50: a[k * 4 + 2]!, p90: a[k * 4 + 3]! });
+  }
+  return { sensor: r.sensor, origin: r.origin, modelVersion: r.modelVersion, issuedAt: r.issuedAt, stepMs: r.stepMs, points };
+};
 
 export class SqliteForecastStore implements ForecastStore {
   private readonly upsert;
@@ -58,11 +56,11 @@ export class SqliteForecastStore implements ForecastStore {
 
   constructor(db: Database) {
     this.upsert = db.prepare(
-      `INSERT OR REPLACE INTO issued_forecasts (sensor, origin, model_version, issued_at, step_ms, points_json)
+      `INSERT OR REPLACE INTO issued_forecasts (sensor, origin, model_version, issued_at, step_ms, points)
        VALUES (?, ?, ?, ?, ?, ?)`,
     );
     const cols = `sensor, origin, model_version AS modelVersion, issued_at AS issuedAt, step_ms AS stepMs,
-      points_json AS points`;
+      points`;
     this.selectLatest = db.prepare(
       `SELECT ${cols} FROM issued_forecasts WHERE sensor = ? ORDER BY origin DESC, model_version DESC LIMIT 1`,
     );

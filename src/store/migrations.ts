@@ -54,7 +54,7 @@ export const MIGRATIONS: readonly string[] = [
     model_version INTEGER NOT NULL,
     issued_at INTEGER NOT NULL,
     step_ms INTEGER NOT NULL,
-    points_json TEXT NOT NULL,
+    points BLOB NOT NULL,
     PRIMARY KEY (sensor, origin, model_version)
   ) WITHOUT ROWID;
   `,

@@ -123,7 +123,7 @@ export function hourly(sensors: string[], startHour: number, hours: number): Arr
   for (let h = startHour; h < startHour + hours; h++) {
     for (const [i, sensor] of sensors.entries()) {
       const ts = base + h * H;
-      out.push({ sensor, ts: new Date(ts).toISOString(), temp: Math.round(100 * (5 + i + 6 * Math.sin((2 * Math.PI * h) / 24))) / 100 });
+      out.push({ sensor, ts: new Date(ts).toISOString(), temp: Math.round(100 * (5 + (i % 10) + 6 * Math.sin((2 * Math.PI * h) / 24))) / 100 });
     }
   }
   return out;

@@ -91,7 +91,7 @@ describe('model versions', () => {
 
 describe('issued forecasts', () => {
   it('stores compact points and restores their timestamps', () => {
-    const points = [1, 2].map((k) => ({ ts: 100 + k * 10, mean: k, p10: k - 1, p50: k, p90: k + 1 }));
+    const points = [1, 2].map((k) => ({ ts: 100 + k * 10, mean: k + 0.5, p10: k - 1, p50: k, p90: k + 1.25 }));
     store.forecasts.insertMany([{ sensor: 'a', origin: 100, modelVersion: 1, issuedAt: 5, stepMs: 10, points }]);
     expect(store.forecasts.latest('a')?.points).toEqual(points);
     expect(store.forecasts.since('a', 99)).toHaveLength(1);

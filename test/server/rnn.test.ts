@@ -1,0 +1,77 @@
+// The server on the real recurrent model (default wiring): champion from the database, or a seeded one saved as v1.
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ServerMessage } from '../../src/protocol/index.js';
+import { startServer } from '../../src/server/index.js';
+import { Client, hourly, isAck, isForecast, tempDb } from './helpers.js';
+
+let db: ReturnType<typeof tempDb>;
+beforeEach(() => {
+  db = tempDb();
+});
+afterEach(() => db.cleanup());
+
+type Forecast = Extract<ServerMessage, { type: 'forecast' }>;
+
+async function pushAndCollect(url: string, readings: ReturnType<typeof hourly>, lastOrigin: string): Promise<Forecast[]> {
+  const client = await Client.connect(url);
+  client.send({ type: 'subscribe', sensors: '*' });
+  for (let i = 0; i < readings.length; i += 20) {
+    client.send({ type: 'push', id: `p${i}`, readings: readings.slice(i, i + 20) });
+    await client.waitFor(isAck(`p${i}`));
+  }
+  for (const sensor of ['r1', 'r2']) {
+    await client.waitFor((m): m is Forecast => isForecast(m) && m.sensor === sensor && m.origin === lastOrigin);
+  }
+  await client.close();
+  return client.messages.filter(isForecast);
+}
+
+describe('default wiring to the RNN', () => {
+  it('creates a seeded model as version 1, serves quantile forecasts, and restarts on the stored champion', async () => {
+    const all = hourly(['r1', 'r2'], 0, 48);
+    const lastOrigin = '2016-03-02T23:00:00.000Z';
+
+    const first = await startServer({ port: 0, db: db.path, snapshotSeconds: 0 });
+    expect(first.modelHost.modelVersion).toBe(1);
+    expect(first.modelHost.forecaster.name).toBe('rnn');
+    const before = await pushAndCollect(first.url, all.slice(0, 40), '2016-03-01T19:00:00.000Z');
+    await first.close();
+
+    const rows = new Database(db.path, { readonly: true });
+    expect(rows.prepare("SELECT version, status FROM model_versions").all()).toEqual([{ version: 1, status: 'champion' }]);
+    rows.close();
+
+    const second = await startServer({ port: 0, db: db.path, snapshotSeconds: 0 });
+    expect(second.modelHost.modelVersion).toBe(1);
+    const after = await pushAndCollect(second.url, all.slice(40), lastOrigin);
+    await second.close();
+
+    for (const f of [...before, ...after]) {
+      expect(f.modelVersion).toBe(1);
+      expect(f.points).toHaveLength(24);
+      for (const p of f.points) {
+        expect(Number.isFinite(p.mean)).toBe(true);
+        expect(p.p10).toBeLessThanOrEqual(p.p50);
+        expect(p.p50).toBeLessThanOrEqual(p.p90);
+      }
+    }
+    expect(after.some((f) => f.origin === lastOrigin)).toBe(true);
+
+    // Restart continuity on the real model: the same forecasts as a run that never stopped.
+    const ref = tempDb();
+    const straight = await startServer({ port: 0, db: ref.path, snapshotSeconds: 0 });
+    const expected = await pushAndCollect(straight.url, all, lastOrigin);
+    await straight.close();
+    ref.cleanup();
+    const key = (f: Forecast) => `${f.sensor}@${f.origin}`;
+    const want = new Map(expected.map((f) => [key(f), f.points]));
+    for (const f of after) {
+      const w = want.get(key(f))!;
+      f.points.forEach((p, k) => {
+        expect(p.mean).toBeCloseTo(w[k]!.mean, 5);
+        expect(p.p90).toBeCloseTo(w[k]!.p90, 5);
+      });
+    }
+  });
+});
