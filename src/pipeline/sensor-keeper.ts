@@ -118,7 +118,7 @@ export class SensorKeeper {
     const info = this.o.store.readings.sensor(sensor);
     if (info === undefined) return 'empty';
     const end = Math.min(bucketEnd(info.lastTs, this.o.stepMs), upTo);
-    const from = end - (this.o.warmupSteps + 1) * this.o.stepMs;
+    const from = end - this.o.warmupSteps * this.o.stepMs;
     this.replayAfter(sensor, new SensorBucket(sensor, this.rules, undefined, this.warm), from, upTo);
     return this.known.has(sensor) ? 'rebuilt' : 'empty';
   }

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { LiveSkill } from '../../src/pipeline/live-skill.js';
+
+const H = 3_600_000;
+const forecast = (origin: number, mean: number) => ({
+  sensor: 's',
+  origin,
+  points: [1, 2, 3].map((k) => ({ ts: origin + k * H, mean, p10: mean - 1, p50: mean, p90: mean + 1 })),
+});
+
+describe('LiveSkill', () => {
+  it('scores each pending forecast against the truth of its step, per step ahead', () => {
+    const skill = new LiveSkill({ horizon: 3, stepMs: H, window: 10 });
+    skill.issue(forecast(0, 10));
+    skill.issue(forecast(H, 12));
+    expect(skill.truth('s', H, 11)).toBe(1); // the forecast from H is not scored against its own origin
+    expect(skill.truth('s', 2 * H, 14)).toBe(2);
+    const r = skill.report('s');
+    expect(r.steps[0]).toEqual({ step: 1, n: 2, mae: 1.5, coverage: 0.5 });
+    expect(r.steps[1]).toEqual({ step: 2, n: 1, mae: 4, coverage: 0 });
+    expect(r.steps[2]).toEqual({ step: 3, n: 0, mae: null, coverage: null });
+  });
+
+  it('keeps a rolling window', () => {
+    const skill = new LiveSkill({ horizon: 3, stepMs: H, window: 2 });
+    for (let h = 0; h < 5; h++) {
+      skill.issue(forecast(h * H, 0));
+      skill.truth('s', (h + 1) * H, h === 0 ? 100 : 0.5);
+    }
+    expect(skill.report('s').steps[0]).toEqual({ step: 1, n: 2, mae: 0.5, coverage: 1 });
+  });
+});
