@@ -62,7 +62,7 @@ export const DEFAULTS: Readonly<ServeConfig> = Object.freeze({
   highWaterBytes: 1 << 20,
   maxQueuedControl: 1000,
   maxConsecutiveErrors: 50,
-  skillWindow: 720,
+  skillWindow: 168,
   maxSensors: 100_000,
 });
 

@@ -1,0 +1,59 @@
+// `wxstream serve` as a user runs it: a real process, the URL on its own stdout line, a graceful SIGTERM.
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Client, hourly, isAck, tempDb } from './helpers.js';
+
+const bin = new URL('../../bin/wxstream.js', import.meta.url).pathname;
+let db: ReturnType<typeof tempDb>;
+beforeEach(() => {
+  db = tempDb();
+});
+afterEach(() => db.cleanup());
+
+describe('wxstream serve', () => {
+  it('prints the URL on a line of its own, serves, and stops gracefully on SIGTERM with states snapshotted', async () => {
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--db', db.path], {
+      env: { ...process.env, WXSTREAM_LOG_LEVEL: 'info', WXSTREAM_STEP: '3600' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        const m = /^wxstream listening on (ws:\/\/127\.0\.0\.1:\d+\/v1\/stream)$/m.exec(stdout);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+    });
+    const client = await Client.connect(url);
+    client.send({ type: 'push', id: 'p', readings: hourly(['cli-1'], 0, 30) });
+    expect(await client.waitFor(isAck('p'))).toMatchObject({ accepted: 30 });
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    expect(await client.closed()).toBe(1001);
+    expect(stderr).toMatch(/"msg":"server stopped"/);
+    const rows = new Database(db.path, { readonly: true });
+    expect(rows.prepare('SELECT sensor, last_closed FROM sensor_state').all()).toEqual([
+      { sensor: 'cli-1', last_closed: Date.UTC(2016, 2, 1, 29) },
+    ]);
+    rows.close();
+  });
+
+  it.each([
+    [['--port', '99999'], {}, /"port"/],
+    [[], { WXSTREAM_STEP: '1h' }, /WXSTREAM_STEP must be an integer/],
+  ])('fails at start naming the bad option: %j %j', (args, env, message) => {
+    const r = spawnSync(process.execPath, [bin, 'serve', '--db', db.path, ...args], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+  });
+});
