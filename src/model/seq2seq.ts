@@ -35,7 +35,8 @@ export class Seq2Seq {
       if (values[i].length !== size) {
         throw new ModelError('WX_MODEL_CONFIG_MISMATCH', `${s.name} needs ${size} values, got ${values[i].length}`);
       }
-      this.params[s.name] = tf.variable(tf.tensor(values[i], s.shape, 'float32'), true, undefined, 'float32');
+      // tidy frees the initial tensor; the variable keeps its own reference to the data.
+      this.params[s.name] = tf.tidy(() => tf.variable(tf.tensor(values[i], s.shape, 'float32'), true, undefined, 'float32'));
     });
   }
 
