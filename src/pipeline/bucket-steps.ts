@@ -57,6 +57,14 @@ export function bucketSteps(options: BucketStepsOptions): OperatorFunction<reado
       };
 
       const fire = (end: number): void => {
+        try {
+          closeDue(end);
+        } catch (err) {
+          subscriber.error(err);
+        }
+      };
+
+      const closeDue = (end: number): void => {
         const due = deadlines.get(end);
         deadlines.delete(end);
         const events: StepEvent[] = [];
@@ -103,24 +111,32 @@ export function bucketSteps(options: BucketStepsOptions): OperatorFunction<reado
 
       const inner = source.subscribe({
         next(batch) {
-          // Per sensor in time order: a frame may list readings in any order.
-          const sorted = [...batch].sort((a, b) => a.ts - b.ts);
-          const events: StepEvent[] = [];
-          const late: Reading[] = [];
-          const now = scheduler.now();
-          for (const r of sorted) {
-            const entry = entryFor(r, events);
-            entry.lastSeen = now;
-            const openBefore = entry.bucket.openEnd;
-            if (!entry.bucket.add(r, events)) late.push(r);
-            const openAfter = entry.bucket.openEnd;
-            if (openAfter !== undefined && openAfter !== openBefore) watch(r.sensor, openAfter);
+          try {
+            bucket(batch);
+          } catch (err) {
+            subscriber.error(err);
           }
-          emit(events, late);
         },
         error: (err) => subscriber.error(err),
         complete: () => subscriber.complete(),
       });
+
+      function bucket(batch: readonly Reading[]): void {
+        // Per sensor in time order: a frame may list readings in any order.
+        const sorted = [...batch].sort((a, b) => a.ts - b.ts);
+        const events: StepEvent[] = [];
+        const late: Reading[] = [];
+        const now = scheduler.now();
+        for (const r of sorted) {
+          const entry = entryFor(r, events);
+          entry.lastSeen = now;
+          const openBefore = entry.bucket.openEnd;
+          if (!entry.bucket.add(r, events)) late.push(r);
+          const openAfter = entry.bucket.openEnd;
+          if (openAfter !== undefined && openAfter !== openBefore) watch(r.sensor, openAfter);
+        }
+        emit(events, late);
+      }
 
       return () => {
         inner.unsubscribe();

@@ -22,7 +22,13 @@ export function decodeForecasts(options: DecodeOptions): OperatorFunction<Encode
         next(round) {
           const sensors = round.steps.map((s) => s.sensor).filter(wanted);
           if (sensors.length === 0) return;
-          const forecasts = keeper.forecast(sensors);
+          let forecasts;
+          try {
+            forecasts = keeper.forecast(sensors);
+          } catch (err) {
+            subscriber.error(err);
+            return;
+          }
           subscriber.next({ forecasts, modelVersion: round.modelVersion, issuedAt: now() });
         },
         error: (err) => subscriber.error(err),

@@ -12,42 +12,52 @@ import type { BucketedBatch, EncodedRound } from './types.js';
  */
 export function encodeSteps(keeper: SensorKeeper): OperatorFunction<BucketedBatch, EncodedRound> {
   return (source) =>
-    new Observable<EncodedRound>((subscriber) =>
-      source.subscribe({
+    new Observable<EncodedRound>((subscriber) => {
+      const inner = source.subscribe({
         next(batch) {
-          keeper.beforeTick();
-          // Per-sensor queues keep each sensor's events in order; rounds interleave sensors.
-          const queues = new Map<string, typeof batch.events>();
-          for (const e of batch.events) {
-            const sensor = e.kind === 'step' ? e.obs.sensor : e.sensor;
-            let q = queues.get(sensor);
-            if (q === undefined) queues.set(sensor, (q = []));
-            q.push(e);
-          }
-          const heads = new Map<string, number>();
-          for (;;) {
-            const steps: StepObservation[] = [];
-            const resets: string[] = [];
-            for (const [sensor, q] of queues) {
-              let i = heads.get(sensor) ?? 0;
-              while (i < q.length && q[i]!.kind === 'reset') {
-                if (!resets.includes(sensor)) resets.push(sensor);
-                i += 1;
-              }
-              const e = q[i];
-              if (e?.kind === 'step') {
-                steps.push(e.obs);
-                i += 1;
-              }
-              heads.set(sensor, i);
-            }
-            if (steps.length === 0 && resets.length === 0) return;
-            keeper.observe(steps, resets);
-            subscriber.next({ steps, resets, modelVersion: keeper.modelVersion });
+          try {
+            encode(batch);
+          } catch (err) {
+            // Thrown inside next, an error would escape RxJS as an unhandled one; send it down instead.
+            subscriber.error(err);
           }
         },
         error: (err) => subscriber.error(err),
         complete: () => subscriber.complete(),
-      }),
-    );
+      });
+
+      function encode(batch: BucketedBatch): void {
+        keeper.beforeTick();
+        // Per-sensor queues keep each sensor's events in order; rounds interleave sensors.
+        const queues = new Map<string, typeof batch.events>();
+        for (const e of batch.events) {
+          const sensor = e.kind === 'step' ? e.obs.sensor : e.sensor;
+          let q = queues.get(sensor);
+          if (q === undefined) queues.set(sensor, (q = []));
+          q.push(e);
+        }
+        const heads = new Map<string, number>();
+        for (;;) {
+          const steps: StepObservation[] = [];
+          const resets: string[] = [];
+          for (const [sensor, q] of queues) {
+            let i = heads.get(sensor) ?? 0;
+            while (i < q.length && q[i]!.kind === 'reset') {
+              if (!resets.includes(sensor)) resets.push(sensor);
+              i += 1;
+            }
+            const e = q[i];
+            if (e?.kind === 'step') {
+              steps.push(e.obs);
+              i += 1;
+            }
+            heads.set(sensor, i);
+          }
+          if (steps.length === 0 && resets.length === 0) return;
+          keeper.observe(steps, resets);
+          subscriber.next({ steps, resets, modelVersion: keeper.modelVersion });
+        }
+      }
+      return inner;
+    });
 }

@@ -1,6 +1,6 @@
 // The live forecasting service without its transport: wires the RxJS pipeline (parse -> persist -> ack ->
 // bucket -> encode -> score -> decode -> fan out), holds subscriptions and the latest forecasts, and snapshots state.
-import { Subject, filter, map, share, type SchedulerLike, type Subscription } from 'rxjs';
+import { Subject, filter, map, of, retry, share, type SchedulerLike, type Subscription } from 'rxjs';
 import type { ServeConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { forecastPipeline } from '../pipeline/forecast-pipeline.js';
@@ -216,11 +216,18 @@ export class ForecastService {
             onLate: (late) => this.countLate(late),
             onScored: (n) => this.metrics.scored.inc(n),
           }),
+          // A fault in the model must not end forecasting: the readings are stored, so rebuild every sensor's
+          // state from storage and resubscribe with fresh buckets (resumed from storage too).
+          retry({
+            delay: (err: unknown) => {
+              log.error({ err }, 'forecast pipeline failed; rebuilding sensor states from storage');
+              this.metrics.protocolErrors.inc({ code: ErrorCode.Internal });
+              this.keeper.restoreAll();
+              return of(true);
+            },
+          }),
         )
-        .subscribe({
-          next: (batch) => this.issue(batch),
-          error: (err) => log.fatal({ err }, 'forecast pipeline failed; forecasts stopped (ingest continues)'),
-        }),
+        .subscribe((batch) => this.issue(batch)),
     );
     // Subscribers run in order: by now the batch went through the forecast chain synchronously; later
     // (timer-closed) forecasts have no commit to measure from.

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
+import { FakeForecaster } from '../pipeline/fake-forecaster.js';
 import { Client, hourly, isAck, isForecast, startFake, tempDb } from './helpers.js';
 
 let db: ReturnType<typeof tempDb>;
@@ -89,6 +90,44 @@ describe('end to end over a real socket', () => {
     expect(metrics).toMatch(/wxstream_readings_accepted_total 200/);
     expect(commits).toBeGreaterThan(0);
     expect(commits).toBeLessThanOrEqual(50);
+    await client.close();
+  });
+});
+
+describe('faults and late data', () => {
+  it('stores late readings without rewinding and counts them', async () => {
+    server = await startFake(db.path);
+    const client = await Client.connect(server.url);
+    const [h0, h1, h2, h3] = hourly(['late'], 0, 4);
+    client.send({ type: 'push', id: 'a', readings: [h0, h1, h3] });
+    await client.waitFor(isAck('a'));
+    client.send({ type: 'push', id: 'b', readings: [h2] });
+    expect(await client.waitFor(isAck('b'))).toMatchObject({ accepted: 1, duplicates: 0 });
+    const sensors = (await (await fetch(`${server.httpUrl}/v1/sensors`)).json()) as { sensors: Array<{ late: number; lastStep: string }> };
+    expect(sensors.sensors[0]).toMatchObject({ late: 1, lastStep: h3!.ts });
+    await client.close();
+  });
+
+  it('keeps forecasting after the model throws once: state is rebuilt from storage', async () => {
+    const forecaster = new FakeForecaster();
+    const observe = forecaster.observe.bind(forecaster);
+    let failures = 1;
+    forecaster.observe = (steps) => {
+      if (failures-- > 0) throw new Error('boom');
+      observe(steps);
+    };
+    server = await startFake(db.path, { forecaster: () => ({ version: 1, forecaster }) });
+    const client = await Client.connect(server.url);
+    client.send({ type: 'subscribe', sensors: '*' });
+    const readings = hourly(['f'], 0, 6);
+    client.send({ type: 'push', id: 'a', readings: readings.slice(0, 3) });
+    await client.waitFor(isAck('a'));
+    client.send({ type: 'push', id: 'b', readings: readings.slice(3) });
+    const last = await client.waitFor(
+      (m): m is Extract<typeof m, { type: 'forecast' }> => isForecast(m) && m.origin === readings[5]!.ts,
+    );
+    expect(forecaster.states.get('f')).toMatchObject({ n: 6 });
+    expect(last.points).toHaveLength(24);
     await client.close();
   });
 });
