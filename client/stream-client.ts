@@ -211,7 +211,8 @@ export class StreamClient {
     if (frame && RETRYABLE.has(code)) {
       frame.sent = false;
       const delay = backoffDelay(frame.retries++, this.options);
-      frame.timers.push(timer(delay, this.options.scheduler).subscribe(() => this.outbox.get(frame.id) && this.sendFrame(frame)));
+      // A reconnect in the meantime may have re-sent it already.
+      frame.timers.push(timer(delay, this.options.scheduler).subscribe(() => this.outbox.get(frame.id) && !frame.sent && this.sendFrame(frame)));
       return;
     }
     if (frame) {

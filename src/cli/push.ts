@@ -210,6 +210,7 @@ export function register(program: Command): void {
     .option('--batch <n>', 'readings per frame', positiveInt('--batch'), PUSH_DEFAULTS.batch)
     .option('--window <n>', 'frames in flight before waiting for acks', positiveInt('--window'), PUSH_DEFAULTS.window)
     .option('--json', 'print JSON lines instead of a table', false)
+    .option('--connect-timeout <ms>', 'give up connecting after this long', positiveInt('--connect-timeout'), PUSH_DEFAULTS.connectTimeoutMs)
     .addHelpText(
       'after',
       `
@@ -218,7 +219,7 @@ Examples:
   wxstream push fixtures/synthetic-3-sensors-60d.csv
   echo '{"sensor":"st-1","ts":"2024-01-01T00:00:00Z","temp":3.5}' | wxstream push - --json`,
     )
-    .action(async (file: string, opts: Pick<PushOptions, 'url' | 'token' | 'format' | 'batch' | 'window' | 'json'>) => {
+    .action(async (file: string, opts: Pick<PushOptions, 'url' | 'token' | 'format' | 'batch' | 'window' | 'json'> & { connectTimeout: number }) => {
       let input: Readable;
       try {
         input = await openInput(file);
@@ -227,7 +228,8 @@ Examples:
         process.exitCode = EXIT.usage;
         return;
       }
-      process.exitCode = await runPush({ ...PUSH_DEFAULTS, ...opts, input, stdout: process.stdout, stderr: process.stderr });
+      const { connectTimeout, ...rest } = opts;
+      process.exitCode = await runPush({ ...PUSH_DEFAULTS, ...rest, connectTimeoutMs: connectTimeout, input, stdout: process.stdout, stderr: process.stderr });
     });
   usageExitCode(command);
 }

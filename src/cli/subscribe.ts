@@ -62,6 +62,13 @@ export async function runSubscribe(options: SubscribeOptions): Promise<number> {
     return EXIT.connection;
   }
   if (!options.json) options.stdout.write(`${'SENSOR'.padEnd(12)} ORIGIN (UTC)       p50 [p10..p90] by lead time\n`);
+  // The SDK reconnects by itself; say so on stderr, so that a silent terminal is not mistaken for a quiet sensor.
+  let reconnecting = false;
+  const states = client.state$.subscribe((state) => {
+    if (state === 'reconnecting') options.stderr.write('wxstream subscribe: connection lost, reconnecting\n');
+    else if (state === 'open' && reconnecting) options.stderr.write('wxstream subscribe: reconnected\n');
+    reconnecting = state === 'reconnecting';
+  });
   let seen = 0;
   let subscription: Subscription | undefined;
   const code = await new Promise<number>((resolve) => {
@@ -83,6 +90,7 @@ export async function runSubscribe(options: SubscribeOptions): Promise<number> {
     options.onReady?.(client);
   });
   subscription?.unsubscribe();
+  states.unsubscribe();
   await client.close();
   return code;
 }
@@ -96,6 +104,7 @@ export function register(program: Command): void {
     .option('--token <token>', 'access token (env WXSTREAM_TOKEN)', process.env.WXSTREAM_TOKEN)
     .option('--count <n>', 'exit after n forecasts', positiveInt('--count'))
     .option('--json', 'print one JSON line per forecast (the protocol message) instead of a table', false)
+    .option('--connect-timeout <ms>', 'give up connecting after this long', positiveInt('--connect-timeout'), 5_000)
     .addHelpText(
       'after',
       `
@@ -105,7 +114,7 @@ Examples:
   wxstream subscribe st-1 st-2
   wxstream subscribe '*' --json --count 10 | jq .points[0].p50`,
     )
-    .action(async (args: string[], opts: { url: string; token?: string; count?: number; json: boolean }) => {
+    .action(async (args: string[], { connectTimeout, ...opts }: { url: string; token?: string; count?: number; json: boolean; connectTimeout: number }) => {
       let sensors: string[] | '*';
       try {
         sensors = parseSensors(args);
@@ -120,7 +129,7 @@ Examples:
       process.exitCode = await runSubscribe({
         ...opts,
         sensors,
-        connectTimeoutMs: 5_000,
+        connectTimeoutMs: connectTimeout,
         stdout: process.stdout,
         stderr: process.stderr,
         signal: abort.signal,

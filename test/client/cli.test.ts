@@ -160,6 +160,31 @@ describe('wxstream subscribe', () => {
     expect(out.text()).toMatch(/^SENSOR .*\nst-9\s+2016-03-01 00:00Z\s+\+1h 1\.0 \[0\.0\.\.2\.0\]/);
   });
 
+  it('says on stderr when the connection drops and comes back, and keeps printing', async () => {
+    const out = sink();
+    const err = sink();
+    const subscribes = () => server.frames.filter((f) => f.type === 'subscribe').length;
+    const done = runSubscribe({
+      url: server.url,
+      sensors: ['st-1'],
+      json: true,
+      count: 1,
+      connectTimeoutMs: 1_000,
+      stdout: out.stream,
+      stderr: err.stream,
+      onReady: () =>
+        void (async () => {
+          await server.waitFor(() => subscribes() === 1);
+          server.dropAll();
+          await server.waitFor(() => subscribes() === 2);
+          server.forecast('st-1');
+        })(),
+    });
+    expect(await done).toBe(EXIT.ok);
+    expect(err.text()).toBe('wxstream subscribe: connection lost, reconnecting\nwxstream subscribe: reconnected\n');
+    expect(out.text()).toContain('"sensor":"st-1"');
+  });
+
   it('exits 3 when the server cannot be reached and validates sensor ids', async () => {
     const port = server.port;
     await server.stop();
