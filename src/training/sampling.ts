@@ -1,0 +1,86 @@
+// Chooses which windows a training round learns from and which it is judged on: the most recent origins are
+// held back for validation, the rest are sampled with recent data weighted up and a uniform share of older
+// data (the replay buffer) so one round of summer does not make the model forget winter.
+import type { StepObservation } from '../forecaster.js';
+import { buildWindows, type ModelConfig, type TrainingWindow } from '../model/index.js';
+import type { Rng } from '../random.js';
+
+export interface SamplingOptions {
+  /** Encoder steps per window. */
+  contextLength: number;
+  /** The last this-many origins per sensor are validation windows (never trained on in the round). */
+  validationSteps: number;
+  /** Training windows drawn per round. */
+  windows: number;
+  /** Origins within this many steps before the validation block count as recent. */
+  recentSteps: number;
+  /** Share of drawn training windows that come from the recent block (the rest: uniformly from older data). */
+  recentShare: number;
+  /** Long series get a window stride so that one sensor yields at most about this many windows (memory). */
+  maxWindowsPerSensor: number;
+}
+
+export const DEFAULT_SAMPLING: SamplingOptions = {
+  contextLength: 72,
+  validationSteps: 168,
+  windows: 4096,
+  recentSteps: 24 * 30,
+  recentShare: 0.6,
+  maxWindowsPerSensor: 3000,
+};
+
+export interface SampledWindows {
+  train: TrainingWindow[];
+  validation: TrainingWindow[];
+}
+
+/**
+ * Build, split and sample windows from every sensor's contiguous series. Training windows end (their last
+ * target) before the first validation origin, so no validation target is ever seen in training.
+ */
+export function sampleWindows(
+  series: ReadonlyMap<string, readonly StepObservation[]>,
+  config: ModelConfig,
+  rng: Rng,
+  options: Partial<SamplingOptions> = {},
+): SampledWindows {
+  const o = { ...DEFAULT_SAMPLING, ...options };
+  const recent: TrainingWindow[] = [];
+  const older: TrainingWindow[] = [];
+  const validation: TrainingWindow[] = [];
+  const H = config.horizon;
+  for (const s of [...series.keys()].sort()) {
+    const steps = series.get(s) ?? [];
+    const stride = Math.max(1, Math.ceil(steps.length / o.maxWindowsPerSensor));
+    const windows = buildWindows(steps, { config, contextLength: o.contextLength, stride, minTargets: Math.ceil(H / 2) });
+    if (windows.length === 0) continue;
+    const lastOrigin = windows[windows.length - 1].origin;
+    const stepMs = config.stepSeconds * 1000;
+    const valFrom = lastOrigin - (o.validationSteps - 1) * stepMs;
+    const trainUntil = valFrom - H * stepMs; // last target of a training window <= first validation origin
+    const recentFrom = trainUntil - o.recentSteps * stepMs;
+    for (const w of windows) {
+      if (w.origin >= valFrom) validation.push(w);
+      else if (w.origin > trainUntil) continue;
+      else if (w.origin > recentFrom) recent.push(w);
+      else older.push(w);
+    }
+  }
+  const nRecent = older.length === 0 ? o.windows : Math.round(o.windows * o.recentShare);
+  const train = [...draw(recent, Math.min(nRecent, o.windows), rng), ...draw(older.length ? older : recent, o.windows - nRecent, rng)];
+  return { train, validation };
+}
+
+/** `n` draws: every window once while n covers the pool, the remainder sampled without replacement. */
+function draw<T>(pool: readonly T[], n: number, rng: Rng): T[] {
+  if (pool.length === 0 || n <= 0) return [];
+  const out: T[] = [];
+  while (out.length + pool.length <= n) out.push(...pool);
+  const idx = Array.from({ length: pool.length }, (_, i) => i);
+  for (let i = 0; out.length < n; i++) {
+    const j = i + rng.int(idx.length - i);
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+    out.push(pool[idx[i]]);
+  }
+  return out;
+}

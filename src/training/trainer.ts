@@ -1,0 +1,192 @@
+// Online-training scheduler: counts closed steps (deterministic trigger), optionally a wall-clock interval too,
+// runs one round at a time (worker thread live, inline for reproducible replays), records every candidate in
+// the model_versions table and hands a promoted one to the model host, which swaps it in between ticks.
+import type { Forecaster } from '../forecaster.js';
+import type { Logger } from '../log.js';
+import type { SavedModel } from '../model/index.js';
+import type { ModelHost } from '../pipeline/model-host.js';
+import type { BucketRules } from '../pipeline/sensor-bucket.js';
+import type { Store } from '../store/index.js';
+import { runJob, type JobResult, type TrainingJob } from './job.js';
+import type { RoundOptions } from './round.js';
+import { TrainingWorker } from './worker-client.js';
+
+export type TrainingMode = 'worker' | 'inline' | 'off';
+
+export interface TrainerOptions {
+  mode: TrainingMode;
+  /** Start a round after this many closed sensor-steps (summed over sensors); 0 = no step trigger. */
+  trainEvery: number;
+  /** Live only: also start a round when this much wall-clock time passed since the last; 0 = off. */
+  intervalMs: number;
+  historySteps: number;
+  round: Partial<RoundOptions>;
+  /** Test hook, see TrainingJob.poison. */
+  poison?: TrainingJob['poison'];
+}
+
+export const DEFAULT_TRAINER: TrainerOptions = {
+  mode: 'worker',
+  trainEvery: 5000,
+  intervalMs: 6 * 3600_000,
+  historySteps: 24 * 365,
+  round: {},
+};
+
+export interface TrainerContext {
+  store: Store;
+  host: ModelHost;
+  rules: BucketRules;
+  log: Logger;
+  /** Builds the serving forecaster for promoted weights (synchronous, so inline rounds swap deterministically). */
+  forecasterFor: (saved: SavedModel) => Forecaster;
+  now?: () => number;
+}
+
+export interface TrainerStats {
+  rounds: number;
+  promoted: number;
+  rejected: number;
+  skipped: number;
+  failed: number;
+  lastDurationMs: number;
+  lastWindowsPerSecond: number;
+}
+
+export class Trainer {
+  readonly stats: TrainerStats = { rounds: 0, promoted: 0, rejected: 0, skipped: 0, failed: 0, lastDurationMs: 0, lastWindowsPerSecond: 0 };
+  private readonly o: TrainerOptions;
+  private readonly worker = new TrainingWorker();
+  private stepsSince = 0;
+  private lastEventTime = -Infinity;
+  private lastRoundAt: number;
+  private running: Promise<JobResult | undefined> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ctx: TrainerContext, options: Partial<TrainerOptions> = {}) {
+    this.o = { ...DEFAULT_TRAINER, ...options };
+    validate(this.o);
+    this.lastRoundAt = this.now();
+    if (this.o.mode === 'worker' && this.o.intervalMs > 0) {
+      this.timer = setInterval(() => this.maybeByClock(), Math.min(this.o.intervalMs, 60_000));
+      this.timer.unref();
+    }
+  }
+
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** Called by the pipeline after each encoder round: `steps` sensor-steps closed, the latest ending at `t`. */
+  onSteps(steps: number, t: number): void {
+    if (this.o.mode === 'off' || steps === 0) return;
+    this.lastEventTime = Math.max(this.lastEventTime, t);
+    this.stepsSince += steps;
+    if (this.o.trainEvery > 0 && this.stepsSince >= this.o.trainEvery) {
+      this.stepsSince = 0;
+      void this.start(this.lastEventTime);
+    }
+  }
+
+  /**
+   * Run a round with data up to `cutoff` now (CLI, tests). Resolves to undefined when a round is already running.
+   * Inline mode trains, records and queues the swap synchronously inside this call, so the new weights serve from
+   * the next pipeline batch whatever the machine's speed: a replay that sends the same frames is reproducible.
+   */
+  start(cutoff: number): Promise<JobResult | undefined> {
+    if (this.running) return Promise.resolve(undefined);
+    const job = this.job(cutoff);
+    this.lastRoundAt = this.now();
+    if (this.o.mode === 'inline') {
+      try {
+        return Promise.resolve(this.apply(runJob(job)));
+      } catch (err) {
+        return Promise.resolve(this.failed(err));
+      }
+    }
+    const done = this.worker
+      .run(job)
+      .then((r) => this.apply(r), (err: unknown) => this.failed(err))
+      .finally(() => {
+        if (this.running === done) this.running = undefined;
+      });
+    this.running = done;
+    return done;
+  }
+
+  private job(cutoff: number): TrainingJob {
+    return {
+      dbPath: this.ctx.store.path,
+      parent: this.ctx.host.modelVersion,
+      cutoff,
+      historySteps: this.o.historySteps,
+      rules: this.ctx.rules,
+      round: this.o.round,
+      ...(this.o.poison ? { poison: this.o.poison } : {}),
+    };
+  }
+
+  private failed(err: unknown): undefined {
+    this.stats.failed++;
+    this.ctx.log.error({ err: String(err) }, 'training round failed; the champion serves on');
+    return undefined;
+  }
+
+  /** Wait for the running round, if any. */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+    await this.worker.close();
+  }
+
+  private maybeByClock(): void {
+    if (this.running || this.lastEventTime === -Infinity) return;
+    if (this.now() - this.lastRoundAt >= this.o.intervalMs) void this.start(this.lastEventTime);
+  }
+
+  private apply(r: JobResult): JobResult {
+    const { store, host, log } = this.ctx;
+    this.stats.rounds++;
+    if (r.decision === 'skipped' || !r.candidate) {
+      this.stats.skipped++;
+      log.info({ parent: r.parent, cutoff: new Date(r.cutoff).toISOString(), reason: r.reason }, 'training round skipped');
+      return r;
+    }
+    const metrics = { decision: r.decision, reason: r.reason, cutoff: r.cutoff, ...r.metrics };
+    this.stats.lastDurationMs = r.metrics?.durationMs ?? 0;
+    this.stats.lastWindowsPerSecond = r.metrics?.windowsPerSecond ?? 0;
+    if (r.decision === 'rejected') {
+      this.stats.rejected++;
+      const version = store.models.insert({ parent: r.parent, status: 'rejected', config: r.candidate.config, weights: r.candidate.weights, metrics });
+      log.warn({ version, parent: r.parent, reason: r.reason }, 'training candidate rejected; the champion serves on');
+      return r;
+    }
+    // The champion may have changed while the round ran (manual promote/rollback): never overwrite it then.
+    if (host.modelVersion !== r.parent) {
+      this.stats.rejected++;
+      store.models.insert({ parent: r.parent, status: 'rejected', config: r.candidate.config, weights: r.candidate.weights, metrics: { ...metrics, reason: 'champion changed during the round' } });
+      return r;
+    }
+    const forecaster = this.ctx.forecasterFor(r.candidate);
+    const version = store.models.insert({ parent: r.parent, status: 'champion', config: r.candidate.config, weights: r.candidate.weights, metrics });
+    host.swap(version, forecaster);
+    this.stats.promoted++;
+    log.info({ version, parent: r.parent, reason: r.reason, durationMs: Math.round(this.stats.lastDurationMs) }, 'training candidate promoted');
+    return r;
+  }
+
+  private now(): number {
+    return (this.ctx.now ?? Date.now)();
+  }
+}
+
+function validate(o: TrainerOptions): void {
+  if (!['worker', 'inline', 'off'].includes(o.mode)) throw new RangeError(`training mode must be worker, inline or off; got ${o.mode}`);
+  for (const k of ['trainEvery', 'intervalMs', 'historySteps'] as const) {
+    if (!Number.isInteger(o[k]) || o[k] < 0) throw new RangeError(`training option "${k}" must be an integer >= 0; got ${o[k]}`);
+  }
+}

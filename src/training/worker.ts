@@ -1,0 +1,19 @@
+// Worker-thread entry of online training: its own tfjs instance and its own SQLite connection, so a round's
+// seconds of matrix work never run on the server's event loop.
+import { parentPort } from 'node:worker_threads';
+import { initBackend } from '../model/backend.js';
+import { runJob, type TrainingJob } from './job.js';
+
+if (parentPort === null) throw new Error('src/training/worker.ts must run in a worker thread');
+const port = parentPort;
+
+port.on('message', async (msg: { id: number; job: TrainingJob }) => {
+  try {
+    const backend = await initBackend();
+    const result = runJob(msg.job);
+    const transfer = result.candidate ? [result.candidate.weights.buffer as ArrayBuffer] : [];
+    port.postMessage({ id: msg.id, ok: true, backend, result }, transfer);
+  } catch (err) {
+    port.postMessage({ id: msg.id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+  }
+});
