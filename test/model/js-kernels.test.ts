@@ -27,8 +27,8 @@ describe.each(['rnn', 'gru', 'lstm'] as const)('JsInference parity with tfjs (%s
     model.setWeights(model.getWeights().map((w, i) => randomArray(w.length, 100 + i, 0.4)));
     const js = new JsInference(model.config, model.getWeights());
     const batch = 5;
-    let sTf = randomArray(batch * model.stateSize, 1, 0.5);
-    let sJs = Float32Array.from(sTf);
+    let sTf: Float32Array = randomArray(batch * model.stateSize, 1, 0.5);
+    let sJs: Float32Array = Float32Array.from(sTf);
     for (let step = 0; step < 4; step++) {
       const x = randomArray(batch * model.encoderInputSize, 10 + step);
       sTf = model.stepArrays(x, sTf, batch);
