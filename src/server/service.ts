@@ -9,10 +9,10 @@ import type { ModelHost } from '../pipeline/model-host.js';
 import { parseFrames, type IncomingFrame, type ParsedFrame } from '../pipeline/parse-frames.js';
 import { persistReadings } from '../pipeline/persist-readings.js';
 import { SensorKeeper } from '../pipeline/sensor-keeper.js';
-import type { ForecastBatch, PersistedBatch, PushJob } from '../pipeline/types.js';
+import { fanOut, serializeBatch, type SerializedBatch } from '../pipeline/fan-out.js';
+import type { PersistedBatch, PushJob } from '../pipeline/types.js';
 import {
   ErrorCode,
-  toForecastMessage,
   type ErrorMessage,
   type ForecastMessage,
   type Reading,
@@ -131,7 +131,8 @@ export class ForecastService {
       return l === undefined || l.origin !== f.lastStep(s) || l.modelVersion !== this.o.host.modelVersion;
     });
     if (stale.length > 0) {
-      this.issue({ forecasts: this.keeper.forecast(stale), modelVersion: this.o.host.modelVersion, issuedAt: Date.now() });
+      const batch = { forecasts: this.keeper.forecast(stale), modelVersion: this.o.host.modelVersion, issuedAt: Date.now() };
+      this.record(serializeBatch(batch, this.o.config.stepSeconds));
     }
     return sensors.flatMap((s) => {
       const l = this.latest.get(s);
@@ -218,6 +219,7 @@ export class ForecastService {
           }),
           // A fault in the model must not end forecasting: the readings are stored, so rebuild every sensor's
           // state from storage and resubscribe with fresh buckets (resumed from storage too).
+          fanOut({ stepSeconds: config.stepSeconds, subscribers: (s) => this.subscriptions.subscribers(s) }),
           retry({
             delay: (err: unknown) => {
               log.error({ err }, 'forecast pipeline failed; rebuilding sensor states from storage');
@@ -227,7 +229,7 @@ export class ForecastService {
             },
           }),
         )
-        .subscribe((batch) => this.issue(batch)),
+        .subscribe((batch) => this.record(batch)),
     );
     // Subscribers run in order: by now the batch went through the forecast chain synchronously; later
     // (timer-closed) forecasts have no commit to measure from.
@@ -287,13 +289,10 @@ export class ForecastService {
     }
   }
 
-  /** Record decoded forecasts (latest cache, verification, storage) and fan them out to subscribers. */
-  private issue(batch: ForecastBatch): void {
-    const stepSeconds = this.o.config.stepSeconds;
+  /** Bookkeeping of issued forecasts: latest cache, pending verification, storage (one transaction per tick). */
+  private record(batch: SerializedBatch): void {
     const rows: IssuedForecast[] = [];
-    for (const f of batch.forecasts) {
-      const message = toForecastMessage(f, { issuedAt: batch.issuedAt, stepSeconds, modelVersion: batch.modelVersion });
-      const json = JSON.stringify(message);
+    for (const { forecast: f, message, json } of batch.serialized) {
       const prev = this.latest.get(f.sensor);
       const fresh = prev === undefined || prev.origin !== f.origin || prev.modelVersion !== batch.modelVersion;
       this.latest.set(f.sensor, { origin: f.origin, modelVersion: batch.modelVersion, message, json });
@@ -301,13 +300,12 @@ export class ForecastService {
         this.skill.issue(f);
         rows.push({ ...f, modelVersion: batch.modelVersion, issuedAt: batch.issuedAt, stepMs: this.stepMs });
       }
-      for (const peer of this.subscriptions.subscribers(f.sensor)) peer.sendForecast(f.sensor, json);
     }
     this.metrics.forecastsIssued.inc(batch.forecasts.length);
     if (this.commitStarted !== undefined) {
       this.metrics.forecastLatencySeconds.observe((performance.now() - this.commitStarted) / 1000);
     }
-    // One transaction for all rounds of a tick (a backlog makes many rounds), written once the tick's work is done.
+    // A backlog makes many rounds in one tick: write them all once the tick's work is done.
     if (this.unsaved.length === 0 && rows.length > 0) queueMicrotask(() => this.saveIssued());
     this.unsaved.push(...rows);
   }

@@ -1,0 +1,48 @@
+// RxJS operator, the pipeline's last stage: serializes each decoded forecast once and hands the same frame to
+// every subscriber of its sensor (each peer queues it by its own backpressure rules), then passes the batch on.
+import { map, type OperatorFunction } from 'rxjs';
+import type { SensorForecast } from '../forecaster.js';
+import { toForecastMessage, type ForecastMessage } from '../protocol/index.js';
+import type { ForecastBatch } from './types.js';
+
+export interface ForecastTarget {
+  sendForecast(sensor: string, json: string): void;
+}
+
+export interface SerializedForecast {
+  forecast: SensorForecast;
+  message: ForecastMessage;
+  json: string;
+}
+
+export interface SerializedBatch extends ForecastBatch {
+  serialized: SerializedForecast[];
+}
+
+export function serializeBatch(batch: ForecastBatch, stepSeconds: number): SerializedBatch {
+  const meta = { issuedAt: batch.issuedAt, stepSeconds, modelVersion: batch.modelVersion };
+  return {
+    ...batch,
+    serialized: batch.forecasts.map((forecast) => {
+      const message = toForecastMessage(forecast, meta);
+      return { forecast, message, json: JSON.stringify(message) };
+    }),
+  };
+}
+
+/**
+ * @example
+ *   forecasts$.pipe(fanOut({ stepSeconds: 3600, subscribers: (s) => subs.subscribers(s) }))
+ */
+export function fanOut<T extends ForecastTarget>(o: {
+  stepSeconds: number;
+  subscribers: (sensor: string) => Iterable<T>;
+}): OperatorFunction<ForecastBatch, SerializedBatch> {
+  return map((batch) => {
+    const out = serializeBatch(batch, o.stepSeconds);
+    for (const s of out.serialized) {
+      for (const target of o.subscribers(s.forecast.sensor)) target.sendForecast(s.forecast.sensor, s.json);
+    }
+    return out;
+  });
+}
