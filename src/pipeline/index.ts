@@ -12,4 +12,4 @@ export { forecastPipeline, type ForecastPipelineOptions } from './forecast-pipel
 export { SensorBucket, bucketEnd, warmStepsFrom, type BucketRules, type WarmSource } from './sensor-bucket.js';
 export { SensorKeeper, type SensorKeeperOptions, type RestoreOutcome } from './sensor-keeper.js';
 export { LiveSkill, type LiveSkillOptions } from './live-skill.js';
-export { SwappableModelHost, type ModelHost } from './model-host.js';
+export { SwappableModelHost, retire, type ModelHost, type Retired } from './model-host.js';

@@ -3,7 +3,7 @@
 import type { Forecaster, SensorForecast, StepObservation } from '../forecaster.js';
 import type { Reading } from '../protocol/index.js';
 import type { Store } from '../store/index.js';
-import type { ModelHost } from './model-host.js';
+import { retire, type ModelHost } from './model-host.js';
 import { SensorBucket, bucketEnd, warmStepsFrom, type BucketRules } from './sensor-bucket.js';
 import type { StepEvent } from './types.js';
 
@@ -151,8 +151,8 @@ export class SensorKeeper {
     if (old === undefined) return false;
     const sensors = [...this.known];
     this.known.clear();
-    for (const s of sensors) this.restore(s, old.lastStep(s));
-    old.dispose();
+    for (const s of sensors) this.restore(s, old.forecaster.lastStep(s));
+    retire(old);
     return true;
   }
 

@@ -10,7 +10,7 @@ import { parseFrames, type IncomingFrame, type ParsedFrame } from '../pipeline/p
 import { persistReadings } from '../pipeline/persist-readings.js';
 import { SensorKeeper } from '../pipeline/sensor-keeper.js';
 import { fanOut, serializeBatch, type SerializedBatch } from '../pipeline/fan-out.js';
-import type { PersistedBatch, PushJob } from '../pipeline/types.js';
+import type { EncodedRound, PersistedBatch, PushJob } from '../pipeline/types.js';
 import {
   ErrorCode,
   type ErrorMessage,
@@ -31,6 +31,8 @@ export interface ServiceOptions {
   log: Logger;
   /** Ownership predicate: which sensors this node serves (partitioning hook; default all). */
   owns?: (sensor: string) => boolean;
+  /** Called after each batched encoder round (the online trainer counts closed steps). */
+  onRound?: (round: EncodedRound) => void;
 }
 
 interface Latest {
@@ -216,6 +218,7 @@ export class ForecastService {
             skill: this.skill,
             onLate: (late) => this.countLate(late),
             onScored: (n) => this.metrics.scored.inc(n),
+            ...(this.o.onRound ? { onRound: this.o.onRound } : {}),
           }),
           // A fault in the model must not end forecasting: the readings are stored, so rebuild every sensor's
           // state from storage and resubscribe with fresh buckets (resumed from storage too).

@@ -7,8 +7,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { resolveConfig, type ServeConfig } from '../config.js';
 import { log as rootLog, type Logger } from '../log.js';
 import { SwappableModelHost, type ModelHost } from '../pipeline/model-host.js';
+import type { EncodedRound } from '../pipeline/types.js';
 import { ErrorCode, STREAM_PATH } from '../protocol/index.js';
-import { openStore } from '../store/index.js';
+import { openStore, type Store } from '../store/index.js';
 import { rnnFromStore, type ForecasterFactory } from './default-model.js';
 import { httpHandler } from './http-routes.js';
 import { CloseCode } from './peer.js';
@@ -22,6 +23,8 @@ export interface StartServerOptions extends Partial<ServeConfig> {
   scheduler?: SchedulerLike;
   /** Ownership predicate for partitioned deployments: readings of other sensors are rejected with not_owner. */
   owns?: (sensor: string) => boolean;
+  /** Called after each batched encoder round (e.g. the online trainer counts closed steps). */
+  onRound?: (round: EncodedRound) => void;
   log?: Logger;
 }
 
@@ -34,6 +37,7 @@ export interface RunningServer {
   readonly dbPath: string;
   readonly config: ServeConfig;
   readonly modelHost: ModelHost;
+  readonly store: Store;
   readonly service: ForecastService;
   /** Graceful stop: no new connections, flush and ack pending pushes, snapshot every sensor, close the db. */
   close(): Promise<void>;
@@ -49,16 +53,19 @@ const CLOSE_WAIT_MS = 2_000;
  *   await server.close();
  */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
-  const { forecaster: factory = rnnFromStore, scheduler = asyncScheduler, owns, log = rootLog, ...rest } = options;
+  const { forecaster: factory = rnnFromStore, scheduler = asyncScheduler, owns, onRound, log = rootLog, ...rest } = options;
   const config = resolveConfig(rest);
   const store = openStore(config.db);
   let release: (() => void) | undefined;
   let service: ForecastService;
-  let host: ModelHost;
+  let host: SwappableModelHost;
   try {
     store.checkStep(config.stepSeconds * 1000);
     const choice = await factory({ store, stepSeconds: config.stepSeconds, horizon: config.horizon, log });
-    release = choice.release;
+    release = () => {
+      choice.forecaster.dispose();
+      choice.release?.();
+    };
     const f = choice.forecaster;
     if (f.stepMs !== config.stepSeconds * 1000 || f.horizon !== config.horizon) {
       throw new RangeError(
@@ -66,8 +73,16 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
           `and "horizon" are ${config.stepSeconds} / ${config.horizon}`,
       );
     }
-    host = new SwappableModelHost(choice.version, f);
-    service = new ForecastService({ config, store, host, scheduler, log, ...(owns ? { owns } : {}) });
+    host = new SwappableModelHost(choice.version, f, choice.release);
+    service = new ForecastService({
+      config,
+      store,
+      host,
+      scheduler,
+      log,
+      ...(owns ? { owns } : {}),
+      ...(onRound ? { onRound } : {}),
+    });
     const restored = service.restore();
     log.info({ ...restored, modelVersion: choice.version, forecaster: f.name }, 'sensor states restored');
   } catch (err) {
@@ -172,8 +187,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       wss.close();
       server.closeAllConnections();
       await serverClosed;
-      host.forecaster.dispose();
-      release?.();
+      host.dispose();
       store.close();
       log.info({ snapshots }, 'server stopped');
     })());
@@ -185,6 +199,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     dbPath: store.path,
     config,
     modelHost: host,
+    store,
     service,
     close,
   };
