@@ -81,13 +81,15 @@ export class SensorKeeper {
     return warmStepsFrom(sensor, readings, this.rules, windowEnd);
   };
 
-  /** Restore every stored sensor this node owns. */
+  /** Restore every stored sensor this node owns; re-encoding is batched across sensors, one round per step. */
   restoreAll(): Record<RestoreOutcome, number> {
     const counts: Record<RestoreOutcome, number> = { snapshot: 0, rebuilt: 0, empty: 0 };
+    const plans = new Map<string, StepEvent[]>();
     for (const row of this.o.store.readings.sensors()) {
       if (this.o.owns && !this.o.owns(row.sensor)) continue;
-      counts[this.restore(row.sensor)] += 1;
+      counts[this.prepare(row.sensor, Number.MAX_SAFE_INTEGER, plans)] += 1;
     }
+    this.applyRounds(plans);
     return counts;
   }
 
@@ -99,6 +101,14 @@ export class SensorKeeper {
    *   steps after it are still on their way through the pipeline)
    */
   restore(sensor: string, upTo = Number.MAX_SAFE_INTEGER): RestoreOutcome {
+    const plans = new Map<string, StepEvent[]>();
+    const outcome = this.prepare(sensor, upTo, plans);
+    this.applyRounds(plans);
+    return outcome;
+  }
+
+  /** Reset a sensor to its snapshot (if usable) and plan the steps to re-encode after it. */
+  private prepare(sensor: string, upTo: number, plans: Map<string, StepEvent[]>): RestoreOutcome {
     const f = this.forecaster;
     f.drop(sensor);
     this.known.delete(sensor);
@@ -107,7 +117,8 @@ export class SensorKeeper {
       try {
         f.importState(sensor, { kind: snap.kind, data: snap.snapshot });
         this.known.add(sensor);
-        this.replayAfter(sensor, new SensorBucket(sensor, this.rules, snap.lastClosed, this.warm), snap.lastClosed, upTo);
+        const bucket = new SensorBucket(sensor, this.rules, snap.lastClosed, this.warm);
+        plans.set(sensor, this.collect(sensor, bucket, snap.lastClosed, upTo));
         return 'snapshot';
       } catch {
         // A snapshot this forecaster cannot read is rebuilt below, never half-imported.
@@ -119,8 +130,9 @@ export class SensorKeeper {
     if (info === undefined) return 'empty';
     const end = Math.min(bucketEnd(info.lastTs, this.o.stepMs), upTo);
     const from = end - this.o.warmupSteps * this.o.stepMs;
-    this.replayAfter(sensor, new SensorBucket(sensor, this.rules, undefined, this.warm), from, upTo);
-    return this.known.has(sensor) ? 'rebuilt' : 'empty';
+    const events = this.collect(sensor, new SensorBucket(sensor, this.rules, undefined, this.warm), from, upTo);
+    plans.set(sensor, events);
+    return events.some((e) => e.kind === 'step') ? 'rebuilt' : 'empty';
   }
 
   /** Snapshot every held sensor's state, tagged with the serving model version, in one transaction. */
@@ -135,7 +147,7 @@ export class SensorKeeper {
         modelVersion: this.modelVersion,
         kind: snap.kind,
         snapshot: snap.data,
-        norm: null,
+        norm: normalizationOf(this.forecaster, sensor),
         lastClosed,
         stepMs: this.o.stepMs,
         savedAt,
@@ -151,29 +163,57 @@ export class SensorKeeper {
     if (old === undefined) return false;
     const sensors = [...this.known];
     this.known.clear();
-    for (const s of sensors) this.restore(s, old.forecaster.lastStep(s));
+    const plans = new Map<string, StepEvent[]>();
+    for (const s of sensors) this.prepare(s, old.forecaster.lastStep(s) ?? Number.MAX_SAFE_INTEGER, plans);
+    this.applyRounds(plans);
     retire(old);
     return true;
   }
 
-  /** Re-encode stored readings in (after, upTo] through `bucket`, one step at a time. */
-  private replayAfter(sensor: string, bucket: SensorBucket, after: number, upTo: number): void {
+  /** The steps that stored readings in (after, upTo] make through `bucket`. */
+  private collect(sensor: string, bucket: SensorBucket, after: number, upTo: number): StepEvent[] {
+    const events: StepEvent[] = [];
     let cursor = after;
     for (;;) {
       const page = this.o.store.readings.range(sensor, cursor + 1, upTo, PAGE);
-      const events: StepEvent[] = [];
       for (const r of page) bucket.add(r, events);
-      // With a bound, a last bucket ending within it was closed before (by time or a later reading).
-      const openEnd = bucket.openEnd;
-      if (page.length < PAGE && upTo !== Number.MAX_SAFE_INTEGER && openEnd !== undefined && openEnd <= upTo) {
-        bucket.close(events);
-      }
-      for (const e of events) {
-        if (e.kind === 'reset') this.observe([], [sensor]);
-        else this.observe([e.obs]);
-      }
-      if (page.length < PAGE) return;
+      if (page.length < PAGE) break;
       cursor = page[page.length - 1]!.ts;
     }
+    // With a bound, a last bucket ending within it was closed before (by time or a later reading).
+    const openEnd = bucket.openEnd;
+    if (upTo !== Number.MAX_SAFE_INTEGER && openEnd !== undefined && openEnd <= upTo) bucket.close(events);
+    return events;
   }
+
+  /** Apply planned events in rounds: each round one batched observe with at most one step per sensor. */
+  private applyRounds(plans: Map<string, StepEvent[]>): void {
+    const heads = new Map<string, number>();
+    for (;;) {
+      const steps: StepObservation[] = [];
+      const resets: string[] = [];
+      for (const [sensor, events] of plans) {
+        let i = heads.get(sensor) ?? 0;
+        while (events[i]?.kind === 'reset') {
+          resets.push(sensor);
+          i += 1;
+        }
+        const e = events[i];
+        if (e?.kind === 'step') {
+          steps.push(e.obs);
+          i += 1;
+        }
+        heads.set(sensor, i);
+      }
+      if (steps.length === 0 && resets.length === 0) return;
+      this.observe(steps, resets);
+    }
+  }
+}
+
+/** Normalization statistics, when a forecaster exposes them (optional `normalization(sensor)`), as JSON. */
+function normalizationOf(f: Forecaster, sensor: string): string | null {
+  const get = (f as Forecaster & { normalization?: (sensor: string) => unknown }).normalization;
+  const stats = typeof get === 'function' ? get.call(f, sensor) : undefined;
+  return stats === undefined ? null : JSON.stringify(stats);
 }

@@ -50,6 +50,15 @@ describe('SensorKeeper', () => {
     expect(keeper.resume('s', 4 * H)).toEqual({ lastClosed: 3 * H, open: [{ sensor: 's', ts: 3 * H + 600_000, temp: 9 }] });
   });
 
+  it('re-encodes many sensors in batched rounds, one observe per step', () => {
+    const store = makeKeeper().store;
+    store.readings.insertBatch([...hourly('a', 1, 10), ...hourly('b', 1, 10), ...hourly('c', 5, 10)], 0);
+    const { keeper, forecaster } = makeKeeper({ store });
+    expect(keeper.restoreAll()).toEqual({ snapshot: 0, rebuilt: 3, empty: 0 });
+    expect(forecaster.observeCalls).toBe(10);
+    expect(forecaster.states.get('c')).toMatchObject({ t: 10 * H, n: 6 });
+  });
+
   it('restores only the sensors this node owns', () => {
     const store = makeKeeper().store;
     store.readings.insertBatch([...hourly('mine', 1, 2), ...hourly('theirs', 1, 2)], 0);

@@ -131,3 +131,27 @@ describe('faults and late data', () => {
     await client.close();
   });
 });
+
+describe('model swap', () => {
+  it('serves a swapped-in model from the next tick, re-warmed from stored history', async () => {
+    server = await startFake(db.path);
+    const client = await Client.connect(server.url);
+    client.send({ type: 'subscribe', sensors: '*' });
+    const readings = hourly(['m'], 0, 10);
+    client.send({ type: 'push', id: 'a', readings: readings.slice(0, 8) });
+    await client.waitFor(isAck('a'));
+    const next = new FakeForecaster(3_600_000, 24, 'fake/v2');
+    let released = 0;
+    server.modelHost.swap(2, next, () => released++);
+    client.send({ type: 'push', id: 'b', readings: readings.slice(8) });
+    const f = await client.waitFor(
+      (m): m is Extract<typeof m, { type: 'forecast' }> => isForecast(m) && m.origin === readings[9]!.ts,
+    );
+    expect(f.modelVersion).toBe(2);
+    expect(next.states.get('m')).toMatchObject({ n: 10 });
+    await client.close();
+    await server.close();
+    server = undefined;
+    expect(released).toBe(1);
+  });
+});
