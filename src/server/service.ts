@@ -9,7 +9,7 @@ import type { ModelHost } from '../pipeline/model-host.js';
 import { parseFrames, type IncomingFrame, type ParsedFrame } from '../pipeline/parse-frames.js';
 import { persistReadings } from '../pipeline/persist-readings.js';
 import { SensorKeeper } from '../pipeline/sensor-keeper.js';
-import { fanOut, serializeBatch, type SerializedBatch } from '../pipeline/fan-out.js';
+import { fanOut } from '../pipeline/fan-out.js';
 import type { EncodedRound, PersistedBatch, PushJob } from '../pipeline/types.js';
 import {
   ErrorCode,
@@ -18,7 +18,8 @@ import {
   type Reading,
   type SubscribeFrame,
 } from '../protocol/index.js';
-import type { IssuedForecast, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { IssuedForecasts } from './issued-forecasts.js';
 import { ServiceMetrics } from './metrics.js';
 import { CloseCode, type Peer } from './peer.js';
 import { Subscriptions } from './subscriptions.js';
@@ -35,13 +36,6 @@ export interface ServiceOptions {
   onRound?: (round: EncodedRound) => void;
 }
 
-interface Latest {
-  origin: number;
-  modelVersion: number;
-  message: ForecastMessage;
-  json: string;
-}
-
 export class ForecastService {
   readonly keeper: SensorKeeper;
   readonly skill: LiveSkill;
@@ -49,7 +43,7 @@ export class ForecastService {
   readonly metrics: ServiceMetrics;
   readonly startedAt = Date.now();
   private readonly frames = new Subject<IncomingFrame<Peer>>();
-  private readonly latest = new Map<string, Latest>();
+  private readonly issued: IssuedForecasts;
   private readonly errorsInARow = new WeakMap<Peer, number>();
   private readonly knownSensors: Set<string>;
   private readonly stepMs: number;
@@ -57,7 +51,6 @@ export class ForecastService {
   private snapshotTimer: NodeJS.Timeout | undefined;
   private commitStarted: number | undefined;
   private stopping = false;
-  private unsaved: IssuedForecast[] = [];
 
   constructor(private readonly o: ServiceOptions) {
     const { config, store, host } = o;
@@ -79,6 +72,19 @@ export class ForecastService {
         (kind === 'observe' ? this.metrics.roundSeconds : this.metrics.decodeSeconds).observe(seconds),
     });
     this.knownSensors = new Set(store.readings.sensors().map((s) => s.sensor));
+    this.issued = new IssuedForecasts({
+      keeper: this.keeper,
+      skill: this.skill,
+      forecasts: store.forecasts,
+      stepSeconds: config.stepSeconds,
+      log: o.log,
+      onIssued: (batch) => {
+        this.metrics.forecastsIssued.inc(batch.forecasts.length);
+        if (this.commitStarted !== undefined) {
+          this.metrics.forecastLatencySeconds.observe((performance.now() - this.commitStarted) / 1000);
+        }
+      },
+    });
     this.graph = this.build();
   }
 
@@ -126,20 +132,7 @@ export class ForecastService {
 
   /** Latest forecast per sensor, decoding (one batch) those older than the sensor's last closed step. */
   latestForecasts(sensors: readonly string[]): ForecastMessage[] {
-    const f = this.keeper.forecaster;
-    const stale = sensors.filter((s) => {
-      if (!f.has(s)) return false;
-      const l = this.latest.get(s);
-      return l === undefined || l.origin !== f.lastStep(s) || l.modelVersion !== this.o.host.modelVersion;
-    });
-    if (stale.length > 0) {
-      const batch = { forecasts: this.keeper.forecast(stale), modelVersion: this.o.host.modelVersion, issuedAt: Date.now() };
-      this.record(serializeBatch(batch, this.o.config.stepSeconds));
-    }
-    return sensors.flatMap((s) => {
-      const l = this.latest.get(s);
-      return l && f.has(s) ? [l.message] : [];
-    });
+    return this.issued.get(sensors).map((l) => l.message);
   }
 
   /** Save every sensor's state snapshot now (also runs periodically and on shutdown). */
@@ -158,7 +151,7 @@ export class ForecastService {
     if (this.snapshotTimer) clearInterval(this.snapshotTimer);
     this.frames.complete();
     this.graph.unsubscribe();
-    this.saveIssued();
+    this.issued.flush();
     return this.snapshot();
   }
 
@@ -232,7 +225,7 @@ export class ForecastService {
             },
           }),
         )
-        .subscribe((batch) => this.record(batch)),
+        .subscribe((batch) => this.issued.record(batch)),
     );
     // Subscribers run in order: by now the batch went through the forecast chain synchronously; later
     // (timer-closed) forecasts have no commit to measure from.
@@ -287,40 +280,7 @@ export class ForecastService {
     this.subscriptions.add(peer, frame.sensors);
     peer.sendControl({ type: 'subscribed', ...id, sensors: frame.sensors });
     const sensors = frame.sensors === '*' ? this.keeper.sensors() : frame.sensors;
-    for (const msg of this.latestForecasts(sensors)) {
-      peer.sendForecast(msg.sensor, this.latest.get(msg.sensor)!.json);
-    }
-  }
-
-  /** Bookkeeping of issued forecasts: latest cache, pending verification, storage (one transaction per tick). */
-  private record(batch: SerializedBatch): void {
-    const rows: IssuedForecast[] = [];
-    for (const { forecast: f, message, json } of batch.serialized) {
-      const prev = this.latest.get(f.sensor);
-      const fresh = prev === undefined || prev.origin !== f.origin || prev.modelVersion !== batch.modelVersion;
-      this.latest.set(f.sensor, { origin: f.origin, modelVersion: batch.modelVersion, message, json });
-      if (fresh) {
-        this.skill.issue(f);
-        rows.push({ ...f, modelVersion: batch.modelVersion, issuedAt: batch.issuedAt, stepMs: this.stepMs });
-      }
-    }
-    this.metrics.forecastsIssued.inc(batch.forecasts.length);
-    if (this.commitStarted !== undefined) {
-      this.metrics.forecastLatencySeconds.observe((performance.now() - this.commitStarted) / 1000);
-    }
-    // A backlog makes many rounds in one tick: write them all once the tick's work is done.
-    if (this.unsaved.length === 0 && rows.length > 0) queueMicrotask(() => this.saveIssued());
-    this.unsaved.push(...rows);
-  }
-
-  private saveIssued(): void {
-    const rows = this.unsaved;
-    this.unsaved = [];
-    try {
-      this.o.store.forecasts.insertMany(rows);
-    } catch (err) {
-      this.o.log.error({ err }, 'storing issued forecasts failed');
-    }
+    for (const l of this.issued.get(sensors)) peer.sendForecast(l.forecast.sensor, l.json);
   }
 
   private countLate(late: readonly Reading[]): void {

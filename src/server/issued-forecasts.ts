@@ -1,0 +1,77 @@
+// Bookkeeping of issued forecasts: the latest one per sensor (decoded on demand when stale), pending live
+// verification, and storage in issued_forecasts, written in one transaction per tick.
+import type { Logger } from '../log.js';
+import { serializeBatch, type SerializedBatch, type SerializedForecast } from '../pipeline/fan-out.js';
+import type { LiveSkill } from '../pipeline/live-skill.js';
+import type { SensorKeeper } from '../pipeline/sensor-keeper.js';
+import type { ForecastStore, IssuedForecast } from '../store/index.js';
+
+export interface IssuedForecastsOptions {
+  keeper: SensorKeeper;
+  skill: LiveSkill;
+  forecasts: ForecastStore;
+  stepSeconds: number;
+  log: Logger;
+  /** A batch was recorded (metrics). */
+  onIssued?: (batch: SerializedBatch) => void;
+}
+
+interface Latest extends SerializedForecast {
+  modelVersion: number;
+}
+
+export class IssuedForecasts {
+  private readonly latest = new Map<string, Latest>();
+  private unsaved: IssuedForecast[] = [];
+
+  constructor(private readonly o: IssuedForecastsOptions) {}
+
+  /** Record a decoded batch: latest cache, verification, and (at the end of the tick) storage. */
+  record(batch: SerializedBatch): void {
+    const rows: IssuedForecast[] = [];
+    for (const s of batch.serialized) {
+      const f = s.forecast;
+      const prev = this.latest.get(f.sensor);
+      const fresh = prev === undefined || prev.forecast.origin !== f.origin || prev.modelVersion !== batch.modelVersion;
+      this.latest.set(f.sensor, { ...s, modelVersion: batch.modelVersion });
+      if (fresh) {
+        this.o.skill.issue(f);
+        rows.push({ ...f, modelVersion: batch.modelVersion, issuedAt: batch.issuedAt, stepMs: this.o.stepSeconds * 1000 });
+      }
+    }
+    this.o.onIssued?.(batch);
+    // A backlog makes many rounds in one tick: write them all once the tick's work is done.
+    if (this.unsaved.length === 0 && rows.length > 0) queueMicrotask(() => this.flush());
+    this.unsaved.push(...rows);
+  }
+
+  /** Latest forecast of each sensor the model holds, decoding (one batch) those older than its last step. */
+  get(sensors: readonly string[]): SerializedForecast[] {
+    const { keeper } = this.o;
+    const f = keeper.forecaster;
+    const stale = sensors.filter((s) => {
+      if (!f.has(s)) return false;
+      const l = this.latest.get(s);
+      return l === undefined || l.forecast.origin !== f.lastStep(s) || l.modelVersion !== keeper.modelVersion;
+    });
+    if (stale.length > 0) {
+      const batch = { forecasts: keeper.forecast(stale), modelVersion: keeper.modelVersion, issuedAt: Date.now() };
+      this.record(serializeBatch(batch, this.o.stepSeconds));
+    }
+    return sensors.flatMap((s) => {
+      const l = this.latest.get(s);
+      return l && f.has(s) ? [l] : [];
+    });
+  }
+
+  /** Write pending rows now (also at shutdown). */
+  flush(): void {
+    const rows = this.unsaved;
+    this.unsaved = [];
+    try {
+      this.o.forecasts.insertMany(rows);
+    } catch (err) {
+      this.o.log.error({ err }, 'storing issued forecasts failed');
+    }
+  }
+}
