@@ -68,6 +68,17 @@ function intParam(q: URLSearchParams, name: string, fallback: number, max: numbe
 export function httpHandler(ctx: HttpContext): (req: IncomingMessage, res: ServerResponse) => void {
   const { service, store } = ctx;
 
+  const sensorParam = (raw: string): string => {
+    let id: string;
+    try {
+      id = decodeURIComponent(raw);
+    } catch {
+      throw new HttpError(400, ErrorCode.BadSensor, 'the sensor id in the path is not valid percent-encoding');
+    }
+    knownSensor(id);
+    return id;
+  };
+
   const knownSensor = (id: string): void => {
     if (!SENSOR_ID.test(id) || store.readings.sensor(id) === undefined) {
       throw new HttpError(404, ErrorCode.NotFound, `unknown sensor "${id}"`);
@@ -118,8 +129,7 @@ export function httpHandler(ctx: HttpContext): (req: IncomingMessage, res: Serve
     [
       /^\/v1\/sensors\/([^/]+)\/forecast$/,
       (m, _q, res) => {
-        const id = decodeURIComponent(m[1]!);
-        knownSensor(id);
+        const id = sensorParam(m[1]!);
         const [latest] = service.latestForecasts([id]);
         if (latest === undefined) throw new HttpError(404, ErrorCode.NotFound, `sensor "${id}" has no forecast yet`);
         send(res, 200, latest);
@@ -128,8 +138,7 @@ export function httpHandler(ctx: HttpContext): (req: IncomingMessage, res: Serve
     [
       /^\/v1\/sensors\/([^/]+)\/readings$/,
       (m, q, res) => {
-        const id = decodeURIComponent(m[1]!);
-        knownSensor(id);
+        const id = sensorParam(m[1]!);
         const from = timeParam(q, 'from', 0);
         const to = timeParam(q, 'to', Number.MAX_SAFE_INTEGER);
         const limit = intParam(q, 'limit', DEFAULT_PAGE, MAX_PAGE);
@@ -157,8 +166,7 @@ export function httpHandler(ctx: HttpContext): (req: IncomingMessage, res: Serve
     [
       /^\/v1\/sensors\/([^/]+)\/skill$/,
       (m, _q, res) => {
-        const id = decodeURIComponent(m[1]!);
-        knownSensor(id);
+        const id = sensorParam(m[1]!);
         send(res, 200, service.skill.report(id));
       },
     ],

@@ -100,6 +100,7 @@ describe('HTTP beside the stream', () => {
     const r = await get('/v2/nothing');
     expect(r.status).toBe(404);
     expect(JSON.parse(r.body)).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+    expect((await get('/v1/sensors/%E0%A4%A/forecast')).status).toBe(400);
     const post = await fetch(`${server.httpUrl}/v1/sensors`, { method: 'POST' });
     expect(post.status).toBe(405);
   });
