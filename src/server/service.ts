@@ -163,7 +163,13 @@ export class ForecastService {
         maxFutureMs: config.maxFutureSeconds * 1000,
         now: () => Date.now(),
         ...(this.o.owns ? { owns: this.o.owns } : {}),
-        admit: (s) => this.knownSensors.has(s) || this.knownSensors.size < config.maxSensors,
+        // Admitted names count at once, so one frame cannot overshoot the limit with many new sensors.
+        admit: (s) => {
+          if (this.knownSensors.has(s)) return true;
+          if (this.knownSensors.size >= config.maxSensors) return false;
+          this.knownSensors.add(s);
+          return true;
+        },
       }),
       share(),
     );
@@ -257,7 +263,6 @@ export class ForecastService {
         rejected: job.rejected,
       });
     }
-    for (const r of batch.stored) this.knownSensors.add(r.sensor);
   }
 
   private onSubscription(peer: Peer, frame: SubscribeFrame): void {

@@ -155,3 +155,24 @@ describe('model swap', () => {
     expect(released).toBe(1);
   });
 });
+
+describe('live grace timer', () => {
+  it('closes a live bucket when the clock passes its end plus grace, without a later reading', async () => {
+    // A 1-second grid and no grace: the bucket of a reading stamped now closes within a second.
+    server = await startFake(db.path, {
+      stepSeconds: 1,
+      graceSeconds: 0,
+      forecaster: () => ({ version: 1, forecaster: new FakeForecaster(1000, 24) }),
+    });
+    const client = await Client.connect(server.url);
+    client.send({ type: 'subscribe', sensors: ['live'] });
+    const ts = Date.now() - 1;
+    const end = Math.ceil(ts / 1000) * 1000;
+    client.send({ type: 'push', id: 'now', readings: [{ sensor: 'live', ts: end === ts ? ts - 1 : ts, temp: 3 }] });
+    await client.waitFor(isAck('now'));
+    const f = await client.waitFor(isForecast, 0, 5_000);
+    expect(Date.parse(f.origin)).toBe(end);
+    expect(Date.now()).toBeGreaterThanOrEqual(end);
+    await client.close();
+  });
+});
