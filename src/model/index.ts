@@ -4,6 +4,8 @@ export { initBackend, currentBackend, type BackendName } from './backend.js';
 export {
   DEFAULT_MODEL_CONFIG,
   resolveModelConfig,
+  architectureTag,
+  stateSize,
   CELL_TYPES,
   COVARIATES,
   type CellType,
