@@ -30,6 +30,7 @@ export interface TrainProgress {
 export interface TrainOptions {
   /** Model to train in place; without it a fresh one is created from `config`. */
   model?: Seq2Seq;
+  /** Config of the fresh model made when `model` is absent (ignored otherwise). */
   config?: ModelOptions;
   epochs: number;
   /** Stop after this many optimizer steps even mid-epoch. */

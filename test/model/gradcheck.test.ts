@@ -4,8 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/model/backend.js';
 import { cellParamSpecs, cellStep, projectInput, type CellState, type Params } from '../../src/model/cells.js';
-import { Seq2Seq } from '../../src/model/index.js';
+import { buildWindows, Seq2Seq, train } from '../../src/model/index.js';
 import { createRng } from '../../src/random.js';
+import { diurnalSeries } from './synthetic.js';
 
 const EPS = 1e-2;
 
@@ -102,5 +103,21 @@ describe('gradient check: whole encoder-decoder', () => {
     };
     check(values, loss, shapes, pick);
     model.dispose();
+  });
+});
+
+describe('determinism on the cpu backend', () => {
+  it('two seeded training runs give identical losses and weights', () => {
+    const config = { hidden: 4, covariates: [] as [], horizon: 4 };
+    const windows = buildWindows(diurnalSeries({ steps: 24 * 3 }), { config, contextLength: 8, stride: 4 });
+    const run = () => {
+      const model = Seq2Seq.create(config);
+      const r = train(windows, { model, maxSteps: 3, batchSize: 8, gradientSteps: 4 });
+      const out = { loss: r.history.stepLoss, weights: model.getWeights() };
+      model.dispose();
+      return out;
+    };
+    const a = run();
+    expect(run()).toEqual(a);
   });
 });
