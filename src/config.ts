@@ -144,6 +144,12 @@ export function resolveConfig(options: Partial<ServeConfig> = {}): ServeConfig {
       `option "batchMaxReadings" (${config.batchMaxReadings}) must be at least "maxReadingsPerFrame" (${config.maxReadingsPerFrame})`,
     );
   }
+  if (config.idleSeconds <= config.graceSeconds + config.stepSeconds) {
+    throw new RangeError(
+      `option "idleSeconds" (${config.idleSeconds}) must exceed "graceSeconds" + "stepSeconds" ` +
+        `(${config.graceSeconds + config.stepSeconds}), or live buckets would be released before their timer closes them`,
+    );
+  }
   return config;
 }
 

@@ -65,11 +65,15 @@ export class SensorKeeper {
     return out;
   }
 
-  /** Stored readings of a sensor's open bucket: after its last closed step, before `beforeTs`. */
+  /**
+   * Stored readings of a sensor's open bucket: after its last closed step, before `beforeTs`. A sensor the model
+   * does not hold yet gets its stored readings of the warm-up window (earlier buckets among them close as usual).
+   */
   resume(sensor: string, beforeTs: number): { lastClosed: number | undefined; open: Reading[] } {
     const lastClosed = this.lastClosed(sensor);
-    if (lastClosed === undefined) return { lastClosed, open: [] };
-    const open = this.o.store.readings.range(sensor, lastClosed + 1, beforeTs - 1, PAGE);
+    const from =
+      lastClosed ?? bucketEnd(beforeTs, this.o.stepMs) - Math.max(1, this.o.warmupSteps) * this.o.stepMs;
+    const open = this.o.store.readings.range(sensor, from + 1, beforeTs - 1, PAGE);
     return { lastClosed, open };
   }
 

@@ -59,6 +59,13 @@ describe('SensorKeeper', () => {
     expect(forecaster.states.get('c')).toMatchObject({ t: 10 * H, n: 6 });
   });
 
+  it('resumes a sensor the model does not hold yet with its stored open bucket', () => {
+    const { keeper, store } = makeKeeper();
+    store.readings.insertBatch([{ sensor: 'n', ts: 600_000, temp: 1 }], 0);
+    expect(keeper.restore('n')).toBe('empty');
+    expect(keeper.resume('n', 1_200_000)).toEqual({ lastClosed: undefined, open: [{ sensor: 'n', ts: 600_000, temp: 1 }] });
+  });
+
   it('restores only the sensors this node owns', () => {
     const store = makeKeeper().store;
     store.readings.insertBatch([...hourly('mine', 1, 2), ...hourly('theirs', 1, 2)], 0);

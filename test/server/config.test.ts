@@ -30,6 +30,7 @@ describe('config', () => {
     [{ host: '' }, /"host"/],
     [{ maxReadingsPerFrame: 10, batchMaxReadings: 5 }, /"batchMaxReadings"/],
     [{ colour: 1 } as never, /unknown option "colour"/],
+    [{ idleSeconds: 3600 }, /"idleSeconds"/],
   ])('rejects %j naming the option', (opts, re) => {
     expect(() => resolveConfig(opts)).toThrow(RangeError);
     expect(() => resolveConfig(opts)).toThrow(re);

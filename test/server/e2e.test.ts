@@ -158,10 +158,11 @@ describe('model swap', () => {
 
 describe('live grace timer', () => {
   it('closes a live bucket when the clock passes its end plus grace, without a later reading', async () => {
-    // A 1-second grid and no grace: the bucket of a reading stamped now closes within a second.
+    // A 1-second grid and 1 s of grace: the bucket of a reading stamped now closes within two seconds. (A bucket
+    // first seen after its deadline is treated as backfill and waits for a later reading.)
     server = await startFake(db.path, {
       stepSeconds: 1,
-      graceSeconds: 0,
+      graceSeconds: 1,
       forecaster: () => ({ version: 1, forecaster: new FakeForecaster(1000, 24) }),
     });
     const client = await Client.connect(server.url);
