@@ -2,9 +2,10 @@
 // sensors in one batched encoder step (O(1) per reading); forecast() decodes all requested sensors at once.
 import type { Forecaster, SensorForecast, SensorSnapshot, StepObservation } from '../forecaster.js';
 import { currentBackend, type BackendName } from './backend.js';
-import { architectureTag, type ModelOptions } from './config.js';
+import { architectureTag, type ModelOptions, type Scale } from './config.js';
 import { ModelError } from './errors.js';
 import { checkObservation, decoderContextSize, encoderInputSize, writeDecoderContext, writeEncoderInput } from './features.js';
+import { normalizerScale, type NormalizerState } from './normalizer.js';
 import { Seq2Seq } from './seq2seq.js';
 import { decodeSnapshot, encodeSnapshot, type SensorState } from './snapshot.js';
 import { advanceTrack, freshTrack, originOf } from './track.js';
@@ -143,6 +144,16 @@ export class RnnForecaster implements Forecaster {
     for (const s of all) this.sensors.delete(s[0].sensor);
     const longest = Math.max(0, ...all.map((s) => s.length));
     for (let i = 0; i < longest; i++) this.observe(all.filter((s) => s.length > i).map((s) => s[i]));
+  }
+
+  /**
+   * A sensor's running statistics and the scale its inputs are normalized with now (plain JSON-able numbers),
+   * for storage beside snapshots and for dashboards; undefined for an unknown sensor.
+   */
+  normalization(sensor: string): (NormalizerState & { scale: Scale }) | undefined {
+    const s = this.sensors.get(sensor);
+    if (!s) return undefined;
+    return { ...s.track.norm, scale: normalizerScale(s.track.norm, this.model.config.normalization) };
   }
 
   /** Copy of a sensor's packed recurrent state ([h] or [h | c]), for tests and diagnostics. */

@@ -71,6 +71,18 @@ describe('RnnForecaster', () => {
     b.dispose();
   });
 
+  it('exposes a sensor\'s running statistics as plain numbers', () => {
+    const f = new RnnForecaster({ config: { hidden: 4 } });
+    expect(f.normalization('s1')).toBeUndefined();
+    for (const s of diurnalSeries({ steps: 48 })) f.observe([s]);
+    const n = f.normalization('s1')!;
+    expect(n.weight).toBeGreaterThan(40);
+    expect(n.scale.mean).toBeGreaterThan(9);
+    expect(n.scale.sd).toBeGreaterThan(1);
+    expect(JSON.parse(JSON.stringify(n))).toEqual(n);
+    f.dispose();
+  });
+
   it('version changes when any weight changes', () => {
     const m = Seq2Seq.create({ hidden: 4 });
     const v = m.version();
