@@ -226,12 +226,20 @@ export class ForecastService {
             delay: (err: unknown) => {
               log.error({ err }, 'forecast pipeline failed; rebuilding sensor states from storage');
               this.metrics.protocolErrors.inc({ code: ErrorCode.Internal });
-              this.keeper.restoreAll();
+              try {
+                this.keeper.restoreAll();
+              } catch (again) {
+                // Still failing: states rebuild on the next attempt; ingest and acks go on regardless.
+                log.error({ err: again }, 'rebuilding sensor states failed');
+              }
               return of(true);
             },
           }),
         )
-        .subscribe((batch) => this.issued.record(batch)),
+        .subscribe({
+          next: (batch) => this.issued.record(batch),
+          error: (err: unknown) => log.fatal({ err }, 'forecast pipeline stopped'),
+        }),
     );
     // Subscribers run in order: by now the batch went through the forecast chain synchronously; later
     // (timer-closed) forecasts have no commit to measure from.

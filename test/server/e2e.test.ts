@@ -177,3 +177,20 @@ describe('live grace timer', () => {
     await client.close();
   });
 });
+
+describe('a model that always fails', () => {
+  it('never stops ingestion: pushes are still stored and acked', async () => {
+    const forecaster = new FakeForecaster();
+    forecaster.observe = () => {
+      throw new Error('broken model');
+    };
+    server = await startFake(db.path, { forecaster: () => ({ version: 1, forecaster }) });
+    const client = await Client.connect(server.url);
+    const readings = hourly(['x'], 0, 6);
+    for (let i = 0; i < 3; i++) {
+      client.send({ type: 'push', id: `p${i}`, readings: readings.slice(i * 2, i * 2 + 2) });
+      expect(await client.waitFor(isAck(`p${i}`))).toMatchObject({ accepted: 2 });
+    }
+    await client.close();
+  });
+});
