@@ -2,7 +2,19 @@
 // sensors by one reading, and an autoregressive decoder that emits p10/p50/p90/mean per lead.
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../random.js';
-import { cellParamSpecs, cellStep, gateCount, initCellParam, projectInput, type CellState, type ParamSpec, type Params } from './cells.js';
+import {
+  cellParamSpecs,
+  cellStep,
+  gateCount,
+  gateGroups,
+  groupSpecs,
+  initCellParam,
+  joinGroups,
+  projectInput,
+  splitGroups,
+  type CellState,
+  type ParamSpec,
+} from './cells.js';
 import { architectureTag, resolveModelConfig, stateParts, stateSize, type ModelConfig, type ModelOptions } from './config.js';
 import { crc32 } from './checksum.js';
 import { decoderContextSize, decoderInputSize, encoderInputSize } from './features.js';
@@ -19,7 +31,9 @@ export interface TeacherForcing {
 
 export class Seq2Seq {
   readonly config: ModelConfig;
+  /** Saved parameters (gates stacked), the layout of getWeights/setWeights and of the weight blob. */
   readonly specs: ParamSpec[];
+  /** Run-time variables by name: cell weights split into gate groups (`enc.Wx.rz`, ...), head as saved. */
   readonly params: Record<string, tf.Variable>;
   private disposed = false;
 
@@ -35,8 +49,11 @@ export class Seq2Seq {
       if (values[i].length !== size) {
         throw new ModelError('WX_MODEL_CONFIG_MISMATCH', `${s.name} needs ${size} values, got ${values[i].length}`);
       }
-      // tidy frees the initial tensor; the variable keeps its own reference to the data.
-      this.params[s.name] = tf.tidy(() => tf.variable(tf.tensor(values[i], s.shape, 'float32'), true, undefined, 'float32'));
+      const parts = this.split(s, values[i]);
+      this.partSpecs(s).forEach((ps, j) => {
+        // tidy frees the initial tensor; the variable keeps its own reference to the data.
+        this.params[ps.name] = tf.tidy(() => tf.variable(tf.tensor(parts[j], ps.shape, 'float32'), true, undefined, 'float32'));
+      });
     });
   }
 
@@ -72,7 +89,7 @@ export class Seq2Seq {
 
   /** One encoder step for a batch: x [batch, encoderInputSize]. */
   encodeStep(x: tf.Tensor2D, state: CellState): CellState {
-    return cellStep(this.config.cell, 'enc', this.params, projectInput('enc', this.params, x), state);
+    return cellStep(this.config.cell, 'enc', this.params, projectInput(this.config.cell, 'enc', this.params, x), state);
   }
 
   /**
@@ -97,10 +114,12 @@ export class Seq2Seq {
     let s = state;
     let prev: tf.Tensor2D | undefined;
     const raw: tf.Tensor2D[] = [];
+    const groups = gateGroups(cell);
     for (let k = 0; k < horizon; k++) {
-      const xc = projectInput('dec', p, context[k]);
+      const xc = projectInput(cell, 'dec', p, context[k]);
       // The fed-back residual is one column: a broadcast multiply instead of a concat + matMul.
-      const xp = prev === undefined ? xc : (tf.add(xc, tf.mul(prev, p['dec.Wp'])) as tf.Tensor2D);
+      const fed = prev;
+      const xp = fed === undefined ? xc : xc.map((t, i) => tf.add(t, tf.mul(fed, p[`dec.Wp.${groups[i].name}`])) as tf.Tensor2D);
       s = cellStep(cell, 'dec', p, xp, s);
       const o = tf.fused.matMul({ a: s[0], b: p['head.W'] as tf.Tensor2D, bias: p['head.b'] }) as tf.Tensor2D;
       raw.push(o);
@@ -139,16 +158,39 @@ export class Seq2Seq {
     return readAndDispose(out);
   }
 
-  /** Copies of the weights, in `specs` order. */
-  getWeights(): Float32Array[] {
-    return this.specs.map((s) => this.params[s.name].dataSync() as Float32Array).map((a) => Float32Array.from(a));
+  /** All run-time variables, in a fixed order (what training differentiates). */
+  get variables(): tf.Variable[] {
+    return this.specs.flatMap((s) => this.partSpecs(s).map((ps) => this.params[ps.name]));
   }
 
-  /** Overwrite the weights in place (same shapes), e.g. to roll back to the best validation checkpoint. */
-  setWeights(values: readonly Float32Array[]): void {
-    this.specs.forEach((s, i) => {
-      tf.tidy(() => this.params[s.name].assign(tf.tensor(values[i], s.shape, 'float32')));
+  /** Copies of the weights in the saved layout, in `specs` order. */
+  getWeights(): Float32Array[] {
+    return this.specs.map((s) => {
+      const parts = this.partSpecs(s).map((ps) => this.params[ps.name].dataSync() as Float32Array);
+      return parts.length === 1 ? Float32Array.from(parts[0]) : joinGroups(parts, s, this.config.cell, this.config.hidden);
     });
+  }
+
+  /** Overwrite the weights in place (saved layout, same shapes), e.g. to roll back to a checkpoint. */
+  setWeights(values: readonly Float32Array[]): void {
+    if (values.length !== this.specs.length) {
+      throw new ModelError('WX_MODEL_CONFIG_MISMATCH', `expected ${this.specs.length} weight tensors, got ${values.length}`);
+    }
+    this.specs.forEach((s, i) => {
+      const parts = this.split(s, values[i]);
+      this.partSpecs(s).forEach((ps, j) => {
+        tf.tidy(() => this.params[ps.name].assign(tf.tensor(parts[j], ps.shape, 'float32')));
+      });
+    });
+  }
+
+  /** Run-time variables behind a saved spec: gate groups for cell weights, the spec itself for the head. */
+  private partSpecs(spec: ParamSpec): ParamSpec[] {
+    return spec.name.startsWith('head.') ? [spec] : groupSpecs(spec, this.config.cell, this.config.hidden);
+  }
+
+  private split(spec: ParamSpec, values: Float32Array): Float32Array[] {
+    return spec.name.startsWith('head.') ? [values] : splitGroups(values, spec, this.config.cell, this.config.hidden);
   }
 
   /** Architecture plus a CRC of the weights, e.g. "gru64c3-1a2b3c4d": changes whenever a weight changes. */

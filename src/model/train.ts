@@ -92,7 +92,7 @@ export function train(windows: readonly TrainingWindow[], options: Partial<Train
   const totalSteps = Math.min(o.maxSteps, o.epochs * perEpoch);
   const rng = createRng(o.seed);
   const optimizer = tf.train.adam(o.learningRate);
-  const vars = model.specs.map((s) => model.params[s.name]);
+  const vars = model.variables;
   const history: TrainHistory = { stepLoss: [], epochLoss: [], validationLoss: [] };
   let step = 0;
   try {

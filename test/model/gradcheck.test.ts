@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/model/backend.js';
-import { cellParamSpecs, cellStep, projectInput, type CellState, type Params } from '../../src/model/cells.js';
+import { cellParamSpecs, cellStep, groupSpecs, projectInput, type CellState, type Params } from '../../src/model/cells.js';
 import { buildWindows, Seq2Seq, train } from '../../src/model/index.js';
 import { createRng } from '../../src/random.js';
 import { diurnalSeries } from './synthetic.js';
@@ -51,14 +51,15 @@ describe.each(['rnn', 'gru', 'lstm'] as const)('gradient check: %s cell', (cell)
     const hidden = 4;
     const batch = 2;
     const steps = 3;
-    const specs = cellParamSpecs('c', cell, input, hidden);
+    // The run-time variables: stacked weights split into gate groups.
+    const specs = cellParamSpecs('c', cell, input, hidden).flatMap((s) => groupSpecs(s, cell, hidden));
     const values = specs.map((s) => random(s.shape.reduce((a, b) => a * b, 1), rng));
     const xs = Array.from({ length: steps }, () => random(batch * input, rng, 1));
     const readout = random(batch * hidden, rng, 1);
     const loss = (v: readonly tf.Tensor[]): tf.Scalar => {
       const p: Params = Object.fromEntries(specs.map((s, i) => [s.name, v[i]]));
       let state: CellState = Array.from({ length: cell === 'lstm' ? 2 : 1 }, () => tf.zeros([batch, hidden]) as tf.Tensor2D);
-      for (const x of xs) state = cellStep(cell, 'c', p, projectInput('c', p, tf.tensor2d(x, [batch, input])), state);
+      for (const x of xs) state = cellStep(cell, 'c', p, projectInput(cell, 'c', p, tf.tensor2d(x, [batch, input])), state);
       // Weighted sum of every state part, so c's gradient path is checked too.
       return tf.sum(state.map((s) => tf.mul(s, tf.tensor2d(readout, [batch, hidden]))).reduce((a, b) => tf.add(a, b))) as tf.Scalar;
     };
@@ -72,8 +73,9 @@ describe('gradient check: whole encoder-decoder', () => {
   it('autodiff through encode, teacher-forced decode and the quantile head matches finite differences', () => {
     const rng = createRng(77);
     const model = Seq2Seq.create({ cell: 'gru', hidden: 3, horizon: 3, covariates: ['wind'], seed: 5 });
-    const values = model.getWeights().map((w) => random(w.length, rng, 0.6));
-    const shapes = model.specs.map((s) => s.shape);
+    const names = Object.keys(model.params);
+    const values = names.map((n) => random(model.params[n].size, rng, 0.6));
+    const shapes = names.map((n) => model.params[n].shape);
     const batch = 2;
     const xs = Array.from({ length: 4 }, () => random(batch * model.encoderInputSize, rng, 1));
     const ctx = Array.from({ length: 3 }, () => random(batch * model.decoderContextSize, rng, 1));
@@ -81,9 +83,9 @@ describe('gradient check: whole encoder-decoder', () => {
     const useTruth = [Uint8Array.of(1, 0), Uint8Array.of(0, 1), Uint8Array.of(1, 1)];
     const weights = random(3 * batch * 4, rng, 1);
     const loss = (v: readonly tf.Tensor[]): tf.Scalar => {
-      const saved = model.specs.map((s) => model.params[s.name]);
+      const saved = names.map((n) => model.params[n]);
       // Route the candidate tensors through the model's own code by swapping them into its param table.
-      model.specs.forEach((s, i) => ((model.params as Record<string, tf.Tensor>)[s.name] = v[i]));
+      names.forEach((n, i) => ((model.params as Record<string, tf.Tensor>)[n] = v[i]));
       try {
         const state = model.encode(xs.map((x) => tf.tensor2d(x, [batch, model.encoderInputSize])), model.zeroState(batch));
         const out = model.decode(
@@ -93,7 +95,7 @@ describe('gradient check: whole encoder-decoder', () => {
         );
         return tf.sum(tf.mul(out, tf.tensor3d(weights, [3, batch, 4]))) as tf.Scalar;
       } finally {
-        model.specs.forEach((s, i) => ((model.params as Record<string, tf.Tensor>)[s.name] = saved[i]));
+        names.forEach((n, i) => ((model.params as Record<string, tf.Variable>)[n] = saved[i]));
       }
     };
     // Up to 8 elements per tensor keeps the check to a few hundred forward passes.
