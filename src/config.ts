@@ -41,6 +41,8 @@ export interface ServeConfig {
   skillWindow: number;
   /** Distinct sensors this node accepts. */
   maxSensors: number;
+  /** Days of issued forecasts kept (counted back from the newest origin, event time); 0 keeps all. */
+  forecastRetentionDays: number;
 }
 
 export const DEFAULTS: Readonly<ServeConfig> = Object.freeze({
@@ -64,6 +66,7 @@ export const DEFAULTS: Readonly<ServeConfig> = Object.freeze({
   maxConsecutiveErrors: 50,
   skillWindow: 168,
   maxSensors: 100_000,
+  forecastRetentionDays: 90,
 });
 
 /** Environment variable of each option (all documented in docs/configuration.md). */
@@ -88,6 +91,7 @@ export const ENV_VARS: Readonly<Record<keyof ServeConfig, string>> = Object.free
   maxConsecutiveErrors: 'WXSTREAM_MAX_ERRORS',
   skillWindow: 'WXSTREAM_SKILL_WINDOW',
   maxSensors: 'WXSTREAM_MAX_SENSORS',
+  forecastRetentionDays: 'WXSTREAM_FORECAST_RETENTION_DAYS',
 });
 
 type IntRule = [min: number, max: number];
@@ -110,6 +114,7 @@ const INT_RULES: Partial<Record<keyof ServeConfig, IntRule>> = {
   maxConsecutiveErrors: [1, 1_000_000],
   skillWindow: [1, 1_000_000],
   maxSensors: [1, 100_000_000],
+  forecastRetentionDays: [0, 100_000],
 };
 
 /**

@@ -11,6 +11,8 @@ export interface IssuedForecastsOptions {
   skill: LiveSkill;
   forecasts: ForecastStore;
   stepSeconds: number;
+  /** Days of issued forecasts kept, back from the newest origin (event time, so replays prune alike); 0 = all. */
+  retentionDays: number;
   log: Logger;
   /** A batch was recorded (metrics). */
   onIssued?: (batch: SerializedBatch) => void;
@@ -23,6 +25,7 @@ interface Latest extends SerializedForecast {
 export class IssuedForecasts {
   private readonly latest = new Map<string, Latest>();
   private unsaved: IssuedForecast[] = [];
+  private newestOrigin = -Infinity;
 
   constructor(private readonly o: IssuedForecastsOptions) {}
 
@@ -34,6 +37,7 @@ export class IssuedForecasts {
       const prev = this.latest.get(f.sensor);
       const fresh = prev === undefined || prev.forecast.origin !== f.origin || prev.modelVersion !== batch.modelVersion;
       this.latest.set(f.sensor, { ...s, modelVersion: batch.modelVersion });
+      if (f.origin > this.newestOrigin) this.newestOrigin = f.origin;
       if (fresh) {
         this.o.skill.issue(f);
         rows.push({ ...f, modelVersion: batch.modelVersion, issuedAt: batch.issuedAt, stepMs: this.o.stepSeconds * 1000 });
@@ -62,6 +66,17 @@ export class IssuedForecasts {
       const l = this.latest.get(s);
       return l && f.has(s) ? [l] : [];
     });
+  }
+
+  /** Delete stored forecasts older than the retention; returns how many. */
+  prune(): number {
+    if (this.o.retentionDays === 0 || this.newestOrigin === -Infinity) return 0;
+    try {
+      return this.o.forecasts.pruneBefore(this.newestOrigin - this.o.retentionDays * 86_400_000);
+    } catch (err) {
+      this.o.log.error({ err }, 'pruning issued forecasts failed');
+      return 0;
+    }
   }
 
   /** Write pending rows now (also at shutdown). */

@@ -77,6 +77,7 @@ export class ForecastService {
       skill: this.skill,
       forecasts: store.forecasts,
       stepSeconds: config.stepSeconds,
+      retentionDays: config.forecastRetentionDays,
       log: o.log,
       onIssued: (batch) => {
         this.metrics.forecastsIssued.inc(batch.forecasts.length);
@@ -99,7 +100,10 @@ export class ForecastService {
       }
     }
     if (this.o.config.snapshotSeconds > 0) {
-      this.snapshotTimer = setInterval(() => this.snapshot(), this.o.config.snapshotSeconds * 1000);
+      this.snapshotTimer = setInterval(() => {
+        this.snapshot();
+        this.issued.prune();
+      }, this.o.config.snapshotSeconds * 1000);
       this.snapshotTimer.unref();
     }
     return counts;
@@ -152,6 +156,7 @@ export class ForecastService {
     this.frames.complete();
     this.graph.unsubscribe();
     this.issued.flush();
+    this.issued.prune();
     return this.snapshot();
   }
 

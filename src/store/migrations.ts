@@ -57,6 +57,7 @@ export const MIGRATIONS: readonly string[] = [
     points BLOB NOT NULL,
     PRIMARY KEY (sensor, origin, model_version)
   ) WITHOUT ROWID;
+  CREATE INDEX issued_by_origin ON issued_forecasts(origin);
   `,
 ];
 

@@ -109,3 +109,16 @@ describe('restart continuity', () => {
     expect(got).toEqual(expected);
   });
 });
+
+describe('issued forecast retention', () => {
+  it('prunes stored forecasts older than the retention, counted in event time', async () => {
+    const server = await startFake(db.path, { forecastRetentionDays: 1 });
+    const got: Forecasts = new Map();
+    await feed(server.url, frames(72), got, BASE + 72 * H);
+    await server.close();
+    const rows = new Database(db.path, { readonly: true });
+    const oldest = rows.prepare('SELECT min(origin) FROM issued_forecasts').pluck().get() as number;
+    rows.close();
+    expect(oldest).toBe(BASE + 48 * H);
+  });
+});
