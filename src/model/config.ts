@@ -48,9 +48,9 @@ export type ModelOptions = Partial<Omit<ModelConfig, 'normalization'>> & {
 };
 
 /**
- * hidden = 64: live step/forecast cost on wasm is dispatch-bound and about equal for 32/64/96 up to ~1000
- * sensors; at a fixed training budget 64 cuts held-out MAE 20% against 32, while 96 gains only 7% more for
- * 1.6x the training time (docs/model.md, "Measured numbers").
+ * hidden = 64: live step/forecast cost on wasm is dispatch-bound and about equal for 32/64/96 up to ~100
+ * sensors per call; at a fixed training budget 64 cuts held-out MAE 20% against 32, while 96 gains only 7%
+ * more for 1.6x the training time (docs/model.md, "Measured numbers").
  */
 export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   cell: 'gru',
