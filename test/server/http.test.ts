@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadingsResponse, SkillResponse } from '../../src/protocol/index.js';
 import type { RunningServer } from '../../src/server/index.js';
@@ -94,6 +95,18 @@ describe('HTTP beside the stream', () => {
     expect(metrics.body).toMatch(/wxstream_skill_mae\{sensor="st-1",step="1"\} \d/);
     expect(metrics.body).toMatch(/wxstream_skill_coverage\{sensor="st-1",step="1"\} \d/);
     expect((await get('/v1/sensors/ghost/skill')).status).toBe(404);
+  });
+
+  const dashboard = new URL('../../client/dashboard/', import.meta.url);
+  const hasDashboard = existsSync(new URL('index.html', dashboard)) && existsSync(new URL('bundle.ts', dashboard));
+  it.skipIf(!hasDashboard)('serves the dashboard page at / and its bundle at /dashboard.js', async () => {
+    const page = await get('/');
+    expect(page.status).toBe(200);
+    expect(page.type).toMatch(/text\/html/);
+    const js = await get('/dashboard.js');
+    expect(js.status).toBe(200);
+    expect(js.type).toMatch(/javascript/);
+    expect(js.body.length).toBeGreaterThan(1000);
   });
 
   it('answers unknown routes and methods with a JSON error', async () => {
