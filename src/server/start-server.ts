@@ -15,6 +15,8 @@ import { httpHandler } from './http-routes.js';
 import { CloseCode } from './peer.js';
 import { ForecastService } from './service.js';
 import { WsPeer } from './ws-peer.js';
+import type { Trainer, TrainerOptions } from '../training/trainer.js';
+import { startTrainer } from './training.js';
 
 export interface StartServerOptions extends Partial<ServeConfig> {
   /** Builds the forecaster; default: the RNN champion of the database, or a fresh seeded one saved as version 1. */
@@ -25,6 +27,8 @@ export interface StartServerOptions extends Partial<ServeConfig> {
   owns?: (sensor: string) => boolean;
   /** Called after each batched encoder round (e.g. the online trainer counts closed steps). */
   onRound?: (round: EncodedRound) => void;
+  /** Online training (see docs/training.md); default off for programmatic servers, on for `wxstream serve`. */
+  training?: Partial<TrainerOptions>;
   log?: Logger;
 }
 
@@ -37,6 +41,8 @@ export interface RunningServer {
   readonly dbPath: string;
   readonly config: ServeConfig;
   readonly modelHost: ModelHost;
+  /** The online trainer, when training is on. */
+  readonly trainer?: Trainer;
   readonly store: Store;
   readonly service: ForecastService;
   /** Graceful stop: no new connections, flush and ack pending pushes, snapshot every sensor, close the db. */
@@ -53,12 +59,14 @@ const CLOSE_WAIT_MS = 2_000;
  *   await server.close();
  */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
-  const { forecaster: factory = rnnFromStore, scheduler = asyncScheduler, owns, onRound, log = rootLog, ...rest } = options;
+  const { forecaster: factory = rnnFromStore, scheduler = asyncScheduler, owns, onRound, training, log = rootLog, ...rest } =
+    options;
   const config = resolveConfig(rest);
   const store = openStore(config.db);
   let release: (() => void) | undefined;
   let service: ForecastService;
   let host: SwappableModelHost;
+  let trainer: Trainer | undefined;
   try {
     store.checkStep(config.stepSeconds * 1000);
     const choice = await factory({ store, stepSeconds: config.stepSeconds, horizon: config.horizon, log });
@@ -74,6 +82,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       );
     }
     host = new SwappableModelHost(choice.version, f, choice.release);
+    trainer = await startTrainer(training, { store, host, log, stepMs: config.stepSeconds * 1000, maxGapSteps: config.maxGapSteps });
+    const t = trainer;
+    const rounds = t ? (r: EncodedRound) => (onRound?.(r), t.onSteps(r.steps.length, lastT(r))) : onRound;
     service = new ForecastService({
       config,
       store,
@@ -81,7 +92,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       scheduler,
       log,
       ...(owns ? { owns } : {}),
-      ...(onRound ? { onRound } : {}),
+      ...(rounds ? { onRound: rounds } : {}),
     });
     const restored = service.restore();
     log.info({ ...restored, modelVersion: choice.version, forecaster: f.name }, 'sensor states restored');
@@ -187,6 +198,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       wss.close();
       server.closeAllConnections();
       await serverClosed;
+      await trainer?.close();
       host.dispose();
       store.close();
       log.info({ snapshots }, 'server stopped');
@@ -199,8 +211,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     dbPath: store.path,
     config,
     modelHost: host,
+    ...(trainer ? { trainer } : {}),
     store,
     service,
     close,
   };
+}
+
+function lastT(r: EncodedRound): number {
+  let t = -Infinity;
+  for (const s of r.steps) if (s.t > t) t = s.t;
+  return t;
 }

@@ -38,8 +38,11 @@ export interface TrainerContext {
   host: ModelHost;
   rules: BucketRules;
   log: Logger;
-  /** Builds the serving forecaster for promoted weights (synchronous, so inline rounds swap deterministically). */
-  forecasterFor: (saved: SavedModel) => Forecaster;
+  /**
+   * Builds the serving forecaster for promoted weights (synchronous, so inline rounds swap deterministically);
+   * `release` frees what the forecaster does not own (its weights) once the host retires it.
+   */
+  forecasterFor: (saved: SavedModel) => { forecaster: Forecaster; release?: () => void };
   now?: () => number;
 }
 
@@ -171,9 +174,9 @@ export class Trainer {
       store.models.insert({ parent: r.parent, status: 'rejected', config: r.candidate.config, weights: r.candidate.weights, metrics: { ...metrics, reason: 'champion changed during the round' } });
       return r;
     }
-    const forecaster = this.ctx.forecasterFor(r.candidate);
+    const { forecaster, release } = this.ctx.forecasterFor(r.candidate);
     const version = store.models.insert({ parent: r.parent, status: 'champion', config: r.candidate.config, weights: r.candidate.weights, metrics });
-    host.swap(version, forecaster);
+    host.swap(version, forecaster, release);
     this.stats.promoted++;
     log.info({ version, parent: r.parent, reason: r.reason, durationMs: Math.round(this.stats.lastDurationMs) }, 'training candidate promoted');
     return r;

@@ -67,9 +67,9 @@ function setup(options: Partial<TrainerOptions>) {
   const forecasterFor = (saved: SavedModel) => {
     const model = loadModel(saved.config, saved.weights);
     models.push(model);
-    return new RnnForecaster({ model });
+    return { forecaster: new RnnForecaster({ model }) };
   };
-  const host = new SwappableModelHost(version, forecasterFor(initial));
+  const host = new SwappableModelHost(version, forecasterFor(initial).forecaster);
   const trainer = new Trainer({ store, host, rules, log, forecasterFor }, { mode: 'inline', trainEvery: 0, round, ...options });
   const cleanup = async () => {
     await trainer.close();
