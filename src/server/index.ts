@@ -1,6 +1,6 @@
 // Public surface of the server layer: start an in-process server; the pieces others plug into.
 export { startServer, type RunningServer, type StartServerOptions } from './start-server.js';
-export { rnnFromStore, DEFAULT_MODEL_SEED, type ForecasterFactory, type ModelChoice, type ModelContext } from './default-model.js';
+export { rnnFromStore, rnnFactory, SHIPPED_WEIGHTS, DEFAULT_MODEL_SEED, type ForecasterFactory, type ModelChoice, type ModelContext } from './default-model.js';
 export { ForecastService } from './service.js';
 export type { Peer } from './peer.js';
 export { SwappableModelHost, type ModelHost } from '../pipeline/model-host.js';

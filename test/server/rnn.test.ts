@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../src/protocol/index.js';
-import { startServer } from '../../src/server/index.js';
+import { rnnFactory, startServer } from '../../src/server/index.js';
 import { Client, hourly, isAck, isForecast, tempDb } from './helpers.js';
 
 let db: ReturnType<typeof tempDb>;
@@ -72,6 +72,27 @@ describe('default wiring to the RNN', () => {
         expect(p.mean).toBeCloseTo(w[k]!.mean, 5);
         expect(p.p90).toBeCloseTo(w[k]!.p90, 5);
       });
+    }
+  });
+});
+
+describe('shipped default weights', () => {
+  it('a new database starts from the shipped weights (saved as version 1) when they match step and horizon', async () => {
+    const m = await import('../../src/model/index.js');
+    await m.initBackend();
+    const dir = tempDb();
+    const base = dir.path.replace(/wx\.db$/, 'shipped');
+    const model = m.Seq2Seq.create({ hidden: 8, seed: 7 });
+    await m.writeModelFiles(model, base);
+    const expected = m.saveModel(model).weights;
+    model.dispose();
+    const server = await startServer({ port: 0, db: db.path, snapshotSeconds: 0, forecaster: rnnFactory({ shippedWeights: base }) });
+    try {
+      expect(server.store.models.champion()).toMatchObject({ version: 1, metrics: { source: 'shipped default weights' } });
+      expect(server.store.models.champion()!.weights).toEqual(expected);
+    } finally {
+      await server.close();
+      dir.cleanup();
     }
   });
 });
