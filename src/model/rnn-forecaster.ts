@@ -10,13 +10,22 @@ import { Seq2Seq } from './seq2seq.js';
 import { decodeSnapshot, encodeSnapshot, type SensorState } from './snapshot.js';
 import { advanceTrack, freshTrack, originOf } from './track.js';
 import { checkSeries } from './windows.js';
+import { JsInference } from './js-kernels.js';
 
 export interface RnnForecasterOptions {
   /** Weights to serve; the caller keeps ownership (dispose() leaves it alone). */
   model?: Seq2Seq;
   /** Used only without `model`: a fresh seeded model that the forecaster owns. */
   config?: ModelOptions;
+  /**
+   * Batches up to this size run on the plain-JS kernels (js-kernels.ts) instead of tfjs, whose per-op
+   * dispatch dominates small batches (docs/benchmarks.md); 0 = always tfjs. Both agree to ~1e-6.
+   */
+  jsMaxBatch?: number;
 }
+
+/** Measured crossover on the 2-core dev machine (GRU-64, wasm): JS wins up to ~4 sensors per call. */
+export const DEFAULT_JS_MAX_BATCH = 4;
 
 export class RnnForecaster implements Forecaster {
   readonly name = 'rnn';
@@ -24,11 +33,23 @@ export class RnnForecaster implements Forecaster {
   private ownsModel: boolean;
   private version: string;
   private readonly sensors = new Map<string, SensorState>();
+  private readonly jsMaxBatch: number;
+  private js: JsInference | undefined;
 
   constructor(options: RnnForecasterOptions = {}) {
     this.ownsModel = options.model === undefined;
     this.model = options.model ?? Seq2Seq.create(options.config);
     this.version = this.model.version();
+    this.jsMaxBatch = options.jsMaxBatch ?? DEFAULT_JS_MAX_BATCH;
+    if (!Number.isInteger(this.jsMaxBatch) || this.jsMaxBatch < 0) {
+      throw new RangeError(`jsMaxBatch must be an integer >= 0; got ${options.jsMaxBatch}`);
+    }
+  }
+
+  /** The inference path for a batch: plain JS for small ones, tfjs for the rest. */
+  private kernel(batch: number): Pick<Seq2Seq, 'stepArrays' | 'forecastArrays'> {
+    if (batch > this.jsMaxBatch) return this.model;
+    return (this.js ??= new JsInference(this.model.config, this.model.getWeights()));
   }
 
   get horizon(): number {
@@ -63,6 +84,7 @@ export class RnnForecaster implements Forecaster {
     }
     if (this.ownsModel && model !== this.model) this.model.dispose();
     this.model = model;
+    this.js = undefined;
     this.ownsModel = false;
     this.version = model.version();
     for (const s of this.sensors.values()) s.hidden = new Float32Array(model.stateSize);
@@ -92,7 +114,7 @@ export class RnnForecaster implements Forecaster {
       if (old) h.set(old.hidden, b * stateSize);
       return track;
     });
-    const out = this.model.stepArrays(x, h, steps.length);
+    const out = this.kernel(steps.length).stepArrays(x, h, steps.length);
     steps.forEach((s, b) => {
       this.sensors.set(s.sensor, { track: next[b], hidden: out.slice(b * stateSize, (b + 1) * stateSize) });
     });
@@ -112,7 +134,7 @@ export class RnnForecaster implements Forecaster {
       writeDecoderContext(origin.info, config, ctx, b, batch);
       return origin;
     });
-    const out = this.model.forecastArrays(h, ctx, batch);
+    const out = this.kernel(batch).forecastArrays(h, ctx, batch);
     const stepMs = this.stepMs;
     return sensors.map((sensor, b) => {
       const { base, scale, info } = origins[b];
