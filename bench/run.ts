@@ -1,0 +1,78 @@
+// `npm run bench [-- --quick] [-- --only NAME[,NAME]]`: runs each benchmark in its own child process (clean heap,
+// RSS and event loop; --expose-gc), collects bench/results/NAME.json and prints one table of targets with pass/miss,
+// also written to bench/results/summary.md for docs/benchmarks.md.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { machineInfo, RESULTS_DIR, targetTable, type BenchResult, type TargetRow } from './harness.js';
+
+export const BENCHMARKS = ['stateful', 'kernels', 'ingest', 'fanout', 'latency', 'memory', 'restart', 'training'] as const;
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+// Generous per-benchmark caps: the whole suite must stay under 10 minutes (1 minute quick).
+const TIMEOUT_S = { full: 150, quick: 30 };
+
+function parseArgs(argv: readonly string[]): { quick: boolean; only: string[] } {
+  const quick = argv.includes('--quick');
+  const i = argv.indexOf('--only');
+  const only = i >= 0 ? (argv[i + 1] ?? '').split(',').filter(Boolean) : [...BENCHMARKS];
+  const unknown = only.filter((n) => !(BENCHMARKS as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new RangeError(`--only: unknown benchmark ${unknown.join(', ')}; known: ${BENCHMARKS.join(', ')}`);
+  return { quick, only };
+}
+
+function runChild(name: string, quick: boolean): Promise<{ code: number | null; seconds: number }> {
+  const started = performance.now();
+  const args = ['--expose-gc', join(ROOT, 'bin/run-script.js'), join(ROOT, 'bench', `${name}.ts`), ...(quick ? ['--quick'] : [])];
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, WXSTREAM_LOG_LEVEL: process.env.WXSTREAM_LOG_LEVEL ?? 'warn' },
+  });
+  const limit = (quick ? TIMEOUT_S.quick : TIMEOUT_S.full) * 1000;
+  const timer = setTimeout(() => {
+    console.error(`bench ${name}: over ${limit / 1000} s, stopping it`);
+    child.kill('SIGKILL');
+  }, limit);
+  return new Promise((resolve) =>
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, seconds: (performance.now() - started) / 1000 });
+    }),
+  );
+}
+
+async function mainRun(): Promise<void> {
+  const { quick, only } = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const rows: TargetRow[] = [];
+  const results: BenchResult[] = [];
+  for (const name of only) {
+    const file = join(RESULTS_DIR, `${name}${quick ? '.quick' : ''}.json`);
+    rmSync(file, { force: true });
+    const { code, seconds } = await runChild(name, quick);
+    if (code !== 0 || !existsSync(file)) {
+      rows.push({ benchmark: name, metric: `did not finish (exit ${code}, ${seconds.toFixed(0)} s)`, target: '', measured: '-', pass: false });
+      continue;
+    }
+    const r = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
+    results.push(r);
+    rows.push(...r.targets);
+  }
+  const m = machineInfo(results.find((r) => r.machine.backend)?.machine.backend);
+  const header =
+    `${m.cores} cores, ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node}, tfjs backend ${m.backend ?? '?'}, ` +
+    `load average at the end ${m.loadStart.join(' / ')}${quick ? ', QUICK run' : ''}`;
+  const table = targetTable(rows);
+  const total = (performance.now() - started) / 1000;
+  const details = results
+    .map((r) => `### ${r.title}\n\n(${r.seconds.toFixed(0)} s; load ${r.machine.loadStart[0]} -> ${r.machine.loadEnd?.[0]})\n\n${r.details}`)
+    .join('\n\n');
+  writeFileSync(join(RESULTS_DIR, `summary${quick ? '.quick' : ''}.md`), `${header}\n\n${table}\n\n${details}\n`);
+  console.log(`\n# Summary (${total.toFixed(0)} s)\n\n${header}\n\n${table}`);
+  const missed = rows.filter((r) => r.pass === false).length;
+  console.log(`\n${rows.filter((r) => r.pass === true).length} pass, ${missed} miss; details: bench/results/summary${quick ? '.quick' : ''}.md`);
+}
+
+await mainRun();
