@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerServe } from './serve.js';
 import { register as registerPush } from './push.js';
 import { register as registerSubscribe } from './subscribe.js';
+import { register as registerModels } from './models.js';
 
 const program = new Command('wxstream')
   .description('real-time streaming temperature forecaster for weather sensor networks')
@@ -11,5 +12,6 @@ const program = new Command('wxstream')
 registerServe(program);
 registerPush(program);
 registerSubscribe(program);
+registerModels(program);
 
 await program.parseAsync(process.argv);

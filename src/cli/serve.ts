@@ -3,10 +3,10 @@
 import type { Command } from 'commander';
 import { configFromEnv, ENV_VARS, DEFAULTS, type ServeConfig } from '../config.js';
 import { log } from '../log.js';
-import { startServer } from '../server/index.js';
 import { intOption } from './int-option.js';
+import { addTrainingOptions, trainingFromFlags, type TrainingFlags } from './training-options.js';
 
-interface ServeFlags {
+interface ServeFlags extends TrainingFlags {
   port?: number;
   host?: string;
   db?: string;
@@ -17,7 +17,7 @@ interface ServeFlags {
 }
 
 export function registerServe(program: Command): void {
-  program
+  const cmd = program
     .command('serve')
     .description('accept readings, keep every sensor state live and stream forecasts (ws://HOST:PORT/v1/stream)')
     .option('--port <n>', `TCP port, 0 picks a free one [${ENV_VARS.port}, default ${DEFAULTS.port}]`, intOption('--port'))
@@ -31,8 +31,8 @@ export function registerServe(program: Command): void {
       intOption('--max-readings'),
     )
     .option('--grace <seconds>', `live bucket grace [${ENV_VARS.graceSeconds}, default ${DEFAULTS.graceSeconds}]`, intOption('--grace'))
-    .addHelpText('after', '\nEvery option, with its environment variable, is listed in docs/configuration.md.')
-    .action(async (flags: ServeFlags) => {
+    .addHelpText('after', '\nEvery option, with its environment variable, is listed in docs/configuration.md.');
+  addTrainingOptions(cmd).action(async (flags: ServeFlags) => {
       const fromFlags: Partial<ServeConfig> = {};
       if (flags.port !== undefined) fromFlags.port = flags.port;
       if (flags.host !== undefined) fromFlags.host = flags.host;
@@ -43,7 +43,10 @@ export function registerServe(program: Command): void {
       if (flags.grace !== undefined) fromFlags.graceSeconds = flags.grace;
       let server;
       try {
-        server = await startServer({ ...configFromEnv(), ...fromFlags });
+        // Loaded here, not at the top: every other subcommand starts without the server stack.
+        const { startServer } = await import('../server/index.js');
+        // Poll for a champion promoted or rolled back with `wxstream models` while serving.
+        server = await startServer({ ...configFromEnv(), ...fromFlags, training: trainingFromFlags(flags), championPollMs: 5000 });
       } catch (err) {
         // Bad configuration is the user's to fix: one sentence, no stack.
         if (err instanceof RangeError) {

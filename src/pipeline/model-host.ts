@@ -11,6 +11,8 @@ export interface Retired {
 export interface ModelHost {
   readonly forecaster: Forecaster;
   readonly modelVersion: number;
+  /** Version of a queued swap not yet taken, else the serving version: what will serve from the next tick. */
+  readonly nextVersion: number;
   /**
    * Serve `forecaster` (model `version`) from the next tick on. Sensors are re-warmed from stored history, since a
    * snapshot of one version means nothing to another; the retired forecaster is disposed and its `release` called.
@@ -37,6 +39,10 @@ export class SwappableModelHost implements ModelHost {
 
   get modelVersion(): number {
     return this.version;
+  }
+
+  get nextVersion(): number {
+    return this.pending?.version ?? this.version;
   }
 
   swap(version: number, forecaster: Forecaster, release?: () => void): void {

@@ -108,6 +108,14 @@ export function httpHandler(ctx: HttpContext): (req: IncomingMessage, res: Serve
       },
     ],
     [
+      /^\/v1\/models$/,
+      (_m, _q, res) => {
+        // Lineage and metrics of every version, without weights; `serving` is what this process runs now.
+        const models = store.models.list().map((v) => ({ ...v, createdAt: iso(v.createdAt) }));
+        send(res, 200, { serving: service.keeper.modelVersion, models });
+      },
+    ],
+    [
       /^\/v1\/sensors$/,
       (_m, _q, res) => {
         const body: SensorsResponse = {

@@ -16,7 +16,7 @@ import { CloseCode } from './peer.js';
 import { ForecastService } from './service.js';
 import { WsPeer } from './ws-peer.js';
 import type { Trainer, TrainerOptions } from '../training/trainer.js';
-import { startTrainer } from './training.js';
+import { registerTrainingMetrics, startTrainer, watchChampion } from './training.js';
 
 export interface StartServerOptions extends Partial<ServeConfig> {
   /** Builds the forecaster; default: the RNN champion of the database, or a fresh seeded one saved as version 1. */
@@ -29,6 +29,8 @@ export interface StartServerOptions extends Partial<ServeConfig> {
   onRound?: (round: EncodedRound) => void;
   /** Online training (see docs/training.md); default off for programmatic servers, on for `wxstream serve`. */
   training?: Partial<TrainerOptions>;
+  /** How often to look for a champion changed outside this process (CLI promote/rollback); 0 = never. */
+  championPollMs?: number;
   log?: Logger;
 }
 
@@ -59,14 +61,23 @@ const CLOSE_WAIT_MS = 2_000;
  *   await server.close();
  */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
-  const { forecaster: factory = rnnFromStore, scheduler = asyncScheduler, owns, onRound, training, log = rootLog, ...rest } =
-    options;
+  const {
+    forecaster: factory = rnnFromStore,
+    scheduler = asyncScheduler,
+    owns,
+    onRound,
+    training,
+    championPollMs = 0,
+    log = rootLog,
+    ...rest
+  } = options;
   const config = resolveConfig(rest);
   const store = openStore(config.db);
   let release: (() => void) | undefined;
   let service: ForecastService;
   let host: SwappableModelHost;
   let trainer: Trainer | undefined;
+  let stopWatch: (() => void) | undefined;
   try {
     store.checkStep(config.stepSeconds * 1000);
     const choice = await factory({ store, stepSeconds: config.stepSeconds, horizon: config.horizon, log });
@@ -82,7 +93,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       );
     }
     host = new SwappableModelHost(choice.version, f, choice.release);
-    trainer = await startTrainer(training, { store, host, log, stepMs: config.stepSeconds * 1000, maxGapSteps: config.maxGapSteps });
+    const wiring = { store, host, log, stepMs: config.stepSeconds * 1000, maxGapSteps: config.maxGapSteps };
+    trainer = await startTrainer(training, wiring);
+    if (championPollMs > 0) stopWatch = watchChampion(wiring, championPollMs);
     const t = trainer;
     const rounds = t ? (r: EncodedRound) => (onRound?.(r), t.onSteps(r.steps.length, lastT(r))) : onRound;
     service = new ForecastService({
@@ -94,6 +107,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       ...(owns ? { owns } : {}),
       ...(rounds ? { onRound: rounds } : {}),
     });
+    if (trainer) registerTrainingMetrics(service.metrics.registry, trainer);
     const restored = service.restore();
     log.info({ ...restored, modelVersion: choice.version, forecaster: f.name }, 'sensor states restored');
   } catch (err) {
@@ -198,6 +212,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       wss.close();
       server.closeAllConnections();
       await serverClosed;
+      stopWatch?.();
       await trainer?.close();
       host.dispose();
       store.close();

@@ -1,5 +1,8 @@
-// Wires online training into a server: the trainer (and tfjs training code) is loaded only when training is on,
-// and promoted weights become RnnForecasters the model host swaps in between ticks.
+// Wires model versions into a server: the online trainer (loaded only when training is on), a watcher that swaps
+// in a champion changed from outside (`wxstream models promote|rollback`), and their Prometheus gauges.
+import { Gauge, type Registry } from 'prom-client';
+import type { SavedModel } from '../model/index.js';
+import type { Forecaster } from '../forecaster.js';
 import type { Logger } from '../log.js';
 import type { ModelHost } from '../pipeline/model-host.js';
 import type { Store } from '../store/index.js';
@@ -13,22 +16,58 @@ export interface TrainerWiring {
   maxGapSteps: number;
 }
 
+async function rnnFor(): Promise<(saved: SavedModel) => { forecaster: Forecaster; release: () => void }> {
+  const m = await import('../model/index.js');
+  return (saved) => {
+    const model = m.loadModel(saved.config, saved.weights);
+    return { forecaster: new m.RnnForecaster({ model }), release: () => model.dispose() };
+  };
+}
+
 export async function startTrainer(options: Partial<TrainerOptions> | undefined, w: TrainerWiring): Promise<Trainer | undefined> {
   if (options === undefined || options.mode === 'off') return undefined;
-  const [{ Trainer }, m] = await Promise.all([import('../training/trainer.js'), import('../model/index.js')]);
-  const trainer = new Trainer(
-    {
-      store: w.store,
-      host: w.host,
-      log: w.log,
-      rules: { stepMs: w.stepMs, maxGapSteps: w.maxGapSteps },
-      forecasterFor: (saved) => {
-        const model = m.loadModel(saved.config, saved.weights);
-        return { forecaster: new m.RnnForecaster({ model }), release: () => model.dispose() };
-      },
-    },
-    options,
-  );
+  const [{ Trainer }, forecasterFor] = await Promise.all([import('../training/trainer.js'), rnnFor()]);
+  const rules = { stepMs: w.stepMs, maxGapSteps: w.maxGapSteps };
+  const trainer = new Trainer({ store: w.store, host: w.host, log: w.log, rules, forecasterFor }, options);
   w.log.info({ mode: options.mode ?? 'worker', trainEvery: options.trainEvery }, 'online training on');
   return trainer;
+}
+
+/**
+ * Poll the champion row and swap it in when it changed outside this process's trainer (CLI promote/rollback).
+ * A cheap indexed query every `intervalMs`; returns the stop function.
+ */
+export function watchChampion(w: TrainerWiring, intervalMs: number): () => void {
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    const champion = w.store.models.champion();
+    if (champion === undefined || champion.version === w.host.nextVersion) return;
+    busy = true;
+    try {
+      const { forecaster, release } = (await rnnFor())({ config: champion.config as never, weights: champion.weights });
+      // The trainer may have queued its own promotion meanwhile; the database's champion wins.
+      w.host.swap(champion.version, forecaster, release);
+      w.log.info({ version: champion.version }, 'champion changed in the database: swapping it in');
+    } catch (err) {
+      w.log.error({ err: String(err), version: champion.version }, 'cannot serve the new champion; keeping the current model');
+    } finally {
+      busy = false;
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** Training gauges on the server's registry (event-loop lag p99 comes with the default Node metrics). */
+export function registerTrainingMetrics(registry: Registry, trainer: Trainer): void {
+  const stat = (name: string, help: string, read: () => number): void => {
+    new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+  };
+  stat('wxstream_training_rounds', 'training rounds finished (promoted, rejected or skipped)', () => trainer.stats.rounds);
+  stat('wxstream_training_promoted', 'training candidates promoted to champion', () => trainer.stats.promoted);
+  stat('wxstream_training_rejected', 'training candidates rejected by the champion/challenger gate', () => trainer.stats.rejected);
+  stat('wxstream_training_failed', 'training rounds that failed with an error', () => trainer.stats.failed);
+  stat('wxstream_training_last_round_seconds', 'duration of the last training round', () => trainer.stats.lastDurationMs / 1000);
+  stat('wxstream_training_windows_per_second', 'training throughput of the last round', () => trainer.stats.lastWindowsPerSecond);
 }

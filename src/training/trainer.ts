@@ -8,30 +8,10 @@ import type { ModelHost } from '../pipeline/model-host.js';
 import type { BucketRules } from '../pipeline/sensor-bucket.js';
 import type { Store } from '../store/index.js';
 import { runJob, type JobResult, type TrainingJob } from './job.js';
-import type { RoundOptions } from './round.js';
 import { TrainingWorker } from './worker-client.js';
+import { DEFAULT_TRAINER, type TrainerOptions } from './options.js';
 
-export type TrainingMode = 'worker' | 'inline' | 'off';
-
-export interface TrainerOptions {
-  mode: TrainingMode;
-  /** Start a round after this many closed sensor-steps (summed over sensors); 0 = no step trigger. */
-  trainEvery: number;
-  /** Live only: also start a round when this much wall-clock time passed since the last; 0 = off. */
-  intervalMs: number;
-  historySteps: number;
-  round: Partial<RoundOptions>;
-  /** Test hook, see TrainingJob.poison. */
-  poison?: TrainingJob['poison'];
-}
-
-export const DEFAULT_TRAINER: TrainerOptions = {
-  mode: 'worker',
-  trainEvery: 5000,
-  intervalMs: 6 * 3600_000,
-  historySteps: 24 * 365,
-  round: {},
-};
+export { DEFAULT_TRAINER, type TrainerOptions, type TrainingMode } from './options.js';
 
 export interface TrainerContext {
   store: Store;

@@ -1,0 +1,104 @@
+// `wxstream models list|show|promote|rollback`: inspect model versions and change the champion in the database.
+// A running `wxstream serve` on the same database notices a changed champion within seconds and swaps it in.
+import type { Command } from 'commander';
+import { configFromEnv, DEFAULTS, ENV_VARS } from '../config.js';
+import { openStore, type ModelVersionRow, type Store } from '../store/index.js';
+import { EXIT, formatTable, positiveInt, usageExitCode, writeJsonLine } from './output.js';
+
+interface DbFlags {
+  db?: string;
+  json?: boolean;
+}
+
+function withStore<T>(flags: DbFlags, fn: (store: Store) => T): T {
+  const store = openStore(flags.db ?? configFromEnv().db ?? DEFAULTS.db);
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+function fail(message: string, code: number = EXIT.usage): never {
+  process.stderr.write(`wxstream models: ${message}\n`);
+  process.exit(code);
+}
+
+type Summary = Omit<ModelVersionRow, 'weights'>;
+
+function metric(v: Summary, key: 'champion' | 'candidate'): string {
+  const m = v.metrics as { [k: string]: { mae?: number } } | null;
+  const mae = m?.[key]?.mae;
+  return typeof mae === 'number' ? mae.toFixed(3) : '';
+}
+
+function row(v: Summary): Record<string, string | number> {
+  const m = v.metrics as { reason?: string; cutoff?: number } | null;
+  return {
+    version: v.version,
+    parent: v.parent ?? '',
+    status: v.status,
+    created: new Date(v.createdAt).toISOString(),
+    'val MAE': metric(v, 'candidate'),
+    'parent MAE': metric(v, 'champion'),
+    reason: m?.reason ?? '',
+  };
+}
+
+export function register(program: Command): void {
+  const models = usageExitCode(program.command('models').description('list, inspect, promote and roll back model versions'));
+  const dbOption = `SQLite database file [${ENV_VARS.db}, default ${DEFAULTS.db}]`;
+
+  usageExitCode(models.command('list'))
+    .description('every version with lineage, status and validation metrics, newest first')
+    .option('--db <file>', dbOption)
+    .option('--json', 'JSON lines instead of a table')
+    .action((flags: DbFlags) =>
+      withStore(flags, (store) => {
+        const list = store.models.list();
+        if (flags.json) list.forEach((v) => writeJsonLine(process.stdout, v));
+        else process.stdout.write(list.length ? `${formatTable(list.map(row))}\n` : 'no model versions yet\n');
+      }),
+    );
+
+  usageExitCode(models.command('show'))
+    .argument('<version>', 'model version', positiveInt('version'))
+    .description('one version: config, metrics and weight size')
+    .option('--db <file>', dbOption)
+    .action((version: number, flags: DbFlags) =>
+      withStore(flags, (store) => {
+        const v = store.models.get(version);
+        if (!v) fail(`model version ${version} does not exist`, EXIT.rejected);
+        const { weights, ...rest } = v;
+        writeJsonLine(process.stdout, { ...rest, weightBytes: weights.byteLength });
+      }),
+    );
+
+  usageExitCode(models.command('promote'))
+    .argument('<version>', 'model version to serve', positiveInt('version'))
+    .description('make a version the champion (a running server swaps it in within seconds)')
+    .option('--db <file>', dbOption)
+    .action((version: number, flags: DbFlags) =>
+      withStore(flags, (store) => {
+        if (!store.models.get(version)) fail(`model version ${version} does not exist`, EXIT.rejected);
+        store.models.promote(version);
+        process.stdout.write(`model ${version} is the champion\n`);
+      }),
+    );
+
+  usageExitCode(models.command('rollback'))
+    .description("make the current champion's parent the champion again")
+    .option('--db <file>', dbOption)
+    .action((flags: DbFlags) =>
+      withStore(flags, (store) => {
+        const champion = store.models.champion();
+        if (!champion) fail('no champion to roll back from', EXIT.rejected);
+        if (champion.parent === null || !store.models.get(champion.parent)) {
+          fail(`champion ${champion.version} has no parent to roll back to`, EXIT.rejected);
+        }
+        store.models.setStatus(champion.version, 'rejected', { ...(champion.metrics as object), reason: 'rolled back' });
+        store.models.promote(champion.parent);
+        process.stdout.write(`rolled back: model ${champion.parent} is the champion (model ${champion.version} marked rejected)\n`);
+      }),
+    );
+}

@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RnnForecaster, saveModel, Seq2Seq } from '../../src/model/index.js';
+import { startServer } from '../../src/server/index.js';
+import { openStore } from '../../src/store/index.js';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'wx-models-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function cli(db: string, ...args: string[]) {
+  return run(process.execPath, ['bin/wxstream.js', 'models', ...args, '--db', db], { env: { ...process.env, WXSTREAM_LOG_LEVEL: 'silent' } });
+}
+
+/** A database with two small RNN versions: 1, then 2 promoted from it. */
+function seed(db: string): void {
+  const store = openStore(db);
+  for (const seedValue of [1, 2]) {
+    const m = Seq2Seq.create({ hidden: 4, seed: seedValue });
+    const saved = saveModel(m);
+    m.dispose();
+    store.models.insert({
+      parent: seedValue === 1 ? null : 1,
+      status: 'champion',
+      config: saved.config,
+      weights: saved.weights,
+      metrics: seedValue === 1 ? null : { reason: 'validation MAE 1.0 vs champion 1.2', candidate: { mae: 1 }, champion: { mae: 1.2 } },
+    });
+  }
+  store.close();
+}
+
+describe('wxstream models', () => {
+  it('lists, shows, promotes and rolls back', async () => {
+    const db = join(dir, 'cli.db');
+    seed(db);
+    const list = await cli(db, 'list', '--json');
+    const rows = list.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((r) => [r.version, r.status, r.parent])).toEqual([[2, 'champion', 1], [1, 'retired', null]]);
+    const back = await cli(db, 'rollback');
+    expect(back.stdout).toMatch(/model 1 is the champion/);
+    const after = openStore(db);
+    expect(after.models.champion()?.version).toBe(1);
+    expect(after.models.get(2)?.status).toBe('rejected');
+    after.close();
+    await expect(cli(db, 'promote', '9')).rejects.toMatchObject({ code: 1 });
+  }, 120_000);
+
+  it('a running server swaps in a champion promoted from outside', async () => {
+    const db = join(dir, 'live.db');
+    seed(db);
+    const server = await startServer({
+      port: 0,
+      db,
+      championPollMs: 20,
+      forecaster: ({ store }) => {
+        const row = store.models.champion()!;
+        const model = Seq2Seq.create({ hidden: 4, seed: 2 });
+        return { version: row.version, forecaster: new RnnForecaster({ model }), release: () => model.dispose() };
+      },
+    });
+    expect(server.modelHost.modelVersion).toBe(2);
+    server.store.models.promote(1);
+    await expect.poll(() => server.modelHost.nextVersion, { timeout: 5000 }).toBe(1);
+    const models = await (await fetch(`${server.httpUrl}/v1/models`)).json();
+    expect(models.models.map((m: { version: number }) => m.version)).toEqual([2, 1]);
+    await server.close();
+  });
+});
