@@ -56,7 +56,7 @@ export class SqliteReadingStore implements ReadingStore {
   constructor(db: Database) {
     this.insert = db.prepare(
       `INSERT OR IGNORE INTO readings (sensor, ts, temp, pressure, dewpoint, wind, received_at)
-       VALUES (@sensor, @ts, @temp, @pressure, @dewpoint, @wind, @receivedAt)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.upsertSensor = db.prepare(
       `INSERT INTO sensors (sensor, first_ts, last_ts, readings, created_at) VALUES (?, ?, ?, ?, ?)
@@ -80,15 +80,8 @@ export class SqliteReadingStore implements ReadingStore {
       const summary = new Map<string, { first: number; last: number; n: number }>();
       for (let i = 0; i < readings.length; i++) {
         const r = readings[i]!;
-        const info = this.insert.run({
-          sensor: r.sensor,
-          ts: r.ts,
-          temp: r.temp,
-          pressure: r.pressure ?? null,
-          dewpoint: r.dewpoint ?? null,
-          wind: r.wind ?? null,
-          receivedAt,
-        });
+        // Positional parameters: binding a named-parameter object costs ~1/3 of the insert (bench/ingest.ts).
+        const info = this.insert.run(r.sensor, r.ts, r.temp, r.pressure ?? null, r.dewpoint ?? null, r.wind ?? null, receivedAt);
         stored[i] = info.changes === 1;
         if (!stored[i]) continue;
         const s = summary.get(r.sensor);
