@@ -28,6 +28,8 @@ export class Connection {
   readonly errors$ = new Subject<ClientError>();
   /** Delays the reconnects actually waited, for tests and diagnostics. */
   readonly delays$ = new Subject<number>();
+  /** The server refused the upgrade with 401 (seen by `ws` in Node; browsers hide the status): no reconnect. */
+  readonly unauthorized$ = new Subject<string>();
 
   private socket: SocketLike | undefined;
   private attempt = 0;
@@ -70,6 +72,7 @@ export class Connection {
     this.messages$.complete();
     this.errors$.complete();
     this.delays$.complete();
+    this.unauthorized$.complete();
     return done;
   }
 
@@ -92,12 +95,17 @@ export class Connection {
     socket.onmessage = (event) => {
       if (this.socket === socket) this.receive(event.data);
     };
-    // Every failure, including a refused connection, ends in a close event; errors carry no extra detail.
-    socket.onerror = () => {};
+    // Every failure, including a refused connection, ends in a close event; only `ws` says why (the HTTP status).
+    let refused: string | undefined;
+    socket.onerror = (event) => {
+      const message = (event as { message?: unknown }).message;
+      if (typeof message === 'string' && /server response: 401\b/.test(message)) refused = message;
+    };
     socket.onclose = () => {
       if (this.socket !== socket) return;
       this.socket = undefined;
-      this.scheduleReconnect();
+      if (refused !== undefined) this.unauthorized$.next(refused);
+      else this.scheduleReconnect();
     };
   }
 

@@ -39,6 +39,8 @@ export class StreamClient {
       connection.opened$.subscribe(() => this.resend()),
       connection.state$.pipe(filter((s) => s === 'reconnecting')).subscribe(() => this.outbox.markAllUnsent()),
       connection.messages$.subscribe((m) => this.receive(m)),
+      // Retrying with the same token cannot succeed.
+      connection.unauthorized$.subscribe((why) => void this.shutdown(new ClientError('unauthorized', `server refused the token: ${why}`))),
     );
   }
 

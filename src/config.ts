@@ -43,6 +43,20 @@ export interface ServeConfig {
   maxSensors: number;
   /** Days of issued forecasts kept (counted back from the newest origin, event time); 0 keeps all. */
   forecastRetentionDays: number;
+  /** Allow listening on a non-loopback address while the database holds no token (anyone may push and read). */
+  insecure: boolean;
+  /** Frames per second one connection may send (token bucket, bursts up to one second's worth). */
+  maxFramesPerSecond: number;
+  /** Sensors one connection may subscribe to by name (`"*"` counts as one). */
+  maxSubscriptionsPerConnection: number;
+  /** WebSocket connections one remote address may hold at once. */
+  maxConnectionsPerIp: number;
+  /** Seconds between pings; a peer that has not answered the previous ping is dropped. */
+  heartbeatSeconds: number;
+  /** How long a write waits for a lock held by another process before it fails (storage_error). */
+  busyTimeoutMs: number;
+  /** SQLite `synchronous`: 'normal' survives process crashes, 'full' also power loss (slower commits). */
+  synchronous: 'normal' | 'full';
 }
 
 export const DEFAULTS: Readonly<ServeConfig> = Object.freeze({
@@ -67,6 +81,13 @@ export const DEFAULTS: Readonly<ServeConfig> = Object.freeze({
   skillWindow: 168,
   maxSensors: 100_000,
   forecastRetentionDays: 90,
+  insecure: false,
+  maxFramesPerSecond: 200,
+  maxSubscriptionsPerConnection: 10_000,
+  maxConnectionsPerIp: 256,
+  heartbeatSeconds: 30,
+  busyTimeoutMs: 5000,
+  synchronous: 'normal',
 });
 
 /** Environment variable of each option (all documented in docs/configuration.md). */
@@ -92,6 +113,13 @@ export const ENV_VARS: Readonly<Record<keyof ServeConfig, string>> = Object.free
   skillWindow: 'WXSTREAM_SKILL_WINDOW',
   maxSensors: 'WXSTREAM_MAX_SENSORS',
   forecastRetentionDays: 'WXSTREAM_FORECAST_RETENTION_DAYS',
+  insecure: 'WXSTREAM_INSECURE',
+  maxFramesPerSecond: 'WXSTREAM_MAX_FRAMES_PER_SECOND',
+  maxSubscriptionsPerConnection: 'WXSTREAM_MAX_SUBSCRIPTIONS',
+  maxConnectionsPerIp: 'WXSTREAM_MAX_CONNECTIONS_PER_IP',
+  heartbeatSeconds: 'WXSTREAM_HEARTBEAT',
+  busyTimeoutMs: 'WXSTREAM_BUSY_TIMEOUT_MS',
+  synchronous: 'WXSTREAM_SYNCHRONOUS',
 });
 
 type IntRule = [min: number, max: number];
@@ -115,6 +143,11 @@ const INT_RULES: Partial<Record<keyof ServeConfig, IntRule>> = {
   skillWindow: [1, 1_000_000],
   maxSensors: [1, 100_000_000],
   forecastRetentionDays: [0, 100_000],
+  maxFramesPerSecond: [1, 1_000_000],
+  maxSubscriptionsPerConnection: [1, 100_000_000],
+  maxConnectionsPerIp: [1, 1_000_000],
+  heartbeatSeconds: [1, 3600],
+  busyTimeoutMs: [0, 600_000],
 };
 
 /**
@@ -144,6 +177,12 @@ export function resolveConfig(options: Partial<ServeConfig> = {}): ServeConfig {
   if (typeof config.db !== 'string' || config.db === '') {
     throw new RangeError(`option "db" must be a file path or ":memory:"; got ${JSON.stringify(config.db)}`);
   }
+  if (typeof config.insecure !== 'boolean') {
+    throw new RangeError(`option "insecure" must be true or false; got ${JSON.stringify(config.insecure)}`);
+  }
+  if (config.synchronous !== 'normal' && config.synchronous !== 'full') {
+    throw new RangeError(`option "synchronous" must be "normal" or "full"; got ${JSON.stringify(config.synchronous)}`);
+  }
   if (config.maxReadingsPerFrame > config.batchMaxReadings) {
     throw new RangeError(
       `option "batchMaxReadings" (${config.batchMaxReadings}) must be at least "maxReadingsPerFrame" (${config.maxReadingsPerFrame})`,
@@ -169,7 +208,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Ser
   for (const [key, name] of Object.entries(ENV_VARS) as Array<[keyof ServeConfig, string]>) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    (out as Record<string, unknown>)[key] = typeof DEFAULTS[key] === 'number' ? parseIntStrict(raw, name) : raw;
+    const d = DEFAULTS[key];
+    (out as Record<string, unknown>)[key] =
+      typeof d === 'number' ? parseIntStrict(raw, name) : typeof d === 'boolean' ? parseBoolStrict(raw, name) : raw;
   }
   return out;
 }
@@ -177,4 +218,17 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Ser
 export function parseIntStrict(raw: string, name: string): number {
   if (!/^\s*-?\d+\s*$/.test(raw)) throw new RangeError(`${name} must be an integer; got "${raw}"`);
   return Number(raw);
+}
+
+export function parseBoolStrict(raw: string, name: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (v === '1' || v === 'true' || v === 'yes') return true;
+  if (v === '0' || v === 'false' || v === 'no') return false;
+  throw new RangeError(`${name} must be true or false (1/0); got "${raw}"`);
+}
+
+/** Whether a listen address only accepts connections from this machine. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::ffff:127.0.0.1';
 }

@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { registerServe } from './serve.js';
 import { register as registerPush } from './push.js';
 import { register as registerSubscribe } from './subscribe.js';
+import { register as registerTokens } from './tokens.js';
+import { register as registerBackup } from './backup.js';
 import { register as registerModels } from './models.js';
 
 const program = new Command('wxstream')
@@ -12,6 +14,8 @@ const program = new Command('wxstream')
 registerServe(program);
 registerPush(program);
 registerSubscribe(program);
+registerTokens(program);
+registerBackup(program);
 registerModels(program);
 
 await program.parseAsync(process.argv);

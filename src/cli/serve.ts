@@ -14,6 +14,7 @@ interface ServeFlags extends TrainingFlags {
   horizon?: number;
   maxReadings?: number;
   grace?: number;
+  insecure?: boolean;
 }
 
 export function registerServe(program: Command): void {
@@ -31,6 +32,7 @@ export function registerServe(program: Command): void {
       intOption('--max-readings'),
     )
     .option('--grace <seconds>', `live bucket grace [${ENV_VARS.graceSeconds}, default ${DEFAULTS.graceSeconds}]`, intOption('--grace'))
+    .option('--insecure', `allow a non-loopback --host without any token [${ENV_VARS.insecure}]`)
     .addHelpText('after', '\nEvery option, with its environment variable, is listed in docs/configuration.md.');
   addTrainingOptions(cmd).action(async (flags: ServeFlags) => {
       const fromFlags: Partial<ServeConfig> = {};
@@ -41,6 +43,7 @@ export function registerServe(program: Command): void {
       if (flags.horizon !== undefined) fromFlags.horizon = flags.horizon;
       if (flags.maxReadings !== undefined) fromFlags.maxReadingsPerFrame = flags.maxReadings;
       if (flags.grace !== undefined) fromFlags.graceSeconds = flags.grace;
+      if (flags.insecure) fromFlags.insecure = true;
       let server;
       try {
         // Loaded here, not at the top: every other subcommand starts without the server stack.
@@ -52,6 +55,11 @@ export function registerServe(program: Command): void {
         if (err instanceof RangeError) {
           process.stderr.write(`wxstream serve: ${err.message}\n`);
           process.exit(2);
+        }
+        // A database another process locks, a full disk, a file that is not SQLite: say which file and why.
+        if ((err as { code?: unknown }).code !== undefined && String((err as { code: unknown }).code).startsWith('SQLITE_')) {
+          process.stderr.write(`wxstream serve: cannot open database ${fromFlags.db ?? configFromEnv().db ?? DEFAULTS.db}: ${(err as Error).message}\n`);
+          process.exit(1);
         }
         throw err;
       }

@@ -22,7 +22,7 @@ export type ParsedFrame<O> =
   | { kind: 'subscription'; origin: O; frame: SubscribeFrame }
   | { kind: 'error'; origin: O; id?: string; code: Code; message: string };
 
-export interface ParseOptions {
+export interface ParseOptions<O = unknown> {
   maxReadings: number;
   /** Readings stamped after now() + maxFutureMs are rejected with future_timestamp. */
   maxFutureMs: number;
@@ -31,6 +31,10 @@ export interface ParseOptions {
   owns?: (sensor: string) => boolean;
   /** Whether a sensor may be tracked (false once the sensor limit is reached for a new one). */
   admit?: (sensor: string) => boolean;
+  /** Whether the sender holds the right to push or to read (subscribe); others get a `forbidden` error. */
+  authorize?: (origin: O, right: 'push' | 'read') => boolean;
+  /** Whether the sender may push readings of this sensor (token scope); others are rejected with `forbidden`. */
+  permits?: (origin: O, sensor: string) => boolean;
 }
 
 /** Validate the readings of one push; pure, so tools and tests can call it without the operator. */
@@ -38,7 +42,7 @@ export function validatePush<O>(
   origin: O,
   id: string | undefined,
   raw: readonly unknown[],
-  o: ParseOptions,
+  o: ParseOptions<O>,
 ): PushJob<O> {
   const readings: Reading[] = [];
   const rejected: Rejection[] = [];
@@ -55,6 +59,8 @@ export function validatePush<O>(
       });
     } else if (o.owns && !o.owns(v.reading.sensor)) {
       rejected.push({ index, code: ErrorCode.NotOwner, message: `this node does not own sensor "${v.reading.sensor}"` });
+    } else if (o.permits && !o.permits(origin, v.reading.sensor)) {
+      rejected.push({ index, code: ErrorCode.Forbidden, message: `this token may not push to sensor "${v.reading.sensor}"` });
     } else if (o.admit && !o.admit(v.reading.sensor)) {
       rejected.push({ index, code: ErrorCode.TooManySensors, message: 'this node tracks the maximum number of sensors' });
     } else {
@@ -68,17 +74,27 @@ export function validatePush<O>(
  * @example
  *   frames$.pipe(parseFrames({ maxReadings: 1000, maxFutureMs: 600_000, now: Date.now }))
  */
-export function parseFrames<O>(options: ParseOptions): OperatorFunction<IncomingFrame<O>, ParsedFrame<O>> {
-  return map(({ origin, text }): ParsedFrame<O> => {
+export function parseFrames<O>(options: ParseOptions<O>): OperatorFunction<IncomingFrame<O>, ParsedFrame<O>> {
+  const error = (origin: O, id: string | undefined, code: Code, message: string): ParsedFrame<O> =>
+    id === undefined ? { kind: 'error', origin, code, message } : { kind: 'error', origin, id, code, message };
+  const parse = ({ origin, text }: IncomingFrame<O>): ParsedFrame<O> => {
     const r = parseClientFrame(text, { maxReadings: options.maxReadings });
-    if (!r.ok) {
-      return r.id === undefined
-        ? { kind: 'error', origin, code: r.code, message: r.message }
-        : { kind: 'error', origin, id: r.id, code: r.code, message: r.message };
+    if (!r.ok) return error(origin, r.id, r.code, r.message);
+    const right = r.frame.type === 'push' ? 'push' : 'read';
+    if (options.authorize && !options.authorize(origin, right)) {
+      return error(origin, r.frame.id, ErrorCode.Forbidden, `this token has no ${right} right; ${r.frame.type} refused`);
     }
     if (r.frame.type === 'push') {
       return { kind: 'push', job: validatePush(origin, r.frame.id, r.frame.readings, options) };
     }
     return { kind: 'subscription', origin, frame: r.frame };
+  };
+  // An input nobody foresaw must cost one frame, never the stream every connection shares.
+  return map((frame): ParsedFrame<O> => {
+    try {
+      return parse(frame);
+    } catch {
+      return error(frame.origin, undefined, ErrorCode.Internal, 'the server could not process this frame');
+    }
   });
 }

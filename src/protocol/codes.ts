@@ -39,6 +39,8 @@ export const ErrorCode = {
   RateLimited: 'rate_limited',
   /** Too many subscriptions on this connection. */
   TooManySubscriptions: 'too_many_subscriptions',
+  /** This address holds the maximum number of connections (close 1013: try again later). */
+  TooManyConnections: 'too_many_connections',
   /** The server tracks the maximum number of sensors. */
   TooManySensors: 'too_many_sensors',
   /** This node does not own the sensor (sensors partitioned across nodes); send it to its owner. */

@@ -42,7 +42,7 @@ export function parseClientFrame(text: string, limits: FrameLimits): FrameResult
       ErrorCode.UnknownType,
       obj.type === undefined
         ? 'frame has no "type"; expected push, subscribe or unsubscribe'
-        : `unknown frame type ${JSON.stringify(obj.type)}; expected push, subscribe or unsubscribe`,
+        : `unknown frame type ${describe(obj.type)}; expected push, subscribe or unsubscribe`,
     );
   }
   if (obj.id !== undefined && id === undefined) {
@@ -69,8 +69,15 @@ export function parseClientFrame(text: string, limits: FrameLimits): FrameResult
   if (parsed.data.sensors !== '*') {
     const bad = parsed.data.sensors.find((s) => !SENSOR_ID.test(s));
     if (bad !== undefined) {
-      return fail(ErrorCode.BadSensor, `sensor id ${JSON.stringify(bad)} must be 1-64 characters of A-Z a-z 0-9 . _ : -`);
+      return fail(ErrorCode.BadSensor, `sensor id ${describe(bad)} must be 1-64 characters of A-Z a-z 0-9 . _ : -`);
     }
   }
   return { ok: true, frame: parsed.data };
+}
+
+/** A short, safe rendering of a client value for an error message (never the whole of a huge or deep value). */
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 64 ? `${v.slice(0, 64)}...` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  return Array.isArray(v) ? 'an array' : `a ${typeof v}`;
 }

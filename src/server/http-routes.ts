@@ -13,6 +13,7 @@ import {
   type SensorsResponse,
 } from '../protocol/index.js';
 import type { Store } from '../store/index.js';
+import type { AuthResult } from './auth.js';
 import { dashboardAsset } from './dashboard.js';
 import type { ForecastService } from './service.js';
 
@@ -23,7 +24,12 @@ export interface HttpContext {
   log: Logger;
   connections: () => number;
   stopping: () => boolean;
+  /** Token check of a request (Authorization: Bearer, or ?token=); default: open. */
+  authenticate?: (req: IncomingMessage) => AuthResult;
 }
+
+/** Routes anyone may call, token or not: load balancers probe health; the dashboard brings its own token. */
+const PUBLIC = /^\/(healthz|dashboard\.js)?$/;
 
 class HttpError extends Error {
   constructor(
@@ -186,6 +192,11 @@ export function httpHandler(ctx: HttpContext): (req: IncomingMessage, res: Serve
       try {
         if (req.method !== 'GET' && req.method !== 'HEAD') {
           throw new HttpError(405, 'method_not_allowed', `${req.method} is not supported; the HTTP API is read-only`);
+        }
+        if (ctx.authenticate && !PUBLIC.test(url.pathname)) {
+          const auth = ctx.authenticate(req);
+          if (!auth.ok) throw new HttpError(401, ErrorCode.Unauthorized, auth.message);
+          if (!auth.grant.read) throw new HttpError(403, ErrorCode.Forbidden, 'this token has no read right');
         }
         for (const [re, handle] of routes) {
           const m = url.pathname.match(re);

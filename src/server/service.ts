@@ -115,6 +115,15 @@ export class ForecastService {
       this.reject(peer, { type: 'error', code: ErrorCode.Unavailable, message: 'the server is shutting down; retry later' });
       return;
     }
+    if (peer.admitFrame && !peer.admitFrame()) {
+      // Dropped unparsed (no id to echo): parsing is the cost the limit protects against.
+      this.reject(peer, {
+        type: 'error',
+        code: ErrorCode.RateLimited,
+        message: `more than ${this.o.config.maxFramesPerSecond} frames per second; this frame was dropped, send it again later`,
+      });
+      return;
+    }
     this.frames.next({ origin: peer, text });
   }
 
@@ -168,6 +177,8 @@ export class ForecastService {
         maxFutureMs: config.maxFutureSeconds * 1000,
         now: () => Date.now(),
         ...(this.o.owns ? { owns: this.o.owns } : {}),
+        authorize: (peer, right) => peer.grant === undefined || peer.grant[right],
+        permits: (peer, sensor) => peer.grant === undefined || peer.grant.permits(sensor),
         // Admitted names count at once, so one frame cannot overshoot the limit with many new sensors.
         admit: (s) => {
           if (this.knownSensors.has(s)) return true;
@@ -286,12 +297,13 @@ export class ForecastService {
       peer.sendControl({ type: 'unsubscribed', ...id, sensors: frame.sensors });
       return;
     }
-    if (frame.sensors !== '*' && this.subscriptions.countFor(peer) + frame.sensors.length > this.o.config.maxSensors) {
+    const limit = this.o.config.maxSubscriptionsPerConnection;
+    if (frame.sensors !== '*' && this.subscriptions.countFor(peer) + frame.sensors.length > limit) {
       this.reject(peer, {
         type: 'error',
         ...id,
         code: ErrorCode.TooManySubscriptions,
-        message: `a connection may subscribe to at most ${this.o.config.maxSensors} sensors; use "*" instead`,
+        message: `a connection may subscribe to at most ${limit} sensors by name; use "*" instead`,
       });
       return;
     }

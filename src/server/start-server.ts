@@ -4,15 +4,18 @@ import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { resolveConfig, type ServeConfig } from '../config.js';
+import { isLoopback, resolveConfig, type ServeConfig } from '../config.js';
 import { log as rootLog, type Logger } from '../log.js';
 import { SwappableModelHost, type ModelHost } from '../pipeline/model-host.js';
 import type { EncodedRound } from '../pipeline/types.js';
 import { ErrorCode, STREAM_PATH } from '../protocol/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { rnnFromStore, type ForecasterFactory } from './default-model.js';
+import { authenticate } from './auth.js';
+import { ConnectionCounter } from './connection-counter.js';
 import { httpHandler } from './http-routes.js';
 import { CloseCode } from './peer.js';
+import type { Grant } from './auth.js';
 import { ForecastService } from './service.js';
 import { WsPeer } from './ws-peer.js';
 import type { Trainer, TrainerOptions } from '../training/trainer.js';
@@ -51,7 +54,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const HEARTBEAT_MS = 30_000;
 const CLOSE_WAIT_MS = 2_000;
 
 /**
@@ -72,7 +74,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     ...rest
   } = options;
   const config = resolveConfig(rest);
-  const store = openStore(config.db);
+  const store = openStore(config.db, { synchronous: config.synchronous, busyTimeoutMs: config.busyTimeoutMs });
+  if (!isLoopback(config.host) && !config.insecure && !store.tokens.any()) {
+    store.close();
+    throw new RangeError(
+      `refusing to listen on "${config.host}" (option "host") without any token: anyone could push and read. ` +
+        'Add one with `wxstream tokens add`, or pass --insecure (WXSTREAM_INSECURE=1) to run open',
+    );
+  }
   let release: (() => void) | undefined;
   let service: ForecastService;
   let host: SwappableModelHost;
@@ -118,22 +127,63 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
 
   const peers = new Set<WsPeer>();
   let stopping = false;
+  const perAddress = new ConnectionCounter(config.maxConnectionsPerIp);
   const server: Server = createServer(
-    httpHandler({ service, store, config, log, connections: () => peers.size, stopping: () => stopping }),
+    httpHandler({
+      service,
+      store,
+      config,
+      log,
+      connections: () => peers.size,
+      stopping: () => stopping,
+      authenticate: (req) => authenticate(req, store.tokens),
+    }),
   );
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayloadBytes, perMessageDeflate: false });
 
   server.on('upgrade', (req, socket: Duplex, head) => {
+    // A peer that resets while we answer must not raise an unhandled 'error'.
+    socket.on('error', () => socket.destroy());
     const path = new URL(req.url ?? '/', 'http://local').pathname;
     if (path !== STREAM_PATH || stopping) {
       socket.end(stopping ? 'HTTP/1.1 503 Service Unavailable\r\n\r\n' : 'HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => connect(ws));
+    let auth;
+    try {
+      auth = authenticate(req, store.tokens);
+    } catch (err) {
+      log.error({ err }, 'token check failed');
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    if (!auth.ok) {
+      // Before any frame: the client learns it from the status, and the SDK stops retrying on 401.
+      service.metrics.protocolErrors.inc({ code: ErrorCode.Unauthorized });
+      const body = JSON.stringify({ error: { code: ErrorCode.Unauthorized, message: auth.message } });
+      socket.end(
+        'HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Type: application/json\r\n' +
+          `WWW-Authenticate: Bearer\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      return;
+    }
+    const grant = auth.grant;
+    wss.handleUpgrade(req, socket, head, (ws) => connect(ws, grant, req.socket.remoteAddress ?? 'unknown'));
   });
 
-  const connect = (ws: WebSocket): void => {
+  const connect = (ws: WebSocket, grant: Grant, address: string): void => {
+    if (!perAddress.acquire(address)) {
+      // Upgraded first so the peer gets a machine code, then told to come back later (1013).
+      service.metrics.protocolErrors.inc({ code: ErrorCode.TooManyConnections });
+      const message = `this address already holds ${config.maxConnectionsPerIp} connections`;
+      ws.send(JSON.stringify({ type: 'error', code: ErrorCode.TooManyConnections, message }));
+      ws.close(CloseCode.TryAgainLater, 'too many connections from this address');
+      ws.on('error', () => {});
+      return;
+    }
     const peer = new WsPeer(ws, {
+      grant,
+      maxFramesPerSecond: config.maxFramesPerSecond,
       highWaterBytes: config.highWaterBytes,
       maxQueuedForecasts: config.maxQueuedForecasts,
       maxQueuedControl: config.maxQueuedControl,
@@ -161,6 +211,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       }
     });
     ws.on('close', () => {
+      perAddress.release(address);
       peers.delete(peer);
       peer.outbox.close();
       service.disconnect(peer);
@@ -168,16 +219,26 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     });
   };
 
-  // Dead peers (no pong for a whole period) are dropped, so their queues and subscriptions are released.
+  // Dead peers (no pong for a whole period) are dropped, so their queues and subscriptions are released; peers whose
+  // token was revoked meanwhile (by `wxstream tokens revoke`, another process) are closed with 1008.
   const heartbeat = setInterval(() => {
     for (const p of peers) {
-      if (!p.alive) p.ws.terminate();
+      const tokenId = p.grant.tokenId;
+      if (tokenId !== undefined && !tokenStillActive(tokenId)) p.close(CloseCode.PolicyViolation, 'token revoked');
+      else if (!p.alive) p.ws.terminate();
       else {
         p.alive = false;
         p.ws.ping();
       }
     }
-  }, HEARTBEAT_MS);
+  }, config.heartbeatSeconds * 1000);
+  const tokenStillActive = (id: string): boolean => {
+    try {
+      return store.tokens.active(id);
+    } catch {
+      return true; // a busy database is no reason to drop producers
+    }
+  };
   heartbeat.unref();
 
   await new Promise<void>((resolve, reject) => {

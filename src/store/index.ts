@@ -4,12 +4,16 @@ import { SqliteReadingStore, type ReadingStore } from './reading-store.js';
 import { SqliteSensorStateStore, type SensorStateStore } from './sensor-state-store.js';
 import { SqliteModelStore, type ModelStore } from './model-store.js';
 import { SqliteForecastStore, type ForecastStore } from './forecast-store.js';
+import { SqliteTokenStore, type TokenStore } from './token-store.js';
+import type { OpenOptions } from './open-database.js';
 
 export type { ReadingStore, SensorRow } from './reading-store.js';
 export type { SensorStateStore, SensorStateRow } from './sensor-state-store.js';
 export type { ModelStore, ModelVersionRow, NewModelVersion, ModelStatus } from './model-store.js';
 export type { ForecastStore, IssuedForecast } from './forecast-store.js';
-export { openDatabase } from './open-database.js';
+export type { TokenStore, TokenRow, TokenScope, NewToken } from './token-store.js';
+export { inScope } from './token-store.js';
+export { openDatabase, type OpenOptions } from './open-database.js';
 
 export interface Store {
   readonly path: string;
@@ -17,6 +21,9 @@ export interface Store {
   readonly states: SensorStateStore;
   readonly models: ModelStore;
   readonly forecasts: ForecastStore;
+  readonly tokens: TokenStore;
+  /** Online copy of the whole database to `file` (SQLite backup API); readers and the writer go on meanwhile. */
+  backup(file: string): Promise<void>;
   /**
    * Record the grid step on first use and refuse a different one later: snapshots and buckets of one database
    * only make sense on one grid.
@@ -30,14 +37,24 @@ export class SqliteStore implements Store {
   readonly states: SensorStateStore;
   readonly models: ModelStore;
   readonly forecasts: ForecastStore;
-  private readonly db: Database;
+  readonly tokens: TokenStore;
+  /** The connection itself, for tools and fault-injection tests; the service goes through the repositories. */
+  readonly db: Database;
 
-  constructor(readonly path: string) {
-    this.db = openDatabase(path);
+  constructor(
+    readonly path: string,
+    options: OpenOptions = {},
+  ) {
+    this.db = openDatabase(path, options);
     this.readings = new SqliteReadingStore(this.db);
     this.states = new SqliteSensorStateStore(this.db);
     this.models = new SqliteModelStore(this.db);
     this.forecasts = new SqliteForecastStore(this.db);
+    this.tokens = new SqliteTokenStore(this.db);
+  }
+
+  async backup(file: string): Promise<void> {
+    await this.db.backup(file);
   }
 
   checkStep(stepMs: number): void {
@@ -57,6 +74,6 @@ export class SqliteStore implements Store {
   }
 }
 
-export function openStore(path: string): Store {
-  return new SqliteStore(path);
+export function openStore(path: string, options: OpenOptions = {}): Store {
+  return new SqliteStore(path, options);
 }

@@ -59,6 +59,30 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX issued_by_origin ON issued_forecasts(origin);
   `,
+  // 2: access tokens (secrets stored only as salted hashes) and plausibility faults per sensor.
+  `
+  CREATE TABLE tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    salt BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    can_push INTEGER NOT NULL CHECK (can_push IN (0, 1)),
+    can_read INTEGER NOT NULL CHECK (can_read IN (0, 1)),
+    scope_json TEXT,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  ) WITHOUT ROWID;
+
+  CREATE TABLE sensor_faults (
+    sensor TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('stuck', 'spike', 'fahrenheit', 'kelvin')),
+    from_ts INTEGER NOT NULL,
+    to_ts INTEGER NOT NULL,
+    detected_at INTEGER NOT NULL,
+    PRIMARY KEY (sensor, kind, from_ts)
+  ) WITHOUT ROWID;
+  CREATE INDEX sensor_faults_range ON sensor_faults(sensor, to_ts);
+  `,
 ];
 
 export function migrate(db: Database): number {
