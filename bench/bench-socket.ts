@@ -112,3 +112,24 @@ export async function benchServer(options: Partial<StartServerOptions> = {}, kee
     },
   };
 }
+
+/**
+ * Push one on-the-hour reading (event time T0 + hour) for sensors [from, to): each becomes known with one closed
+ * step. Frames of 500, `inFlight` unacked at a time.
+ */
+export async function populate(socket: BenchSocket, from: number, to: number, hour = 1, inFlight = 8): Promise<void> {
+  let next = from;
+  const lane = async (): Promise<void> => {
+    while (next < to) {
+      const start = next;
+      const end = Math.min(to, start + 500);
+      next = end;
+      const id = `pop${hour}-${start}`;
+      const rows = [];
+      for (let i = start; i < end; i++) rows.push(reading(sensorName(i), i, T0 + hour * HOUR));
+      const ack = await socket.request<{ type: string; accepted?: number }>(id, pushFrame(id, rows));
+      if (ack.type !== 'ack') throw new Error(`populate: ${JSON.stringify(ack)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+}
