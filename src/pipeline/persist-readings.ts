@@ -48,7 +48,7 @@ export function persistReadings<O>(options: PersistOptions): OperatorFunction<Pu
           options.onCommit?.((performance.now() - started) / 1000, all.length, jobs.length);
         } catch (err) {
           options.onError?.(err);
-          const message = 'storage failed; nothing of this push was stored, retry it';
+          const message = `storage failed (${storageFault(err)}); nothing of this push was stored, retry it`;
           const outcomes = jobs.map(
             (job): PushOutcome<O> => ({ job, accepted: 0, duplicates: 0, error: { code: ErrorCode.StorageError, message } }),
           );
@@ -86,4 +86,14 @@ export function persistReadings<O>(options: PersistOptions): OperatorFunction<Pu
         timer?.unsubscribe();
       };
     });
+}
+
+/** A short, stable reason for a failed transaction (the SQLite code), without internals like paths or SQL. */
+export function storageFault(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_FULL') return 'SQLITE_FULL: the disk is full';
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return `${code}: the database is locked by another process`;
+  if (code === 'SQLITE_READONLY') return 'SQLITE_READONLY: the database file is read-only';
+  if (code === 'SQLITE_IOERR' || (typeof code === 'string' && code.startsWith('SQLITE_IOERR'))) return `${code}: disk I/O error`;
+  return typeof code === 'string' ? code : 'unexpected error';
 }
