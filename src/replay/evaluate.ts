@@ -21,12 +21,17 @@ export interface EvaluateOptions {
   sample: SampleOptions | undefined;
   /** Called after each grid time is processed (training schedulers hook in here); awaited. */
   onStep: ((t: number, batch: readonly StepObservation[]) => void | Promise<void>) | undefined;
+  /**
+   * Keep only these origins (sensor, t), for every model alike: scoring recorded forecasts (a replay through a
+   * server) on exactly the origins the server forecast. Origins left out are counted in counts.skippedOrigins.
+   */
+  origins: ((sensor: string, t: number) => boolean) | undefined;
 }
 
 /** What callers pass: the four required options, the rest defaulting to EVALUATE_DEFAULTS. */
 export type EvaluateInput = Partial<EvaluateOptions> & Pick<EvaluateOptions, 'forecasters' | 'steps' | 'evalFrom' | 'evalTo'>;
 
-export const EVALUATE_DEFAULTS = Object.freeze({ forecastEvery: 1, references: undefined, sample: undefined, onStep: undefined });
+export const EVALUATE_DEFAULTS = Object.freeze({ forecastEvery: 1, references: undefined, sample: undefined, onStep: undefined, origins: undefined });
 
 export interface EvaluationProgress {
   /** Grid time just processed. */
@@ -52,6 +57,8 @@ export interface EvaluationReport {
     origins: number;
     /** Times a sensor's next step was not the next grid step: every forecaster restarted it fresh. */
     restarts: number;
+    /** Origins the `origins` filter left out (e.g. the server issued no forecast there). */
+    skippedOrigins: number;
   };
   sample: EvaluationSample | undefined;
 }
@@ -88,7 +95,7 @@ export async function* iterEvaluate(options: EvaluateInput): AsyncGenerator<Eval
   const scorer = new PrequentialScorer({ horizon, stepMs, evalFrom, evalTo, models: names });
   const sampler = new Sampler({ ...o.sample, horizon, stepMs, evalTo });
   const lastT = new Map<string, number>();
-  const counts = { gridTimes: 0, steps: 0, origins: 0, restarts: 0 };
+  const counts = { gridTimes: 0, steps: 0, origins: 0, restarts: 0, skippedOrigins: 0 };
   const span = Array.isArray(o.steps) && o.steps.length > 0 ? [o.steps[0].t, o.steps[o.steps.length - 1].t] : undefined;
   // Origins whose horizon cannot reach the window are not worth forecasting.
   const firstOrigin = evalFrom - horizon * stepMs;
@@ -110,7 +117,13 @@ export async function* iterEvaluate(options: EvaluateInput): AsyncGenerator<Eval
     sampler.truth(batch);
     if (t >= firstOrigin && t <= lastOrigin && (t / stepMs) % forecastEvery === 0) {
       // Forecast from steps that carry a temperature: that is when a live sensor's forecast is news.
-      const origins = batch.filter((s) => s.temp !== null).map((s) => s.sensor);
+      let origins = batch.filter((s) => s.temp !== null).map((s) => s.sensor);
+      const keep = o.origins;
+      if (keep) {
+        const kept = origins.filter((sensor) => keep(sensor, t));
+        counts.skippedOrigins += origins.length - kept.length;
+        origins = kept;
+      }
       if (origins.length > 0) {
         counts.origins += origins.length;
         for (const f of forecasters) {

@@ -48,7 +48,7 @@ describe('evaluate', () => {
     expect(p.mean.mae).toBe(2.25);
     expect(report.models['constant-12'].mean.mae).toBe(2);
     expect(p.counts).toEqual({ forecasts: 3, points: 5, scored: 3, missingTruth: 2, invalid: 0 });
-    expect(report.counts).toEqual({ gridTimes: 5, steps: 5, origins: 3, restarts: 0 });
+    expect(report.counts).toEqual({ gridTimes: 5, steps: 5, origins: 3, restarts: 0, skippedOrigins: 0 });
     expect(report.skill['constant-12'].persistence.mean).toBeCloseTo(1 - 2 / 2.25, 12);
     expect(report.skill['constant-12'].persistence.perHorizon).toEqual([1 - 1 / 1.5, 0]);
     expect(report.skill.persistence['constant-12'].mean).toBeCloseTo(1 - 2.25 / 2, 12);
