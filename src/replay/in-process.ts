@@ -1,0 +1,116 @@
+// An in-process server for a replay: temporary database, chosen training mode, and either the server's default
+// model (shipped default weights when present) or a cold start from a freshly seeded, untrained model.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from '../log.js';
+import type { ModelOptions } from '../model/index.js';
+import { DEFAULT_MODEL_SEED, startServer, type ForecasterFactory, type RunningServer } from '../server/index.js';
+import type { TrainerOptions, TrainerStats } from '../training/trainer.js';
+
+export interface InProcessOptions {
+  /** 'inline' makes a replay reproducible (rounds run between the same batches); 'worker' is what serve runs. */
+  training: 'inline' | 'worker' | 'off';
+  /** Closed sensor-steps between training rounds; undefined = the trainer's default. */
+  trainEvery: number | undefined;
+  /** Passed to every training round (see src/training/round.ts). */
+  round: TrainerOptions['round'] | undefined;
+  /** Start from a fresh seeded model instead of the server's default (shipped weights when present). */
+  coldStart: boolean;
+  /** Architecture and seed of the cold-start model. */
+  coldModel: ModelOptions;
+  /** Any other starting model (tests: a small pre-trained one); excludes coldStart. */
+  forecaster: ForecasterFactory | undefined;
+  stepSeconds: number;
+  horizon: number;
+  log: Logger | undefined;
+}
+
+export const IN_PROCESS_DEFAULTS: Readonly<InProcessOptions> = Object.freeze({
+  training: 'inline',
+  trainEvery: undefined,
+  round: undefined,
+  coldStart: false,
+  coldModel: { seed: DEFAULT_MODEL_SEED },
+  forecaster: undefined,
+  stepSeconds: 3600,
+  horizon: 24,
+  log: undefined,
+});
+
+export interface InProcessServer {
+  server: RunningServer;
+  /** Where version 1 came from, as the server recorded it (e.g. "shipped default weights"). */
+  startingModel(): string;
+  trainerStats(): TrainerStats | undefined;
+  /** Close the server and delete its temporary database. */
+  close(): Promise<void>;
+}
+
+/** A seeded, untrained RNN saved as version 1 whatever weights ship with the code: the cold-start baseline. */
+export function coldStartFactory(model: ModelOptions = {}): ForecasterFactory {
+  return async ({ store, stepSeconds, horizon, log }) => {
+    const m = await import('../model/index.js');
+    await m.initBackend();
+    const seeded = m.Seq2Seq.create({ seed: DEFAULT_MODEL_SEED, ...model, stepSeconds, horizon });
+    const saved = m.saveModel(seeded);
+    const version = store.models.insert({
+      status: 'champion',
+      config: saved.config,
+      weights: saved.weights,
+      metrics: { source: `cold start: seeded init (seed ${seeded.config.seed})` },
+    });
+    log.info({ modelVersion: version }, 'replay cold start: serving a freshly seeded model');
+    return { version, forecaster: new m.RnnForecaster({ model: seeded }), release: () => seeded.dispose() };
+  };
+}
+
+/**
+ * @example
+ *   const p = await startInProcess({ training: 'inline', coldStart: true });
+ *   await replayOverSocket(readings, { url: p.server.url });
+ *   await p.close();
+ */
+export async function startInProcess(options: Partial<InProcessOptions> = {}): Promise<InProcessServer> {
+  const o = { ...IN_PROCESS_DEFAULTS, ...options };
+  if (!['inline', 'worker', 'off'].includes(o.training)) throw new RangeError(`training must be inline, worker or off; got "${o.training}"`);
+  if (o.coldStart && o.forecaster) throw new RangeError('coldStart and forecaster exclude each other: both choose the starting model');
+  const factory = o.coldStart ? coldStartFactory(o.coldModel) : o.forecaster;
+  const dir = mkdtempSync(join(tmpdir(), 'wxstream-replay-'));
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      port: 0,
+      db: join(dir, 'replay.db'),
+      stepSeconds: o.stepSeconds,
+      horizon: o.horizon,
+      ...(factory ? { forecaster: factory } : {}),
+      ...(o.log ? { log: o.log } : {}),
+      training: {
+        mode: o.training,
+        // Wall-clock rounds would make a replay depend on the machine's speed.
+        intervalMs: 0,
+        ...(o.trainEvery !== undefined ? { trainEvery: o.trainEvery } : {}),
+        ...(o.round ? { round: o.round } : {}),
+      },
+    });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    server,
+    startingModel() {
+      const first = server.store.models.get(1)?.metrics as { source?: unknown } | null | undefined;
+      return typeof first?.source === 'string' ? first.source : 'server default model';
+    },
+    trainerStats: () => (server.trainer ? { ...server.trainer.stats } : undefined),
+    async close() {
+      try {
+        await server.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
