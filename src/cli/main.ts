@@ -5,6 +5,8 @@ import { register as registerPush } from './push.js';
 import { register as registerSubscribe } from './subscribe.js';
 import { register as registerTokens } from './tokens.js';
 import { register as registerBackup } from './backup.js';
+import { register as registerReplay } from './replay.js';
+import { register as registerEval } from './eval.js';
 import { register as registerModels } from './models.js';
 
 const program = new Command('wxstream')
@@ -16,6 +18,8 @@ registerPush(program);
 registerSubscribe(program);
 registerTokens(program);
 registerBackup(program);
+registerReplay(program);
+registerEval(program);
 registerModels(program);
 
 await program.parseAsync(process.argv);
