@@ -53,6 +53,8 @@ export interface MachineInfo {
   /** 1, 5, 15-minute load averages when the benchmark started and ended: the machine is shared. */
   loadStart: number[];
   loadEnd?: number[];
+  /** CPU time of this process (all threads) / wall time over the benchmark: < 1 core-second per second means starved or waiting. */
+  cpuShare?: number;
   backend?: string;
 }
 
@@ -182,17 +184,23 @@ export async function main(metaUrl: string, body: BenchBody): Promise<BenchResul
   if (!process.argv[1] || metaUrl !== pathToFileURL(process.argv[1]).href) return undefined;
   const o = parseBenchArgs();
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   const machine = machineInfo();
   const r = await body(o);
+  const cpu = process.cpuUsage(cpu0);
   const { backend, ...rest } = r;
   machine.loadEnd = loadavg().map((x) => Math.round(x * 100) / 100);
+  machine.cpuShare = Math.round(((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100) / 100;
   if (backend) machine.backend = backend;
   const result: BenchResult = { ...rest, quick: o.quick, machine, seconds: (performance.now() - started) / 1000 };
   const file = writeResult(result);
   console.log(`\n## ${result.title}${o.quick ? ' (quick)' : ''}\n`);
   console.log(targetTable(result.targets));
   console.log(`\n${result.details}\n`);
-  console.log(`(${result.seconds.toFixed(1)} s, load ${machine.loadStart.join(' ')} -> ${machine.loadEnd.join(' ')}; ${file})`);
+  console.log(
+    `(${result.seconds.toFixed(1)} s, load ${machine.loadStart.join(' ')} -> ${machine.loadEnd.join(' ')}, ` +
+      `cpu ${machine.cpuShare} core-s/s; ${file})`,
+  );
   return result;
 }
 

@@ -67,7 +67,7 @@ async function mainRun(): Promise<void> {
   const table = targetTable(rows);
   const total = (performance.now() - started) / 1000;
   const details = results
-    .map((r) => `### ${r.title}\n\n(${r.seconds.toFixed(0)} s; load ${r.machine.loadStart[0]} -> ${r.machine.loadEnd?.[0]})\n\n${r.details}`)
+    .map((r) => `### ${r.title}\n\n(${r.seconds.toFixed(0)} s; load ${r.machine.loadStart[0]} -> ${r.machine.loadEnd?.[0]}; this process used ${r.machine.cpuShare} core-s/s)\n\n${r.details}`)
     .join('\n\n');
   writeFileSync(join(RESULTS_DIR, `summary${quick ? '.quick' : ''}.md`), `${header}\n\n${table}\n\n${details}\n`);
   console.log(`\n# Summary (${total.toFixed(0)} s)\n\n${header}\n\n${table}`);
