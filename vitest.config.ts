@@ -4,8 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+    // Generous limits: CI is a shared 2-core machine and the model tests train for real.
     // Two cores in CI: more workers only add contention for the wasm backend.
     maxWorkers: 2,
   },

@@ -29,6 +29,12 @@ export interface SensorForecast {
   points: ForecastPoint[];
 }
 
+/** A forecast origin captured for later decoding; opaque outside the forecaster that made it. */
+export interface CapturedOrigin {
+  readonly sensor: string;
+  readonly origin: number;
+}
+
 /** Opaque per-sensor state, small enough to snapshot to SQLite or hand to another node. */
 export interface SensorSnapshot {
   /** Which forecaster (and model version) wrote it; importing a foreign snapshot is an error. */
@@ -48,6 +54,12 @@ export interface Forecaster {
   observe(steps: readonly StepObservation[]): void;
   /** Forecast `horizon` steps after each sensor's last observed step. Unknown sensors are an error. */
   forecast(sensors: readonly string[]): SensorForecast[];
+  /**
+   * Optional batching across time: remember what forecast(sensors) needs now (cheap copies of state), to decode
+   * many captured origins later in one batched call. forecastCaptured(capture(x)) equals forecast(x).
+   */
+  capture?(sensors: readonly string[]): CapturedOrigin[];
+  forecastCaptured?(captured: readonly CapturedOrigin[]): SensorForecast[];
   has(sensor: string): boolean;
   /** Last observed step end (epoch ms) of a sensor, or undefined when unknown. */
   lastStep(sensor: string): number | undefined;

@@ -1,6 +1,6 @@
 // The live Forecaster: one shared Seq2Seq plus a Map of per-sensor state. observe() advances all given
 // sensors in one batched encoder step (O(1) per reading); forecast() decodes all requested sensors at once.
-import type { Forecaster, SensorForecast, SensorSnapshot, StepObservation } from '../forecaster.js';
+import type { CapturedOrigin, Forecaster, SensorForecast, SensorSnapshot, StepObservation } from '../forecaster.js';
 import { currentBackend, type BackendName } from './backend.js';
 import { architectureTag, type ModelOptions, type Scale } from './config.js';
 import { ModelError } from './errors.js';
@@ -26,6 +26,14 @@ export interface RnnForecasterOptions {
 
 /** Measured crossover on the 2-core dev machine (GRU-64, wasm): JS wins up to ~4 sensors per call. */
 export const DEFAULT_JS_MAX_BATCH = 4;
+
+interface RnnOrigin extends CapturedOrigin {
+  hidden: Float32Array;
+  base: number;
+  scale: Scale;
+  info: ReturnType<typeof originOf>['info'];
+  version: string;
+}
 
 export class RnnForecaster implements Forecaster {
   readonly name = 'rnn';
@@ -121,23 +129,40 @@ export class RnnForecaster implements Forecaster {
   }
 
   forecast(sensors: readonly string[]): SensorForecast[] {
-    if (sensors.length === 0) return [];
+    return this.forecastCaptured(this.capture(sensors));
+  }
+
+  /** Copies of each sensor's state and origin now; decode them later, many at once, with forecastCaptured. */
+  capture(sensors: readonly string[]): RnnOrigin[] {
+    const { config } = this.model;
+    return sensors.map((sensor) => {
+      const s = this.sensors.get(sensor);
+      if (!s) throw new ModelError('WX_MODEL_UNKNOWN_SENSOR', `sensor "${sensor}" has no state; observe it first`);
+      const o = originOf(s.track, config);
+      // s.hidden is replaced (never mutated) by observe(), so keeping the reference is a snapshot.
+      return { sensor, origin: o.info.t, hidden: s.hidden, base: o.base, scale: o.scale, info: o.info, version: this.version };
+    });
+  }
+
+  /** One batched decode of captured origins (of this forecaster's current weights). */
+  forecastCaptured(captured: readonly CapturedOrigin[]): SensorForecast[] {
+    if (captured.length === 0) return [];
     const { config, stateSize } = this.model;
-    const batch = sensors.length;
+    const batch = captured.length;
     const h = new Float32Array(batch * stateSize);
     const ctx = new Float32Array(config.horizon * batch * decoderContextSize(config));
-    const origins = sensors.map((name, b) => {
-      const s = this.sensors.get(name);
-      if (!s) throw new ModelError('WX_MODEL_UNKNOWN_SENSOR', `sensor "${name}" has no state; observe it first`);
-      h.set(s.hidden, b * stateSize);
-      const origin = originOf(s.track, config);
-      writeDecoderContext(origin.info, config, ctx, b, batch);
-      return origin;
+    const origins = captured.map((c, b) => {
+      const o = c as RnnOrigin;
+      if (o.version !== this.version || o.hidden === undefined) {
+        throw new ModelError('WX_MODEL_SNAPSHOT_MISMATCH', `origin of "${c.sensor}" was captured under other weights`);
+      }
+      h.set(o.hidden, b * stateSize);
+      writeDecoderContext(o.info, config, ctx, b, batch);
+      return o;
     });
     const out = this.kernel(batch).forecastArrays(h, ctx, batch);
     const stepMs = this.stepMs;
-    return sensors.map((sensor, b) => {
-      const { base, scale, info } = origins[b];
+    return origins.map(({ sensor, base, scale, info }, b) => {
       const at = (k: number, j: number): number => base + scale.sd * out[(k * batch + b) * 4 + j];
       const points = Array.from({ length: config.horizon }, (_, k) => ({
         ts: info.t + (k + 1) * stepMs,

@@ -36,7 +36,9 @@ export function encodeSteps(keeper: SensorKeeper): OperatorFunction<BucketedBatc
           if (q === undefined) queues.set(sensor, (q = []));
           q.push(e);
         }
+        // Rounds are planned first (they depend only on the queues), so the last one can be marked.
         const heads = new Map<string, number>();
+        const rounds: Array<{ steps: StepObservation[]; resets: string[] }> = [];
         for (;;) {
           const steps: StepObservation[] = [];
           const resets: string[] = [];
@@ -53,10 +55,13 @@ export function encodeSteps(keeper: SensorKeeper): OperatorFunction<BucketedBatc
             }
             heads.set(sensor, i);
           }
-          if (steps.length === 0 && resets.length === 0) return;
-          keeper.observe(steps, resets);
-          subscriber.next({ steps, resets, modelVersion: keeper.modelVersion });
+          if (steps.length === 0 && resets.length === 0) break;
+          rounds.push({ steps, resets });
         }
+        rounds.forEach(({ steps, resets }, i) => {
+          keeper.observe(steps, resets);
+          subscriber.next({ steps, resets, modelVersion: keeper.modelVersion, last: i === rounds.length - 1 });
+        });
       }
       return inner;
     });

@@ -1,6 +1,6 @@
 // Owns the per-sensor model state of this node: applies steps to the forecaster, snapshots states to the store,
 // restores them on start (re-encoding stored readings where a snapshot is missing or stale) and after model swaps.
-import type { Forecaster, SensorForecast, StepObservation } from '../forecaster.js';
+import type { CapturedOrigin, Forecaster, SensorForecast, StepObservation } from '../forecaster.js';
 import type { Reading } from '../protocol/index.js';
 import type { SensorStateRow, Store } from '../store/index.js';
 import { retire, type ModelHost } from './model-host.js';
@@ -55,6 +55,24 @@ export class SensorKeeper {
     this.forecaster.observe(steps);
     this.o.onTiming?.('observe', (performance.now() - started) / 1000, steps.length);
     for (const s of steps) this.known.add(s.sensor);
+  }
+
+  /** Whether the serving forecaster can capture origins now and decode them later in one batch. */
+  get canCapture(): boolean {
+    const f = this.forecaster;
+    return f.capture !== undefined && f.forecastCaptured !== undefined;
+  }
+
+  capture(sensors: readonly string[]): CapturedOrigin[] {
+    return sensors.length === 0 ? [] : this.forecaster.capture!(sensors);
+  }
+
+  forecastCaptured(captured: readonly CapturedOrigin[]): SensorForecast[] {
+    if (captured.length === 0) return [];
+    const started = performance.now();
+    const out = this.forecaster.forecastCaptured!(captured);
+    this.o.onTiming?.('forecast', (performance.now() - started) / 1000, captured.length);
+    return out;
   }
 
   forecast(sensors: readonly string[]): SensorForecast[] {

@@ -41,6 +41,8 @@ export interface EncodedRound {
   steps: StepObservation[];
   resets: string[];
   modelVersion: number;
+  /** The last round of its input batch: decoders that batch across rounds flush here. */
+  last: boolean;
 }
 
 export interface ForecastBatch {
