@@ -19,12 +19,16 @@ export interface SerializedBatch extends ForecastBatch {
   serialized: SerializedForecast[];
 }
 
-export function serializeBatch(batch: ForecastBatch, stepSeconds: number): SerializedBatch {
+/** Whether a sensor's forecast from `origin` rests on data the plausibility checks flagged. */
+export type DegradedCheck = (sensor: string, origin: number) => boolean;
+
+export function serializeBatch(batch: ForecastBatch, stepSeconds: number, degraded?: DegradedCheck): SerializedBatch {
   const meta = { issuedAt: batch.issuedAt, stepSeconds, modelVersion: batch.modelVersion };
   return {
     ...batch,
     serialized: batch.forecasts.map((forecast) => {
-      const message = toForecastMessage(forecast, meta);
+      const bad = degraded?.(forecast.sensor, forecast.origin) === true;
+      const message = toForecastMessage(forecast, bad ? { ...meta, degraded: true } : meta);
       return { forecast, message, json: JSON.stringify(message) };
     }),
   };
@@ -37,9 +41,10 @@ export function serializeBatch(batch: ForecastBatch, stepSeconds: number): Seria
 export function fanOut<T extends ForecastTarget>(o: {
   stepSeconds: number;
   subscribers: (sensor: string) => Iterable<T>;
+  degraded?: DegradedCheck;
 }): OperatorFunction<ForecastBatch, SerializedBatch> {
   return map((batch) => {
-    const out = serializeBatch(batch, o.stepSeconds);
+    const out = serializeBatch(batch, o.stepSeconds, o.degraded);
     for (const s of out.serialized) {
       for (const target of o.subscribers(s.forecast.sensor)) target.sendForecast(s.forecast.sensor, s.json);
     }

@@ -4,6 +4,7 @@ import { map, type OperatorFunction } from 'rxjs';
 import {
   ErrorCode,
   parseClientFrame,
+  unitSuspect,
   validateReading,
   type ErrorCode as Code,
   type Reading,
@@ -35,6 +36,8 @@ export interface ParseOptions<O = unknown> {
   authorize?: (origin: O, right: 'push' | 'read') => boolean;
   /** Whether the sender may push readings of this sensor (token scope); others are rejected with `forbidden`. */
   permits?: (origin: O, sensor: string) => boolean;
+  /** A reading rejected as out of range whose temperature looks like Kelvin or Fahrenheit (plausibility flags). */
+  onUnitSuspect?: (origin: O, suspect: { sensor: string; ts: number; unit: 'kelvin' | 'fahrenheit' }) => void;
 }
 
 /** Validate the readings of one push; pure, so tools and tests can call it without the operator. */
@@ -51,6 +54,10 @@ export function validatePush<O>(
     const v = validateReading(item);
     if (!v.ok) {
       rejected.push({ index, code: v.code, message: v.message });
+      if (v.code === ErrorCode.OutOfRange && o.onUnitSuspect) {
+        const suspect = unitSuspect(item);
+        if (suspect) o.onUnitSuspect(origin, suspect);
+      }
     } else if (v.reading.ts > latest) {
       rejected.push({
         index,

@@ -49,9 +49,32 @@ function measurement(
   if (!Number.isFinite(v)) return { error: fail(ErrorCode.NonFinite, `"${field}" must be a finite number`) };
   const [lo, hi] = RANGES[field];
   if (v < lo || v > hi) {
-    return { error: fail(ErrorCode.OutOfRange, `"${field}" ${v} is outside ${lo}..${hi}`) };
+    const unit = field === 'temp' || field === 'dewpoint' ? temperatureUnit(v) : undefined;
+    const hint = unit === undefined ? '' : ` (looks like ${unit === 'kelvin' ? 'Kelvin' : 'Fahrenheit'}; send deg C)`;
+    return { error: fail(ErrorCode.OutOfRange, `"${field}" ${v} is outside ${lo}..${hi}${hint}`) };
   }
   return { value: v };
+}
+
+/** Which unit an out-of-range temperature was probably sent in: Kelvin or Fahrenheit of a plausible deg C. */
+export function temperatureUnit(v: number): 'kelvin' | 'fahrenheit' | undefined {
+  const [lo, hi] = RANGES.temp;
+  if (v > hi && v - 273.15 >= lo && v - 273.15 <= hi) return 'kelvin';
+  if (v > hi && (v - 32) / 1.8 >= lo && (v - 32) / 1.8 <= hi) return 'fahrenheit';
+  return undefined;
+}
+
+/**
+ * A reading rejected only because its temperature looks like Kelvin or Fahrenheit: its sensor, time and the unit,
+ * so the service can flag the sensor (the reading itself is not stored).
+ */
+export function unitSuspect(raw: unknown): { sensor: string; ts: number; unit: 'kelvin' | 'fahrenheit' } | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  if (typeof r.temp !== 'number' || typeof r.sensor !== 'string' || !SENSOR_ID.test(r.sensor)) return undefined;
+  const unit = temperatureUnit(r.temp);
+  const ts = parseTimestamp(r.ts);
+  return unit === undefined || ts === undefined ? undefined : { sensor: r.sensor, ts, unit };
 }
 
 /**

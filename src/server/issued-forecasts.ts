@@ -1,7 +1,7 @@
 // Bookkeeping of issued forecasts: the latest one per sensor (decoded on demand when stale), pending live
 // verification, and storage in issued_forecasts, written in one transaction per tick.
 import type { Logger } from '../log.js';
-import { serializeBatch, type SerializedBatch, type SerializedForecast } from '../pipeline/fan-out.js';
+import { serializeBatch, type DegradedCheck, type SerializedBatch, type SerializedForecast } from '../pipeline/fan-out.js';
 import type { LiveSkill } from '../pipeline/live-skill.js';
 import type { SensorKeeper } from '../pipeline/sensor-keeper.js';
 import type { ForecastStore, IssuedForecast } from '../store/index.js';
@@ -16,6 +16,8 @@ export interface IssuedForecastsOptions {
   log: Logger;
   /** A batch was recorded (metrics). */
   onIssued?: (batch: SerializedBatch) => void;
+  /** Plausibility: forecasts of sensors with recently flagged data are marked degraded. */
+  degraded?: DegradedCheck;
 }
 
 interface Latest extends SerializedForecast {
@@ -60,7 +62,7 @@ export class IssuedForecasts {
     });
     if (stale.length > 0) {
       const batch = { forecasts: keeper.forecast(stale), modelVersion: keeper.modelVersion, issuedAt: Date.now() };
-      this.record(serializeBatch(batch, this.o.stepSeconds));
+      this.record(serializeBatch(batch, this.o.stepSeconds, this.o.degraded));
     }
     return sensors.flatMap((s) => {
       const l = this.latest.get(s);

@@ -8,6 +8,7 @@ export class ServiceMetrics {
   readonly readingsDuplicate: Counter;
   readonly readingsRejected: Counter<'code'>;
   readonly readingsLate: Counter;
+  readonly readingsImplausible: Counter;
   readonly frames: Counter<'type'>;
   readonly protocolErrors: Counter<'code'>;
   readonly forecastsIssued: Counter;
@@ -38,6 +39,12 @@ export class ServiceMetrics {
     this.readingsLate = new Counter({
       name: 'wxstream_readings_late_total',
       help: "Readings stored but older than their sensor's last closed step (state not rewound).",
+      registers,
+    });
+    this.readingsImplausible = new Counter({
+      name: 'wxstream_readings_implausible_total',
+      help: 'Plausibility faults flagged (stuck, spike, fahrenheit, kelvin), by kind.',
+      labelNames: ['kind'],
       registers,
     });
     this.frames = new Counter({ name: 'wxstream_frames_total', help: 'Client frames, by type.', labelNames: ['type'], registers });

@@ -10,6 +10,7 @@ import { parseFrames, type IncomingFrame, type ParsedFrame } from '../pipeline/p
 import { persistReadings } from '../pipeline/persist-readings.js';
 import { SensorKeeper } from '../pipeline/sensor-keeper.js';
 import { fanOut } from '../pipeline/fan-out.js';
+import { Plausibility, type Fault } from '../pipeline/plausibility.js';
 import type { EncodedRound, PersistedBatch, PushJob } from '../pipeline/types.js';
 import {
   ErrorCode,
@@ -36,6 +37,9 @@ export interface ServiceOptions {
   onRound?: (round: EncodedRound) => void;
 }
 
+/** Steps after a flagged reading during which the sensor's forecasts say `degraded: true`. */
+export const DEGRADED_STEPS = 24;
+
 export class ForecastService {
   readonly keeper: SensorKeeper;
   readonly skill: LiveSkill;
@@ -46,6 +50,10 @@ export class ForecastService {
   private readonly issued: IssuedForecasts;
   private readonly errorsInARow = new WeakMap<Peer, number>();
   private readonly knownSensors: Set<string>;
+  private readonly plausibility = new Plausibility();
+  /** Per sensor, the end of its latest flagged span (restored from sensor_faults). */
+  private readonly lastFault: Map<string, number>;
+  private readonly degradedMs: number;
   private readonly stepMs: number;
   private readonly graph: Subscription;
   private snapshotTimer: NodeJS.Timeout | undefined;
@@ -72,6 +80,8 @@ export class ForecastService {
         (kind === 'observe' ? this.metrics.roundSeconds : this.metrics.decodeSeconds).observe(seconds),
     });
     this.knownSensors = new Set(store.readings.sensors().map((s) => s.sensor));
+    this.lastFault = store.faults.latest();
+    this.degradedMs = DEGRADED_STEPS * this.stepMs;
     this.issued = new IssuedForecasts({
       keeper: this.keeper,
       skill: this.skill,
@@ -79,6 +89,7 @@ export class ForecastService {
       stepSeconds: config.stepSeconds,
       retentionDays: config.forecastRetentionDays,
       log: o.log,
+      degraded: (sensor, origin) => this.isDegraded(sensor, origin),
       onIssued: (batch) => {
         this.metrics.forecastsIssued.inc(batch.forecasts.length);
         if (this.commitStarted !== undefined) {
@@ -179,6 +190,12 @@ export class ForecastService {
         ...(this.o.owns ? { owns: this.o.owns } : {}),
         authorize: (peer, right) => peer.grant === undefined || peer.grant[right],
         permits: (peer, sensor) => peer.grant === undefined || peer.grant.permits(sensor),
+        // Kelvin or hot Fahrenheit readings are rejected as out of range; a known sensor sending them is faulty.
+        onUnitSuspect: (peer, s) => {
+          if (this.knownSensors.has(s.sensor) && (peer.grant === undefined || peer.grant.permits(s.sensor))) {
+            this.recordFaults([{ sensor: s.sensor, kind: s.unit, from: s.ts, to: s.ts }]);
+          }
+        },
         // Admitted names count at once, so one frame cannot overshoot the limit with many new sensors.
         admit: (s) => {
           if (this.knownSensors.has(s)) return true;
@@ -213,6 +230,8 @@ export class ForecastService {
         this.metrics.frames.inc({ type: 'push' });
       }
     });
+    // Before the forecast chain (subscribers run in order): a step closed by a flagged reading is already degraded.
+    sub.add(persisted$.subscribe((batch) => this.recordFaults(this.plausibility.check(batch.stored))));
     sub.add(persisted$.subscribe((batch) => this.acknowledge(batch)));
     sub.add(
       persisted$
@@ -237,7 +256,11 @@ export class ForecastService {
           }),
           // A fault in the model must not end forecasting: the readings are stored, so rebuild every sensor's
           // state from storage and resubscribe with fresh buckets (resumed from storage too).
-          fanOut({ stepSeconds: config.stepSeconds, subscribers: (s) => this.subscriptions.subscribers(s) }),
+          fanOut({
+            stepSeconds: config.stepSeconds,
+            subscribers: (s) => this.subscriptions.subscribers(s),
+            degraded: (sensor, origin) => this.isDegraded(sensor, origin),
+          }),
           retry({
             delay: (err: unknown) => {
               log.error({ err }, 'forecast pipeline failed; rebuilding sensor states from storage');
@@ -265,6 +288,23 @@ export class ForecastService {
       }),
     );
     return sub;
+  }
+
+  /** Whether forecasts of `sensor` from `origin` rest on flagged data (a fault within DEGRADED_STEPS before it). */
+  isDegraded(sensor: string, origin: number): boolean {
+    const last = this.lastFault.get(sensor);
+    return last !== undefined && last > origin - this.degradedMs;
+  }
+
+  private recordFaults(faults: readonly Fault[]): void {
+    if (faults.length === 0) return;
+    for (const f of faults) if (f.to > (this.lastFault.get(f.sensor) ?? -Infinity)) this.lastFault.set(f.sensor, f.to);
+    for (const f of faults) this.metrics.readingsImplausible.inc({ kind: f.kind });
+    try {
+      this.o.store.faults.record(faults);
+    } catch (err) {
+      this.o.log.error({ err }, 'recording plausibility faults failed');
+    }
   }
 
   private acknowledge(batch: PersistedBatch<Peer>): void {

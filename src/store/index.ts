@@ -5,6 +5,7 @@ import { SqliteSensorStateStore, type SensorStateStore } from './sensor-state-st
 import { SqliteModelStore, type ModelStore } from './model-store.js';
 import { SqliteForecastStore, type ForecastStore } from './forecast-store.js';
 import { SqliteTokenStore, type TokenStore } from './token-store.js';
+import { SqliteFaultStore, type FaultStore } from './fault-store.js';
 import type { OpenOptions } from './open-database.js';
 
 export type { ReadingStore, SensorRow } from './reading-store.js';
@@ -13,6 +14,7 @@ export type { ModelStore, ModelVersionRow, NewModelVersion, ModelStatus } from '
 export type { ForecastStore, IssuedForecast } from './forecast-store.js';
 export type { TokenStore, TokenRow, TokenScope, NewToken } from './token-store.js';
 export { inScope } from './token-store.js';
+export type { FaultStore, FaultRow } from './fault-store.js';
 export { openDatabase, type OpenOptions } from './open-database.js';
 
 export interface Store {
@@ -22,6 +24,8 @@ export interface Store {
   readonly models: ModelStore;
   readonly forecasts: ForecastStore;
   readonly tokens: TokenStore;
+  /** Plausibility faults per sensor: spans of readings training must skip. */
+  readonly faults: FaultStore;
   /** Online copy of the whole database to `file` (SQLite backup API); readers and the writer go on meanwhile. */
   backup(file: string): Promise<void>;
   /**
@@ -38,6 +42,7 @@ export class SqliteStore implements Store {
   readonly models: ModelStore;
   readonly forecasts: ForecastStore;
   readonly tokens: TokenStore;
+  readonly faults: FaultStore;
   /** The connection itself, for tools and fault-injection tests; the service goes through the repositories. */
   readonly db: Database;
 
@@ -51,6 +56,7 @@ export class SqliteStore implements Store {
     this.models = new SqliteModelStore(this.db);
     this.forecasts = new SqliteForecastStore(this.db);
     this.tokens = new SqliteTokenStore(this.db);
+    this.faults = new SqliteFaultStore(this.db);
   }
 
   async backup(file: string): Promise<void> {
