@@ -77,7 +77,7 @@ describe('replay into an in-process RNN server with inline training', () => {
         { config: model.config, contextLength: 24, stride: 2 },
       ),
     );
-    train(windows, { model, epochs: 10, maxSteps: 20, batchSize: 32, learningRate: 1e-2, gradientSteps: 12, seed: 1 });
+    train(windows, { model, epochs: 10, maxSteps: 12, batchSize: 32, learningRate: 1e-2, gradientSteps: 12, seed: 1 });
     pretrained = saveModel(model);
     model.dispose();
   });
@@ -89,10 +89,9 @@ describe('replay into an in-process RNN server with inline training', () => {
     return { version, forecaster: new RnnForecaster({ model }), release: () => model.dispose() };
   };
 
-  it('records every forecast, keeps training, and beats persistence on every sensor', async () => {
-    const file = fixtureFile({ seed: 42, sensors: 3, days: 21, start: START });
-    const evalFrom = START + 8 * DAY;
-    const r = await runReplay({
+  const evalFrom = START + 6 * DAY;
+  const replay = (file: string) =>
+    runReplay({
       files: [file],
       forecaster: factory,
       training: 'inline',
@@ -102,6 +101,10 @@ describe('replay into an in-process RNN server with inline training', () => {
       evalFrom,
       linearTrainTo: evalFrom,
     });
+
+  it('records every forecast, keeps training, beats persistence on every sensor, and does it again identically', async () => {
+    const file = fixtureFile({ seed: 42, sensors: 3, days: 15, start: START });
+    const r = await replay(file);
     const { report } = r;
     const model = report.models.wxstream;
     console.info(
@@ -128,5 +131,9 @@ describe('replay into an in-process RNN server with inline training', () => {
     }
     expect(model.mean.coverage).toBeGreaterThan(0.5);
     expect(report.sample?.forecasts.wxstream).toHaveLength(24);
+    // One frame in flight + inline training: the server sees the same batches, so a second run is identical.
+    const again = await replay(file);
+    expect(again.server.modelVersions).toEqual(r.server.modelVersions);
+    expect(again.report.models).toEqual(report.models);
   });
 });
