@@ -81,3 +81,13 @@ function describe(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
   return Array.isArray(v) ? 'an array' : `a ${typeof v}`;
 }
+
+const PEEK_ID = /"id"\s*:\s*"([^"\\]{1,128})"/;
+
+/**
+ * The `id` of a frame found without parsing it, when it sits in the first 256 characters (clients put it first):
+ * lets a frame refused before parsing (rate limit) still be answered with its id, so the sender can retry it.
+ */
+export function peekFrameId(text: string): string | undefined {
+  return PEEK_ID.exec(text.slice(0, 256))?.[1];
+}

@@ -14,6 +14,7 @@ import { Plausibility, type Fault } from '../pipeline/plausibility.js';
 import type { EncodedRound, PersistedBatch, PushJob } from '../pipeline/types.js';
 import {
   ErrorCode,
+  peekFrameId,
   type ErrorMessage,
   type ForecastMessage,
   type Reading,
@@ -127,9 +128,11 @@ export class ForecastService {
       return;
     }
     if (peer.admitFrame && !peer.admitFrame()) {
-      // Dropped unparsed (no id to echo): parsing is the cost the limit protects against.
+      // Dropped unparsed (parsing is the cost the limit protects against); the id is peeked so the SDK can retry.
+      const id = peekFrameId(text);
       this.reject(peer, {
         type: 'error',
+        ...(id === undefined ? {} : { id }),
         code: ErrorCode.RateLimited,
         message: `more than ${this.o.config.maxFramesPerSecond} frames per second; this frame was dropped, send it again later`,
       });

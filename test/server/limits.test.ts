@@ -40,6 +40,8 @@ describe('limits over a socket', () => {
     const limited = await c.waitCount((m) => m.type === 'error' && m.code === ErrorCode.RateLimited, 10);
     expect(limited.length).toBeGreaterThanOrEqual(10);
     expect(c.messages.filter((m) => m.type === 'subscribed').length).toBeGreaterThanOrEqual(5);
+    // The id is echoed, so a client (the SDK retries rate_limited) knows which frame to send again.
+    expect(limited.every((m) => m.type === 'error' && m.id !== undefined && /^s\d+$/.test(m.id))).toBe(true);
     await c.close();
   });
 
