@@ -31,8 +31,22 @@ describe('config', () => {
     [{ maxReadingsPerFrame: 10, batchMaxReadings: 5 }, /"batchMaxReadings"/],
     [{ colour: 1 } as never, /unknown option "colour"/],
     [{ idleSeconds: 3600 }, /"idleSeconds"/],
+    [{ insecure: 'yes' as unknown as boolean }, /"insecure"/],
+    [{ synchronous: 'off' as never }, /"synchronous"/],
+    [{ maxFramesPerSecond: 0 }, /"maxFramesPerSecond"/],
+    [{ heartbeatSeconds: 0 }, /"heartbeatSeconds"/],
   ])('rejects %j naming the option', (opts, re) => {
     expect(() => resolveConfig(opts)).toThrow(RangeError);
     expect(() => resolveConfig(opts)).toThrow(re);
+  });
+
+  it('reads booleans and the hardening options from the environment, strictly', () => {
+    expect(configFromEnv({ WXSTREAM_INSECURE: '1', WXSTREAM_SYNCHRONOUS: 'full', WXSTREAM_MAX_CONNECTIONS_PER_IP: '4' })).toEqual({
+      insecure: true,
+      synchronous: 'full',
+      maxConnectionsPerIp: 4,
+    });
+    expect(configFromEnv({ WXSTREAM_INSECURE: 'false' })).toEqual({ insecure: false });
+    expect(() => configFromEnv({ WXSTREAM_INSECURE: 'maybe' })).toThrow(/WXSTREAM_INSECURE/);
   });
 });
