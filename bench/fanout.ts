@@ -17,9 +17,9 @@ interface Rep {
 
 export async function run(o: BenchOptions) {
   const backend = await initBackend();
-  const sensors = o.quick ? 5_000 : 10_000;
+  const sensors = o.quick ? 2_000 : 10_000;
   const reps = o.quick ? 2 : 4; // the first is the warm-up
-  const repTimeoutMs = o.quick ? 8_000 : 25_000;
+  const repTimeoutMs = o.quick ? 5_000 : 25_000;
   const names = Array.from({ length: sensors }, (_, i) => sensorName(i));
   // A burst of `sensors` forecasts per subscriber must fit the per-connection queue (default 1000), else the oldest
   // are dropped as for a slow reader; WXBENCH_QUEUE overrides it to show that.

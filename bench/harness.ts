@@ -176,31 +176,36 @@ export function writeResult(result: BenchResult): string {
 
 export type BenchBody = (o: BenchOptions) => Promise<Omit<BenchResult, 'quick' | 'machine' | 'seconds'> & { backend?: string }>;
 
-/**
- * Entry point of a benchmark file run on its own (`node bin/run-script.js bench/NAME.ts [--quick]`): runs it,
- * prints its targets and details, writes the JSON. `meta.url` is the caller's import.meta.url.
- */
-export async function main(metaUrl: string, body: BenchBody): Promise<BenchResult | undefined> {
-  if (!process.argv[1] || metaUrl !== pathToFileURL(process.argv[1]).href) return undefined;
-  const o = parseBenchArgs();
+/** Run a benchmark body with its machine info, CPU share and timing; writes and returns its result. */
+export async function execute(body: BenchBody, o: BenchOptions): Promise<{ result: BenchResult; file: string }> {
   const started = performance.now();
   const cpu0 = process.cpuUsage();
   const machine = machineInfo();
-  const r = await body(o);
+  const { backend, ...rest } = await body(o);
   const cpu = process.cpuUsage(cpu0);
-  const { backend, ...rest } = r;
   machine.loadEnd = loadavg().map((x) => Math.round(x * 100) / 100);
   machine.cpuShare = Math.round(((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100) / 100;
   if (backend) machine.backend = backend;
   const result: BenchResult = { ...rest, quick: o.quick, machine, seconds: (performance.now() - started) / 1000 };
-  const file = writeResult(result);
-  console.log(`\n## ${result.title}${o.quick ? ' (quick)' : ''}\n`);
+  return { result, file: writeResult(result) };
+}
+
+export function printResult(result: BenchResult, file: string): void {
+  const m = result.machine;
+  console.log(`\n## ${result.title}${result.quick ? ' (quick)' : ''}\n`);
   console.log(targetTable(result.targets));
   console.log(`\n${result.details}\n`);
-  console.log(
-    `(${result.seconds.toFixed(1)} s, load ${machine.loadStart.join(' ')} -> ${machine.loadEnd.join(' ')}, ` +
-      `cpu ${machine.cpuShare} core-s/s; ${file})`,
-  );
+  console.log(`(${result.seconds.toFixed(1)} s, load ${m.loadStart.join(' ')} -> ${m.loadEnd?.join(' ')}, cpu ${m.cpuShare} core-s/s; ${file})`);
+}
+
+/**
+ * Entry point of a benchmark file run on its own (`node bin/run-script.js bench/NAME.ts [--quick]`): runs it,
+ * prints its targets and details, writes the JSON. `metaUrl` is the caller's import.meta.url.
+ */
+export async function main(metaUrl: string, body: BenchBody): Promise<BenchResult | undefined> {
+  if (!process.argv[1] || metaUrl !== pathToFileURL(process.argv[1]).href) return undefined;
+  const { result, file } = await execute(body, parseBenchArgs());
+  printResult(result, file);
   return result;
 }
 

@@ -46,7 +46,7 @@ async function drive(sockets: BenchSocket[], frames: string[]): Promise<{ ms: nu
 
 export async function run(o: BenchOptions) {
   const backend = await initBackend();
-  const segments = o.quick ? 3 : 6; // the first is the warm-up (creates the 10,000 sensors)
+  const segments = o.quick ? 2 : 6; // the first is the warm-up (creates the 10,000 sensors)
   const deadline = performance.now() + (o.quick ? 15_000 : 90_000);
   const bench = await benchServer();
   const sockets = await Promise.all(Array.from({ length: CONNECTIONS }, () => BenchSocket.open(bench.server.url)));

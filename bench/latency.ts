@@ -11,7 +11,7 @@ export const LATENCY_SENSORS = 1000;
 export async function run(o: BenchOptions) {
   const backend = await initBackend();
   const bench = await benchServer();
-  const seconds = o.quick ? 6 : 25;
+  const seconds = o.quick ? 5 : 25;
   const warmupSeconds = o.quick ? 1 : 5;
   let result;
   const lag = monitorEventLoopDelay({ resolution: 10 });

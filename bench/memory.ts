@@ -50,7 +50,7 @@ async function forecasterHeap(sensors: number): Promise<number> {
 
 export async function run(o: BenchOptions) {
   const backend = await initBackend();
-  const total = o.quick ? 20_000 : 100_000;
+  const total = o.quick ? 10_000 : 100_000;
   const stepSize = total / 5;
   const bench = await benchServer();
   const socket = await BenchSocket.open(bench.server.url);
@@ -68,7 +68,7 @@ export async function run(o: BenchOptions) {
     socket.close();
     await bench.stop();
   }
-  const modelBytes = await forecasterHeap(o.quick ? 20_000 : 100_000);
+  const modelBytes = await forecasterHeap(total);
   const first = points[0]!;
   const last = points[points.length - 1]!;
   const perSensorSlope = slope(points.map((p) => p.sensors), points.map((p) => p.rss));

@@ -9,8 +9,8 @@ import { fmt, main, markdownTable, stats, type BenchOptions, type TargetRow } fr
 
 export async function run(o: BenchOptions) {
   const backend = await initBackend();
-  const sensors = o.quick ? 20_000 : 100_000;
-  const reps = o.quick ? 2 : 4; // the first restart is the warm-up
+  const sensors = o.quick ? 10_000 : 100_000;
+  const reps = o.quick ? 2 : 3; // the first restart is the warm-up
   const first = await benchServer({}, true);
   const dbPath = first.server.dbPath;
   const populateStarted = performance.now();

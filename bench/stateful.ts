@@ -23,7 +23,7 @@ function measurePath(jsMaxBatch: number, o: BenchOptions): PathResult {
   const long = diurnalSeries({ sensor: 'long', steps: 8760, seed: 1, covariates: true });
   const short = diurnalSeries({ sensor: 'short', steps: 24, seed: 2, covariates: true, start: long[long.length - 25]!.t });
   f.warm(new Map([['long', long], ['short', short]]));
-  const history = sideBySide(() => f.forecast(['short']), () => f.forecast(['long']), { warmup: 10, reps, maxMs: o.quick ? 1500 : 8000 });
+  const history = sideBySide(() => f.forecast(['short']), () => f.forecast(['long']), { warmup: 10, reps, maxMs: o.quick ? 800 : 8000 });
 
   // Stateful: one new reading advances the kept state, then decode. Stateless: rebuild the state from the last
   // WINDOW steps (zero state, fresh stats, one encoder step per step), then decode, with the same weights and kernel.
@@ -42,7 +42,7 @@ function measurePath(jsMaxBatch: number, o: BenchOptions): PathResult {
     f.warm(new Map([['cold', window]]));
     f.forecast(['cold']);
   };
-  const cmp = sideBySide(stateful, stateless, { warmup: 3, reps: Math.min(reps, live.length - WINDOW - 20), maxMs: o.quick ? 1500 : 8000 });
+  const cmp = sideBySide(stateful, stateless, { warmup: 3, reps: Math.min(reps, live.length - WINDOW - 20), maxMs: o.quick ? 800 : 8000 });
   f.dispose();
   return {
     kernel: jsMaxBatch > 0 ? 'js kernels (serving path at batch 1)' : 'tfjs',
