@@ -31,7 +31,7 @@ export function runJob(job: TrainingJob): JobResult {
     if (champion === undefined) throw new RangeError(`model version ${job.parent} does not exist`);
     const sensors = store.readings.sensors().map((s) => s.sensor);
     const from = job.cutoff - job.historySteps * job.rules.stepMs;
-    const series = loadHistory(store.readings, sensors, { from, to: job.cutoff }, job.rules);
+    const series = loadHistory(store.readings, sensors, { from, to: job.cutoff }, job.rules, store.faults);
     const saved = { config: champion.config as never, weights: champion.weights };
     const result = runRound(saved, series, job.round, job.poison && poisons[job.poison]);
     return { ...result, parent: job.parent, cutoff: job.cutoff };
