@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from 'vitest';
-import type { StepObservation } from '../../src/forecaster.js';
+import type { CapturedOrigin, SensorForecast, StepObservation } from '../../src/forecaster.js';
 import { initBackend, ModelError, RnnForecaster, Seq2Seq } from '../../src/model/index.js';
 
 const H = 3_600_000;
@@ -15,8 +15,8 @@ it('decoding captured origins later, in one batch, equals forecasting at each st
   const model = Seq2Seq.create({ hidden: 8, horizon: 6, seed: 3 });
   // jsMaxBatch 0: the per-step and the batched decode both run on tfjs, so equality is exact in float32.
   const f = new RnnForecaster({ model, jsMaxBatch: 0 });
-  const direct = [];
-  const captured = [];
+  const direct: SensorForecast[] = [];
+  const captured: CapturedOrigin[] = [];
   for (let i = 1; i <= 10; i++) {
     f.observe([step('a', i), step('b', i)]);
     direct.push(...f.forecast(['a', 'b']));
