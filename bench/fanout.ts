@@ -11,6 +11,8 @@ const SUBSCRIBERS = 2;
 interface Rep {
   rep: number;
   ms: number;
+  /** CPU time of this process (server + clients, all threads) over the repetition. */
+  cpuMs: number;
   /** Per subscriber: sensors whose forecast for this step arrived. */
   delivered: number[];
 }
@@ -18,7 +20,7 @@ interface Rep {
 export async function run(o: BenchOptions) {
   const backend = await initBackend();
   const sensors = o.quick ? 2_000 : 10_000;
-  const reps = o.quick ? 2 : 4; // the first is the warm-up
+  const reps = o.quick ? 2 : 3; // the first is the warm-up
   const repTimeoutMs = o.quick ? 5_000 : 25_000;
   const names = Array.from({ length: sensors }, (_, i) => sensorName(i));
   // A burst of `sensors` forecasts per subscriber must fit the per-connection queue (default 1000), else the oldest
@@ -59,9 +61,11 @@ export async function run(o: BenchOptions) {
         });
       });
       const started = performance.now();
+      const cpu0 = process.cpuUsage();
       await pushStep(rep + 2);
       await Promise.race([done, new Promise((r) => setTimeout(r, repTimeoutMs))]);
-      results.push({ rep, ms: last - started, delivered: seen.map((x) => x.size) });
+      const cpu = process.cpuUsage(cpu0);
+      results.push({ rep, ms: last - started, cpuMs: (cpu.user + cpu.system) / 1000, delivered: seen.map((x) => x.size) });
     }
   } finally {
     pusher.close();
@@ -70,6 +74,7 @@ export async function run(o: BenchOptions) {
   }
   const timed = results.slice(1);
   const rate = stats(timed.map((r) => sensors / (r.ms / 1000)));
+  const perCpu = stats(timed.map((r) => sensors / (r.cpuMs / 1000)));
   const complete = results.every((r) => r.delivered.every((d) => d === sensors));
   const targets: TargetRow[] = [
     {
@@ -79,6 +84,7 @@ export async function run(o: BenchOptions) {
       measured: fmt(rate, 0),
       pass: rate.median >= 5000,
     },
+    { benchmark: 'fanout', metric: 'forecasts per CPU-second of this process', target: '', measured: fmt(perCpu, 0), pass: null },
     {
       benchmark: 'fanout',
       metric: 'every forecast delivered to every subscriber',
@@ -92,12 +98,14 @@ export async function run(o: BenchOptions) {
     `time from the first push to the last forecast received. Server option maxQueuedForecasts = ${queue} (see analysis).`,
     '',
     markdownTable(
-      ['rep', 'ms', 'forecasts/s', 'messages/s (x subscribers)', 'delivered per subscriber'],
+      ['rep', 'ms', 'forecasts/s', 'messages/s (x subscribers)', 'CPU share', 'forecasts per CPU-s', 'delivered per subscriber'],
       results.map((r) => [
         r.rep === 0 ? '0 (warm-up)' : r.rep,
         r.ms.toFixed(0),
         si(sensors / (r.ms / 1000)),
         si((SUBSCRIBERS * sensors) / (r.ms / 1000)),
+        (r.cpuMs / r.ms).toFixed(2),
+        si(sensors / (r.cpuMs / 1000)),
         r.delivered.join(' / '),
       ]),
     ),

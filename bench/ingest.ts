@@ -27,10 +27,11 @@ function segmentFrames(segment: number, seq: { n: number }): string[] {
 }
 
 /** Send frames over the connections, IN_FLIGHT per connection, each next frame after an ack; resolves when all acked. */
-async function drive(sockets: BenchSocket[], frames: string[]): Promise<{ ms: number; accepted: number }> {
+async function drive(sockets: BenchSocket[], frames: string[]): Promise<{ ms: number; cpuMs: number; accepted: number }> {
   let next = 0;
   let accepted = 0;
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   const lane = async (s: BenchSocket): Promise<void> => {
     while (next < frames.length) {
       const frame = frames[next++]!;
@@ -41,7 +42,8 @@ async function drive(sockets: BenchSocket[], frames: string[]): Promise<{ ms: nu
     }
   };
   await Promise.all(sockets.flatMap((s) => Array.from({ length: IN_FLIGHT }, () => lane(s))));
-  return { ms: performance.now() - started, accepted };
+  const cpu = process.cpuUsage(cpu0);
+  return { ms: performance.now() - started, cpuMs: (cpu.user + cpu.system) / 1000, accepted };
 }
 
 export async function run(o: BenchOptions) {
@@ -52,22 +54,27 @@ export async function run(o: BenchOptions) {
   const sockets = await Promise.all(Array.from({ length: CONNECTIONS }, () => BenchSocket.open(bench.server.url)));
   const seq = { n: 0 };
   const rates: number[] = [];
-  const perSegment: { segment: number; readings: number; ms: number; rate: number }[] = [];
+  const perSegment: { segment: number; readings: number; ms: number; rate: number; cpuMs: number; perCpuSecond: number }[] = [];
+  const perCpu: number[] = [];
   try {
     for (let seg = 0; seg < segments && performance.now() < deadline; seg++) {
       const frames = segmentFrames(seg, seq);
-      const { ms, accepted } = await drive(sockets, frames);
+      const { ms, cpuMs, accepted } = await drive(sockets, frames);
       const n = frames.length * FRAME;
       if (accepted !== n) throw new Error(`segment ${seg}: ${accepted} of ${n} readings accepted`);
       const rate = n / (ms / 1000);
-      perSegment.push({ segment: seg, readings: n, ms, rate });
-      if (seg > 0) rates.push(rate);
+      perSegment.push({ segment: seg, readings: n, ms, rate, cpuMs, perCpuSecond: n / (cpuMs / 1000) });
+      if (seg > 0) {
+        rates.push(rate);
+        perCpu.push(n / (cpuMs / 1000));
+      }
     }
   } finally {
     sockets.forEach((s) => s.close());
     await bench.stop();
   }
   const r = stats(rates);
+  const c = stats(perCpu);
   const targets: TargetRow[] = [
     {
       benchmark: 'ingest',
@@ -76,17 +83,32 @@ export async function run(o: BenchOptions) {
       measured: fmt(r, 0),
       pass: r.median >= 50_000,
     },
+    {
+      benchmark: 'ingest',
+      metric: 'readings per CPU-second of this process (server + load generator)',
+      target: '',
+      measured: fmt(c, 0),
+      pass: null,
+    },
   ];
   const details = [
     `${CONNECTIONS} connections x ${IN_FLIGHT} frames in flight; a reading every 10 min per sensor (temp, pressure, dewpoint, wind);`,
     `one segment = one hour of event time = ${6 * SENSORS} readings, ending with one encoder round of ${SENSORS} sensors. Segment 0 is the warm-up.`,
     '',
     markdownTable(
-      ['segment', 'readings', 'ms', 'readings/s'],
-      perSegment.map((s) => [s.segment === 0 ? '0 (warm-up)' : s.segment, s.readings, s.ms.toFixed(0), si(s.rate)]),
+      ['segment', 'readings', 'ms', 'readings/s', 'CPU ms (all threads)', 'CPU share', 'readings per CPU-s'],
+      perSegment.map((s) => [
+        s.segment === 0 ? '0 (warm-up)' : s.segment,
+        s.readings,
+        s.ms.toFixed(0),
+        si(s.rate),
+        s.cpuMs.toFixed(0),
+        (s.cpuMs / s.ms).toFixed(2),
+        si(s.perCpuSecond),
+      ]),
     ),
   ].join('\n');
-  return { name: 'ingest', title: '3. Ingest over a real socket', backend, targets, details, data: { perSegment, rates: r } };
+  return { name: 'ingest', title: '3. Ingest over a real socket', backend, targets, details, data: { perSegment, rates: r, perCpu: c } };
 }
 
 await main(import.meta.url, run);

@@ -68,7 +68,7 @@ export async function run(o: BenchOptions) {
     HISTORY_SENSORS = 6;
     HISTORY_DAYS = 20;
   }
-  const round: Partial<RoundOptions> = { maxSteps: o.quick ? 2 : 20, ...(o.quick ? { sampling: { windows: 256, validationSteps: 24 } } : {}) };
+  const round: Partial<RoundOptions> = { maxSteps: o.quick ? 2 : 12, ...(o.quick ? { sampling: { windows: 256, validationSteps: 24 } } : {}) };
   const throughput = roundThroughput(o, round);
   const wps = stats(throughput.trainOnly.map((r) => r.windowsPerSecond));
   const rps = stats(throughput.rounds.map((r) => r.windowsPerSecond));
@@ -87,8 +87,8 @@ export async function run(o: BenchOptions) {
     snapshotSeconds: 0,
     training: { mode: 'worker', trainEvery: 0, intervalMs: 0, historySteps: HISTORY_DAYS * 24, round },
   });
-  const seconds = o.quick ? 5 : 40;
-  const trainAt = o.quick ? 1 : 8;
+  const seconds = o.quick ? 5 : 30;
+  const trainAt = o.quick ? 1 : 6;
   const before = monitorEventLoopDelay({ resolution: 5 });
   const during = monitorEventLoopDelay({ resolution: 5 });
   const after = monitorEventLoopDelay({ resolution: 5 });
