@@ -1,0 +1,180 @@
+// Trains the shipped default weights (src/model/default/) on the development data in ../shared/data, using
+// only observations before 2015-03-01 local time, so the 2015-03..2016-02 evaluation year stays unseen.
+// Reproducible: fixed seeds, fixed data, deterministic training on the wasm/cpu backends.
+//
+//   npm run train:default -- [--epochs 8] [--stop-after-steps N] [--init BASE --free-run 1] [--out BASE]
+// The shipped weights' exact commands are in docs/evaluation.md ("Shipped default weights").
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import type { StepObservation } from '../src/forecaster.js';
+import {
+  buildWindows,
+  initBackend,
+  predictWindows,
+  readModelFiles,
+  Seq2Seq,
+  windowLoss,
+  train,
+  writeModelFiles,
+  type TrainingWindow,
+} from '../src/model/index.js';
+import { loadCsv, toSteps } from '../src/replay/index.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DATA = resolve(repo, '../shared/data/beijing-hourly');
+const STEP = 3_600_000;
+/** 2015-03-01 00:00 in Beijing (UTC+8): everything the default model learns from ends before this. */
+export const CUTOFF = Date.UTC(2015, 2, 1) - 8 * STEP;
+/** The last two months before the cut-off pick the best epoch (held out from the gradient steps). */
+const VALIDATION_FROM = Date.UTC(2015, 0, 1) - 8 * STEP;
+
+const program = new Command()
+  .option('--epochs <n>', 'passes over the training windows', '8')
+  .option('--hidden <n>', 'GRU width', '64')
+  .option('--cell <cell>', 'rnn | gru | lstm', 'gru')
+  .option('--batch <n>', 'windows per optimizer step', '64')
+  .option('--lr <x>', 'Adam learning rate', '0.003')
+  .option('--context <n>', 'encoder steps per window', '96')
+  .option('--stride <n>', 'steps between training window origins', '2')
+  .option('--max-minutes <n>', 'stop after this much training time (machine-dependent: prefer --stop-after-steps)', '600')
+  .option('--stop-after-steps <n>', 'stop after this many optimizer steps, keeping the schedule of --epochs (reproducible)')
+  .option('--out <base>', 'output path without extension', 'src/model/default/model')
+  .option('--init <base>', 'continue from saved weights (path without extension) instead of a seeded init')
+  .option('--free-run <share>', 'fixed share of free-running decoder steps (default: ramp 0 -> 1 over 75% of training)')
+  .parse();
+const opts = program.opts<Record<string, string>>();
+
+/** Contiguous per-sensor series (toSteps leaves a jump where a gap was too long to fill). */
+function splitSeries(steps: StepObservation[]): StepObservation[][] {
+  const bySensor = new Map<string, StepObservation[][]>();
+  for (const s of steps) {
+    let runs = bySensor.get(s.sensor);
+    if (!runs) bySensor.set(s.sensor, (runs = [[]]));
+    const run = runs[runs.length - 1]!;
+    if (run.length > 0 && s.t !== run[run.length - 1]!.t + STEP) runs.push([s]);
+    else run.push(s);
+  }
+  return [...bySensor.values()].flat().filter((r) => r.length > 0);
+}
+
+function mae(windows: readonly TrainingWindow[], pred: Float32Array, horizon: number): { mae: number; coverage: number } {
+  let err = 0;
+  let cov = 0;
+  let n = 0;
+  windows.forEach((w, i) =>
+    w.targetTemp.forEach((y, k) => {
+      if (y === null) return;
+      const at = (i * horizon + k) * 4;
+      err += Math.abs(pred[at + 1]! - y);
+      cov += y >= pred[at]! && y <= pred[at + 2]! ? 1 : 0;
+      n++;
+    }),
+  );
+  return { mae: err / n, coverage: cov / n };
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(DATA)) {
+    console.error(`train:default needs the development data at ${DATA} (absent here); nothing trained.`);
+    process.exit(2);
+  }
+  const backend = await initBackend();
+  const files = readdirSync(DATA).filter((f) => f.endsWith('.csv')).sort();
+  const readings = [];
+  for (const f of files) readings.push(...(await loadCsv(join(DATA, f))).readings);
+  // Keep only what precedes the cut-off: the evaluation year must stay unseen.
+  const steps = toSteps(readings.filter((r) => r.ts < CUTOFF), { stepMs: STEP });
+  const series = splitSeries(steps);
+  const model = opts.init
+    ? await readModelFiles(resolve(repo, opts.init))
+    : Seq2Seq.create({ cell: opts.cell as 'gru', hidden: Number(opts.hidden), seed: 1 });
+  const horizon = model.config.horizon;
+  const contextLength = Number(opts.context);
+  const trainWindows: TrainingWindow[] = [];
+  const validation: TrainingWindow[] = [];
+  for (const s of series) {
+    for (const w of buildWindows(s, { config: model.config, contextLength, stride: 1, minTargets: horizon / 2 })) {
+      const lastTarget = w.origin + horizon * STEP;
+      if (w.origin >= VALIDATION_FROM) {
+        if (lastTarget < CUTOFF && (w.origin / STEP) % 3 === 0) validation.push(w);
+      } else if (lastTarget < VALIDATION_FROM && (w.origin / STEP) % Number(opts.stride) === 0) {
+        trainWindows.push(w);
+      }
+    }
+  }
+  console.log(
+    `backend ${backend}; ${files.length} stations; ${trainWindows.length} training windows before ` +
+      `${new Date(VALIDATION_FROM).toISOString()}, ${validation.length} validation windows up to the cut-off ` +
+      `${new Date(CUTOFF).toISOString()}`,
+  );
+
+  const deadline = Date.now() + Number(opts.maxMinutes) * 60_000;
+  const bar = new cliProgress.SingleBar({ format: 'train [{bar}] {percentage}% | step {value}/{total} | loss {loss} | val {val}' }, cliProgress.Presets.shades_classic);
+  // Continuing from saved weights: they are the checkpoint to beat.
+  const initialLoss = opts.init ? windowLoss(model, validation) : Infinity;
+  if (opts.init) console.log(`initial validation loss ${initialLoss.toFixed(4)}`);
+  let best = { loss: initialLoss, weights: model.getWeights(), epoch: -1 };
+  const totalSteps = Number(opts.epochs) * Math.ceil(trainWindows.length / Number(opts.batch));
+  bar.start(totalSteps, 0, { loss: '-', val: '-' });
+  const started = Date.now();
+  let lastStep = 0;
+  try {
+    train(trainWindows, {
+    model,
+    epochs: Number(opts.epochs),
+    batchSize: Number(opts.batch),
+    learningRate: Number(opts.lr),
+    gradientSteps: Math.min(48, contextLength),
+    maxSteps: totalSteps,
+    seed: 1,
+    ...(opts.freeRun === undefined ? {} : { freeRun: { start: Number(opts.freeRun), end: Number(opts.freeRun), rampFraction: 1 } }),
+    validation,
+    onProgress: (p) => {
+      lastStep = p.step;
+      bar.update(p.step, p.validationLoss === undefined ? { loss: p.loss.toFixed(4) } : { loss: p.loss.toFixed(4), val: p.validationLoss.toFixed(4) });
+      if (p.validationLoss !== undefined) {
+        if (p.validationLoss < best.loss) best = { loss: p.validationLoss, weights: model.getWeights(), epoch: p.epoch };
+        console.log(`\nepoch ${p.epoch}: train ${p.loss.toFixed(4)} validation ${p.validationLoss.toFixed(4)}`);
+      }
+      // A time budget, checked between steps; the best validated weights so far are kept.
+      if (Date.now() > deadline || p.step >= Number(opts.stopAfterSteps ?? Infinity)) throw new BudgetExceeded();
+    },
+    });
+  } catch (err) {
+    if (!(err instanceof BudgetExceeded)) throw err;
+    console.log(`\nstopped at the time or step budget`);
+  }
+  bar.stop();
+  console.log(`${lastStep} optimizer steps of ${opts.batch} windows`);
+  await finish(model, best, validation, horizon, started, trainWindows.length);
+}
+
+class BudgetExceeded extends Error {}
+
+async function finish(
+  model: Seq2Seq,
+  best: { loss: number; weights: Float32Array[]; epoch: number },
+  validation: TrainingWindow[],
+  horizon: number,
+  started: number,
+  nTrain: number,
+): Promise<void> {
+  if (best.epoch >= 0) model.setWeights(best.weights);
+  const score = mae(validation, predictWindows(model, validation), horizon);
+  const out = resolve(repo, opts.out!);
+  await mkdir(dirname(out), { recursive: true });
+  await writeModelFiles(model, out);
+  console.log(
+    `saved ${out}.{json,bin} (epoch ${best.epoch}, ${((Date.now() - started) / 60000).toFixed(1)} min, ${nTrain} windows): ` +
+      `validation MAE ${score.mae.toFixed(3)} degC, p10-p90 coverage ${score.coverage.toFixed(3)}`,
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
