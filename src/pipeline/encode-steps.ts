@@ -1,7 +1,7 @@
 // RxJS operator: turns each batch of closed steps into batched encoder calls, one `observe()` per round, where a
 // round takes the next step of every sensor that has one (a replayed backlog of one sensor becomes many rounds).
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { StepObservation } from '../forecaster.js';
+import { planRounds, queuesBySensor } from './plan-rounds.js';
 import type { SensorKeeper } from './sensor-keeper.js';
 import type { BucketedBatch, EncodedRound } from './types.js';
 
@@ -28,36 +28,9 @@ export function encodeSteps(keeper: SensorKeeper): OperatorFunction<BucketedBatc
 
       function encode(batch: BucketedBatch): void {
         keeper.beforeTick();
-        // Per-sensor queues keep each sensor's events in order; rounds interleave sensors.
-        const queues = new Map<string, typeof batch.events>();
-        for (const e of batch.events) {
-          const sensor = e.kind === 'step' ? e.obs.sensor : e.sensor;
-          let q = queues.get(sensor);
-          if (q === undefined) queues.set(sensor, (q = []));
-          q.push(e);
-        }
-        // Rounds are planned first (they depend only on the queues), so the last one can be marked.
-        const heads = new Map<string, number>();
-        const rounds: Array<{ steps: StepObservation[]; resets: string[] }> = [];
-        for (;;) {
-          const steps: StepObservation[] = [];
-          const resets: string[] = [];
-          for (const [sensor, q] of queues) {
-            let i = heads.get(sensor) ?? 0;
-            while (i < q.length && q[i]!.kind === 'reset') {
-              if (!resets.includes(sensor)) resets.push(sensor);
-              i += 1;
-            }
-            const e = q[i];
-            if (e?.kind === 'step') {
-              steps.push(e.obs);
-              i += 1;
-            }
-            heads.set(sensor, i);
-          }
-          if (steps.length === 0 && resets.length === 0) break;
-          rounds.push({ steps, resets });
-        }
+        // Per-sensor queues keep each sensor's events in order; rounds interleave sensors. Rounds are planned
+        // first (they depend only on the queues), so the last one of the batch can be marked.
+        const rounds = planRounds(queuesBySensor(batch.events));
         rounds.forEach(({ steps, resets }, i) => {
           keeper.observe(steps, resets);
           subscriber.next({ steps, resets, modelVersion: keeper.modelVersion, last: i === rounds.length - 1 });

@@ -5,6 +5,7 @@ import type { Reading } from '../protocol/index.js';
 import type { SensorStateRow, Store } from '../store/index.js';
 import { retire, type ModelHost } from './model-host.js';
 import { SensorBucket, bucketEnd, warmStepsFrom, type BucketRules } from './sensor-bucket.js';
+import { planRounds } from './plan-rounds.js';
 import type { StepEvent } from './types.js';
 
 export interface SensorKeeperOptions extends BucketRules {
@@ -222,26 +223,7 @@ export class SensorKeeper {
 
   /** Apply planned events in rounds: each round one batched observe with at most one step per sensor. */
   private applyRounds(plans: Map<string, StepEvent[]>): void {
-    const heads = new Map<string, number>();
-    for (;;) {
-      const steps: StepObservation[] = [];
-      const resets: string[] = [];
-      for (const [sensor, events] of plans) {
-        let i = heads.get(sensor) ?? 0;
-        while (events[i]?.kind === 'reset') {
-          resets.push(sensor);
-          i += 1;
-        }
-        const e = events[i];
-        if (e?.kind === 'step') {
-          steps.push(e.obs);
-          i += 1;
-        }
-        heads.set(sensor, i);
-      }
-      if (steps.length === 0 && resets.length === 0) return;
-      this.observe(steps, resets);
-    }
+    for (const { steps, resets } of planRounds(plans)) this.observe(steps, resets);
   }
 }
 
