@@ -19,7 +19,7 @@ interface Rep {
 
 export async function run(o: BenchOptions) {
   const backend = await initBackend();
-  const sensors = o.quick ? 2_000 : 10_000;
+  const sensors = o.quick ? 1_000 : 10_000;
   const reps = o.quick ? 2 : 3; // the first is the warm-up
   const repTimeoutMs = o.quick ? 5_000 : 25_000;
   const names = Array.from({ length: sensors }, (_, i) => sensorName(i));
