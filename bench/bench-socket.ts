@@ -5,7 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import type { Reading } from '../src/protocol/index.js';
 import { startServer, type RunningServer, type StartServerOptions } from '../src/server/index.js';
+
+export type { Reading };
 
 export interface ForecastSeen {
   sensor: string;
@@ -65,15 +68,6 @@ export class BenchSocket {
   close(): void {
     this.ws.terminate();
   }
-}
-
-export interface Reading {
-  sensor: string;
-  ts: number;
-  temp: number;
-  pressure?: number;
-  dewpoint?: number;
-  wind?: number;
 }
 
 export function pushFrame(id: string, readings: readonly Reading[]): string {

@@ -24,8 +24,8 @@ export interface RnnForecasterOptions {
   jsMaxBatch?: number;
 }
 
-/** Measured crossover on the 2-core dev machine (GRU-64, wasm): JS wins up to ~4 sensors per call. */
-export const DEFAULT_JS_MAX_BATCH = 4;
+/** Measured crossover on the 2-core dev machine (GRU-64, wasm; bench/kernels.ts): JS wins up to 2 sensors per call. */
+export const DEFAULT_JS_MAX_BATCH = 2;
 
 interface RnnOrigin extends CapturedOrigin {
   hidden: Float32Array;
