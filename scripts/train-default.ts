@@ -16,6 +16,7 @@ import {
   initBackend,
   predictWindows,
   readModelFiles,
+  calibrateIntervals,
   Seq2Seq,
   windowLoss,
   train,
@@ -44,6 +45,7 @@ const program = new Command()
   .option('--stop-after-steps <n>', 'stop after this many optimizer steps, keeping the schedule of --epochs (reproducible)')
   .option('--out <base>', 'output path without extension', 'src/model/default/model')
   .option('--init <base>', 'continue from saved weights (path without extension) instead of a seeded init')
+  .option('--calibrate-only', 'with --init: skip training, only fit the p10-p90 interval scale and save')
   .option('--free-run <share>', 'fixed share of free-running decoder steps (default: ramp 0 -> 1 over 75% of training)')
   .parse();
 const opts = program.opts<Record<string, string>>();
@@ -123,6 +125,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   let lastStep = 0;
   try {
+    if (opts.calibrateOnly) throw new BudgetExceeded();
     train(trainWindows, {
     model,
     epochs: Number(opts.epochs),
@@ -164,6 +167,8 @@ async function finish(
   nTrain: number,
 ): Promise<void> {
   if (best.epoch >= 0) model.setWeights(best.weights);
+  // Split-conformal band: scale each lead's p10-p90 so it covers 80% of the validation outcomes.
+  model.setIntervalScale(calibrateIntervals(model, validation, 0.8));
   const score = mae(validation, predictWindows(model, validation), horizon);
   const out = resolve(repo, opts.out!);
   await mkdir(dirname(out), { recursive: true });

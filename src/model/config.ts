@@ -39,6 +39,11 @@ export interface ModelConfig {
   covariates: Covariate[];
   seed: number;
   normalization: NormalizationConfig;
+  /**
+   * Per-lead widening of the p10-p90 band around p50, fitted on held-out windows (calibration.ts) so the band
+   * covers ~80% of outcomes; absent = 1 everywhere. Pinball training alone leaves free-running bands too narrow.
+   */
+  intervalScale?: number[];
 }
 
 export type ModelOptions = Partial<Omit<ModelConfig, 'normalization'>> & {
@@ -117,6 +122,12 @@ function validate(c: ModelConfig): void {
   positive('normalization.levelHalfLifeSteps', nz.levelHalfLifeSteps);
   positive('normalization.minSd', nz.minSd);
   for (const cov of COVARIATES) scale(`normalization.covariates.${cov}`, nz.covariates[cov]);
+  if (c.intervalScale !== undefined) {
+    const s = c.intervalScale;
+    if (!Array.isArray(s) || s.length !== c.horizon || !s.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0)) {
+      throw new RangeError(`intervalScale must be ${c.horizon} finite numbers > 0 (one per lead)`);
+    }
+  }
 }
 
 function int(name: string, v: unknown, min: number, max: number): void {

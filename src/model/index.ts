@@ -40,4 +40,5 @@ export {
   type SavedModel,
   type SavedModelConfig,
 } from './serialize.js';
+export { applyIntervalScale, calibrateIntervals } from './calibration.js';
 export { RnnForecaster, type RnnForecasterOptions } from './rnn-forecaster.js';

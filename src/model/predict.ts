@@ -2,6 +2,7 @@
 // training and window forecasts in deg C for tests and evaluation.
 import * as tf from '@tensorflow/tfjs';
 import { assembleBatch, checkWindows, decoderTensors, encoderTensors, targetTensors } from './batch.js';
+import { applyIntervalScale } from './calibration.js';
 import { forecastLoss } from './loss.js';
 import type { Seq2Seq } from './seq2seq.js';
 import type { TrainingWindow } from './windows.js';
@@ -23,6 +24,7 @@ export function predictWindows(model: Seq2Seq, windows: readonly TrainingWindow[
   eachBatch(windows.length, o.batchSize, (indices) => {
     const raw = run(model, windows, indices, (pred) => pred);
     const B = indices.length;
+    applyIntervalScale(raw, H, B, model.config.intervalScale);
     indices.forEach((w, b) => {
       const { base, scale } = windows[w];
       for (let k = 0; k < H; k++) {

@@ -11,6 +11,7 @@ import { decodeSnapshot, encodeSnapshot, type SensorState } from './snapshot.js'
 import { advanceTrack, freshTrack, originOf } from './track.js';
 import { checkSeries } from './windows.js';
 import { JsInference } from './js-kernels.js';
+import { applyIntervalScale } from './calibration.js';
 
 export interface RnnForecasterOptions {
   /** Weights to serve; the caller keeps ownership (dispose() leaves it alone). */
@@ -161,6 +162,7 @@ export class RnnForecaster implements Forecaster {
       return o;
     });
     const out = this.kernel(batch).forecastArrays(h, ctx, batch);
+    applyIntervalScale(out, config.horizon, batch, config.intervalScale);
     const stepMs = this.stepMs;
     return origins.map(({ sensor, base, scale, info }, b) => {
       const at = (k: number, j: number): number => base + scale.sd * out[(k * batch + b) * 4 + j];

@@ -163,6 +163,16 @@ export class Seq2Seq {
     return this.specs.flatMap((s) => this.partSpecs(s).map((ps) => this.params[ps.name]));
   }
 
+  /** Set the per-lead band widening (see calibration.ts); part of the saved config. */
+  setIntervalScale(scale: readonly number[] | undefined): void {
+    if (scale === undefined) {
+      delete this.config.intervalScale;
+      return;
+    }
+    resolveModelConfig({ ...this.config, intervalScale: [...scale] }); // validates
+    this.config.intervalScale = [...scale];
+  }
+
   /** Copies of the weights in the saved layout, in `specs` order. */
   getWeights(): Float32Array[] {
     return this.specs.map((s) => {

@@ -2,7 +2,7 @@
 // it on sampled windows, score both on held-back recent windows and decide promotion. Runs in the training
 // worker (src/training/worker.ts) and, in tests, inline.
 import type { StepObservation } from '../forecaster.js';
-import { loadModel, predictWindows, saveModel, train, type SavedModel, type TrainingWindow } from '../model/index.js';
+import { calibrateIntervals, loadModel, predictWindows, saveModel, train, type SavedModel, type TrainingWindow } from '../model/index.js';
 import { createRng } from '../random.js';
 import { DEFAULT_SAMPLING, sampleWindows, type SamplingOptions } from './sampling.js';
 
@@ -94,6 +94,12 @@ export function runRound(
       const w = challenger.getWeights();
       poison(w);
       challenger.setWeights(w);
+    }
+    // Re-fit the band on the held-back windows (split conformal); the gate compares MAE, which it does not change.
+    try {
+      challenger.setIntervalScale(calibrateIntervals(challenger, validation, 0.8));
+    } catch {
+      // A poisoned or exploded challenger yields no valid scale; the gate rejects it below anyway.
     }
     const candidate = saveModel(challenger);
     const metrics: RoundMetrics = {
