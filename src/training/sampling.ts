@@ -18,6 +18,8 @@ export interface SamplingOptions {
   recentShare: number;
   /** Long series get a window stride so that one sensor yields at most about this many windows (memory). */
   maxWindowsPerSensor: number;
+  /** Validation windows scored per round at most (a random subset beyond): scoring two models is a round's tail. */
+  maxValidation: number;
 }
 
 export const DEFAULT_SAMPLING: SamplingOptions = {
@@ -27,6 +29,7 @@ export const DEFAULT_SAMPLING: SamplingOptions = {
   recentSteps: 24 * 30,
   recentShare: 0.6,
   maxWindowsPerSensor: 3000,
+  maxValidation: 1024,
 };
 
 export interface SampledWindows {
@@ -68,7 +71,7 @@ export function sampleWindows(
   }
   const nRecent = older.length === 0 ? o.windows : Math.round(o.windows * o.recentShare);
   const train = [...draw(recent, Math.min(nRecent, o.windows), rng), ...draw(older.length ? older : recent, o.windows - nRecent, rng)];
-  return { train, validation };
+  return { train, validation: validation.length > o.maxValidation ? draw(validation, o.maxValidation, rng) : validation };
 }
 
 /** `n` draws: every window once while n covers the pool, the remainder sampled without replacement. */
