@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { coldStartGap, formatColdStartGap } from '../replay/cold-start-gap.js';
@@ -86,7 +86,8 @@ export async function runEvalCommand(flags: EvalFlags, io: ReplayIo): Promise<nu
   const window = flags.quick ? EVAL_WINDOWS.quick : EVAL_WINDOWS.full;
   const out = resolve(flags.out ?? join(REPO, 'docs'));
   const base: ReplayRunInput = {
-    files,
+    // Shown in the summary and the JSON: relative paths say the same on every machine.
+    files: files.map((f) => relative(process.cwd(), f)),
     layout: 'beijing',
     utcOffset: '+08:00',
     training: flags.training,
@@ -127,7 +128,7 @@ export async function runEvalCommand(flags: EvalFlags, io: ReplayIo): Promise<nu
   const summary = {
     generatedAt: new Date().toISOString(),
     command: `wxstream eval${flags.quick ? ' --quick' : ''}${flags.coldStart ? ' --cold-start' : ''}`,
-    data: dir,
+    data: relative(REPO, dir),
     window: { evalFrom: new Date(window.evalFrom).toISOString(), evalTo: new Date(window.evalTo).toISOString(), quick: flags.quick },
     shippedWeights: shippedWeights(),
     targets: main.targets,
