@@ -20,7 +20,7 @@ export class ForecastLog {
   private readonly bySensor = new Map<string, Map<number, Entry>>();
   private readonly versions = new Map<number, number>();
   private count = 0;
-  private newest = new Map<string, number>();
+  private readonly newest = new Map<string, number>();
 
   /**
    * @param horizon points every forecast must carry

@@ -13,7 +13,7 @@ export function formatRunSummary(r: ReplayRunResult): string {
   const lines = [
     `Files: ${r.files.map((f) => `${f.file} (${f.layout}, ${int(f.rows)} rows${f.skipped > 0 ? `, ${f.skipped} implausible skipped from line ${f.firstSkippedLine}` : ''})`).join('; ')}`,
     `Server: ${s.mode}${s.mode === 'in-process' ? `, training ${s.training}` : ''}; started from: ${s.startingModel}`,
-    `Replay: ${int(p.sent)} readings sent in ${int(p.frames)} frames (${int(p.skippedNoTemp)} rows without temperature left out); ` +
+    `Replay: ${int(p.sent)} readings sent in ${int(p.frames)} frames (${int(p.skippedNoTemp)} ${p.skippedNoTemp === 1 ? 'row' : 'rows'} without temperature left out); ` +
       `${int(p.accepted)} accepted, ${int(p.duplicates)} duplicates, ${int(p.rejected)} rejected; ${int(p.forecasts)} forecasts received`,
     `Speed: ${int(p.readingsPerSecond)} readings/s end to end (${(p.wallMs / 1000).toFixed(1)} s from first frame to last forecast, ` +
       `forecast at every step${s.training === 'off' ? '' : ', training rounds included'})`,
