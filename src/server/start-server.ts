@@ -120,6 +120,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     const restored = service.restore();
     log.info({ ...restored, modelVersion: choice.version, forecaster: f.name }, 'sensor states restored');
   } catch (err) {
+    stopWatch?.();
+    await trainer?.close();
     release?.();
     store.close();
     throw err;
