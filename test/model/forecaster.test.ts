@@ -1,22 +1,10 @@
 // RnnForecaster behaviour beyond the shared contract: input validation with codes, model swaps, version.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/model/backend.js';
-import { ModelError, RnnForecaster, Seq2Seq } from '../../src/model/index.js';
+import { describe, expect, it } from 'vitest';
+import { RnnForecaster, Seq2Seq } from '../../src/model/index.js';
+import { codeOf, useWasmBackend } from './helpers.js';
 import { diurnalSeries, HOUR_MS } from './synthetic.js';
 
-beforeAll(async () => {
-  await initBackend('wasm');
-});
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ModelError);
-    return (err as ModelError).code;
-  }
-  return undefined;
-}
+useWasmBackend();
 
 describe('RnnForecaster', () => {
   it('rejects out-of-order steps and duplicates without changing state', () => {

@@ -1,5 +1,7 @@
 // Shared helpers for the model tests: small configs, element-wise comparison, and forecasters fed a series.
-import { expect } from 'vitest';
+import { beforeAll, expect } from 'vitest';
+import { initBackend } from '../../src/model/backend.js';
+import { ModelError } from '../../src/model/index.js';
 import type { SensorForecast, StepObservation } from '../../src/forecaster.js';
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -18,4 +20,22 @@ export function forecastNumbers(f: SensorForecast): number[] {
 export function ticks(series: readonly (readonly StepObservation[])[]): StepObservation[][] {
   const n = Math.max(...series.map((s) => s.length));
   return Array.from({ length: n }, (_, i) => series.filter((s) => s.length > i).map((s) => s[i]));
+}
+
+/** Register a beforeAll that selects the wasm backend for the calling test file. */
+export function useWasmBackend(): void {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+}
+
+/** The ModelError code thrown by `fn`, or undefined if it does not throw (anything else fails the test). */
+export function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ModelError);
+    return (err as ModelError).code;
+  }
+  return undefined;
 }

@@ -3,11 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/model/backend.js';
+import { describe, expect, it } from 'vitest';
 import {
   loadModel,
-  ModelError,
   readModelFiles,
   RnnForecaster,
   saveModel,
@@ -15,21 +13,10 @@ import {
   writeModelFiles,
   type SavedModel,
 } from '../../src/model/index.js';
+import { codeOf, useWasmBackend } from './helpers.js';
 import { diurnalSeries } from './synthetic.js';
 
-beforeAll(async () => {
-  await initBackend('wasm');
-});
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ModelError);
-    return (err as ModelError).code;
-  }
-  return undefined;
-}
+useWasmBackend();
 
 /** JSON round trip, as the config travels through a file. */
 function viaJson(saved: SavedModel): unknown {

@@ -1,23 +1,11 @@
 // Acceptance 8: a sensor's exported state, imported elsewhere, continues bit-identically; snapshots of another
 // kind, or damaged ones, are refused with stable codes.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/model/backend.js';
-import { ModelError, RnnForecaster, Seq2Seq } from '../../src/model/index.js';
+import { describe, expect, it } from 'vitest';
+import { RnnForecaster, Seq2Seq } from '../../src/model/index.js';
+import { codeOf, useWasmBackend } from './helpers.js';
 import { diurnalSeries } from './synthetic.js';
 
-beforeAll(async () => {
-  await initBackend('wasm');
-});
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ModelError);
-    return (err as ModelError).code;
-  }
-  return undefined;
-}
+useWasmBackend();
 
 describe.each(['gru', 'lstm'] as const)('snapshot round trip (%s)', (cell) => {
   it('import then continue gives identical forecasts to never having stopped', () => {

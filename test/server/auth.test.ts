@@ -2,22 +2,12 @@
 // a non-loopback address needs a token or --insecure; revocation reaching live connections.
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/index.js';
-import type { RunningServer } from '../../src/server/index.js';
 import { openStore } from '../../src/store/index.js';
-import { Client, hourly, isAck, isError, startFake, tempDb } from './helpers.js';
+import { Client, hourly, isAck, isError, startFake, serverPerTest } from './helpers.js';
 
-let db: ReturnType<typeof tempDb>;
-let server: RunningServer | undefined;
-beforeEach(() => {
-  db = tempDb();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  db.cleanup();
-});
+const ctx = serverPerTest();
 
 /** Outcome of an upgrade attempt: the HTTP status of a refusal, or 101. */
 function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
@@ -47,7 +37,7 @@ function addTokens(path: string) {
 
 describe('token store', () => {
   it('keeps only a salted hash, verifies, lists and revokes', () => {
-    const store = openStore(db.path);
+    const store = openStore(ctx.db.path);
     const { row, secret } = store.tokens.add({ name: 'a', push: true, read: false, scope: { sensors: ['s1'] } });
     expect(secret).toMatch(/^wxs_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
     expect(store.tokens.verify(secret)).toMatchObject({ id: row.id, push: true, read: false, scope: { sensors: ['s1'] } });
@@ -60,7 +50,7 @@ describe('token store', () => {
     expect(store.tokens.any()).toBe(true);
     expect(() => store.tokens.add({ name: 'none', push: false, read: false })).toThrow(RangeError);
     store.close();
-    const raw = new Database(db.path, { readonly: true });
+    const raw = new Database(ctx.db.path, { readonly: true });
     const dump = JSON.stringify(raw.prepare('SELECT * FROM tokens').all());
     raw.close();
     expect(dump).not.toContain(secret.split('_')[2]!);
@@ -69,36 +59,36 @@ describe('token store', () => {
 
 describe('authentication at the upgrade', () => {
   it('is open without tokens on loopback', async () => {
-    server = await startFake(db.path);
-    expect((await upgradeStatus(server.url)).status).toBe(101);
+    ctx.server = await startFake(ctx.db.path);
+    expect((await upgradeStatus(ctx.server.url)).status).toBe(101);
   });
 
   it('answers 401 before any frame without a valid token, and accepts ?token= or a Bearer header', async () => {
-    const { both, reader } = addTokens(db.path);
-    server = await startFake(db.path);
-    const refused = await upgradeStatus(server.url);
+    const { both, reader } = addTokens(ctx.db.path);
+    ctx.server = await startFake(ctx.db.path);
+    const refused = await upgradeStatus(ctx.server.url);
     expect(refused.status).toBe(401);
     expect(JSON.parse(refused.body)).toMatchObject({ error: { code: ErrorCode.Unauthorized } });
-    expect((await upgradeStatus(`${server.url}?token=wxs_000000000000_${'A'.repeat(43)}`)).status).toBe(401);
-    expect((await upgradeStatus(`${server.url}?token=${encodeURIComponent(both.secret)}`)).status).toBe(101);
-    expect((await upgradeStatus(server.url, { authorization: `Bearer ${reader.secret}` })).status).toBe(101);
+    expect((await upgradeStatus(`${ctx.server.url}?token=wxs_000000000000_${'A'.repeat(43)}`)).status).toBe(401);
+    expect((await upgradeStatus(`${ctx.server.url}?token=${encodeURIComponent(both.secret)}`)).status).toBe(101);
+    expect((await upgradeStatus(ctx.server.url, { authorization: `Bearer ${reader.secret}` })).status).toBe(101);
     // A token revoked (by the CLI, another process) is refused from the next upgrade on.
-    const other = openStore(db.path);
+    const other = openStore(ctx.db.path);
     other.tokens.revoke(reader.row.id);
     other.close();
-    expect((await upgradeStatus(server.url, { authorization: `Bearer ${reader.secret}` })).status).toBe(401);
+    expect((await upgradeStatus(ctx.server.url, { authorization: `Bearer ${reader.secret}` })).status).toBe(401);
   });
 
   it('enforces rights per frame and the producer scope per reading', async () => {
-    const { reader, producer } = addTokens(db.path);
-    server = await startFake(db.path);
-    const r = await Client.connect(`${server.url}?token=${reader.secret}`);
+    const { reader, producer } = addTokens(ctx.db.path);
+    ctx.server = await startFake(ctx.db.path);
+    const r = await Client.connect(`${ctx.server.url}?token=${reader.secret}`);
     r.send({ type: 'push', id: 'p', readings: hourly(['st-1'], 0, 1) });
     expect(await r.waitFor(isError('p'))).toMatchObject({ code: ErrorCode.Forbidden });
     r.send({ type: 'subscribe', id: 's', sensors: '*' });
     await r.waitFor((m): m is never => m.type === 'subscribed');
 
-    const p = await Client.connect(`${server.url}?token=${producer.secret}`);
+    const p = await Client.connect(`${ctx.server.url}?token=${producer.secret}`);
     p.send({ type: 'subscribe', id: 's', sensors: ['st-1'] });
     expect(await p.waitFor(isError('s'))).toMatchObject({ code: ErrorCode.Forbidden });
     const readings = [...hourly(['st-1', 'x1', 'other', 'x10'], 0, 1)];
@@ -109,15 +99,15 @@ describe('authentication at the upgrade', () => {
       [2, ErrorCode.Forbidden],
       [3, ErrorCode.Forbidden],
     ]);
-    expect(server.store.readings.sensors().map((s) => s.sensor)).toEqual(['st-1', 'x1']);
+    expect(ctx.server.store.readings.sensors().map((s) => s.sensor)).toEqual(['st-1', 'x1']);
     await Promise.all([r.close(), p.close()]);
   });
 
   it('guards the HTTP API with the same tokens, except health', async () => {
-    const { reader, producer } = addTokens(db.path);
-    server = await startFake(db.path);
+    const { reader, producer } = addTokens(ctx.db.path);
+    ctx.server = await startFake(ctx.db.path);
     const get = (path: string, token?: string) =>
-      fetch(`${server!.httpUrl}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+      fetch(`${ctx.server!.httpUrl}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
     expect((await get('/healthz')).status).toBe(200);
     const denied = await get('/v1/sensors');
     expect(denied.status).toBe(401);
@@ -127,34 +117,34 @@ describe('authentication at the upgrade', () => {
   });
 
   it('closes a live connection whose token is revoked, within a heartbeat (1008)', async () => {
-    const { both } = addTokens(db.path);
-    server = await startFake(db.path, { heartbeatSeconds: 1 });
-    const c = await Client.connect(`${server.url}?token=${both.secret}`);
-    server.store.tokens.revoke(both.row.id);
+    const { both } = addTokens(ctx.db.path);
+    ctx.server = await startFake(ctx.db.path, { heartbeatSeconds: 1 });
+    const c = await Client.connect(`${ctx.server.url}?token=${both.secret}`);
+    ctx.server.store.tokens.revoke(both.row.id);
     expect(await c.closed()).toBe(1008);
   });
 });
 
 describe('listening beyond loopback', () => {
   it('refuses a non-loopback host without tokens unless insecure, naming the way out', async () => {
-    await expect(startFake(db.path, { host: '0.0.0.0' })).rejects.toThrow(/tokens add|--insecure/);
-    server = await startFake(db.path, { host: '0.0.0.0', insecure: true });
-    await server.close();
-    addTokens(db.path);
-    server = await startFake(db.path, { host: '0.0.0.0' });
-    expect(server.port).toBeGreaterThan(0);
+    await expect(startFake(ctx.db.path, { host: '0.0.0.0' })).rejects.toThrow(/tokens add|--insecure/);
+    ctx.server = await startFake(ctx.db.path, { host: '0.0.0.0', insecure: true });
+    await ctx.server.close();
+    addTokens(ctx.db.path);
+    ctx.server = await startFake(ctx.db.path, { host: '0.0.0.0' });
+    expect(ctx.server.port).toBeGreaterThan(0);
   });
 });
 
 describe('client SDK against a guarded server', () => {
   it('connects with its token, and stops with `unauthorized` (no retry loop) on a 401', async () => {
-    const { both } = addTokens(db.path);
-    server = await startFake(db.path);
+    const { both } = addTokens(ctx.db.path);
+    ctx.server = await startFake(ctx.db.path);
     const { connect } = await import('../../client/index.js');
-    const ok = await connect(server.httpUrl, { token: both.secret, connectTimeoutMs: 5000 });
+    const ok = await connect(ctx.server.httpUrl, { token: both.secret, connectTimeoutMs: 5000 });
     await expect(ok.push(hourly(['st-9'], 0, 1))).resolves.toMatchObject({ accepted: 1 });
     await ok.close();
-    await expect(connect(server.httpUrl, { token: `wxs_000000000000_${'A'.repeat(43)}`, connectTimeoutMs: 5000 })).rejects.toMatchObject({
+    await expect(connect(ctx.server.httpUrl, { token: `wxs_000000000000_${'A'.repeat(43)}`, connectTimeoutMs: 5000 })).rejects.toMatchObject({
       code: 'unauthorized',
     });
   });

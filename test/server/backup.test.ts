@@ -2,30 +2,20 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backupDatabase } from '../../src/cli/backup.js';
-import type { RunningServer } from '../../src/server/index.js';
-import { Client, hourly, isAck, startFake, tempDb } from './helpers.js';
+import { Client, hourly, isAck, startFake, serverPerTest } from './helpers.js';
 
 const bin = new URL('../../bin/wxstream.js', import.meta.url).pathname;
-let db: ReturnType<typeof tempDb>;
-let server: RunningServer | undefined;
-beforeEach(() => {
-  db = tempDb();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  db.cleanup();
-});
+const ctx = serverPerTest();
 
 describe('backup', () => {
   it('copies a live database consistently while pushes go on, and the CLI writes it too', async () => {
-    server = await startFake(db.path);
-    const c = await Client.connect(server.url);
+    ctx.server = await startFake(ctx.db.path);
+    const c = await Client.connect(ctx.server.url);
     c.send({ type: 'push', id: 'a', readings: hourly(['b-1', 'b-2'], 0, 500) });
     await c.waitFor(isAck('a'));
-    const file = join(db.path, '..', 'copy.db');
+    const file = join(ctx.db.path, '..', 'copy.db');
     // Pushes keep arriving while the copy runs.
     const during = (async () => {
       for (let i = 0; i < 5; i++) {
@@ -33,7 +23,7 @@ describe('backup', () => {
         await c.waitFor(isAck(`d${i}`));
       }
     })();
-    const result = await backupDatabase(db.path, file);
+    const result = await backupDatabase(ctx.db.path, file);
     await during;
     expect(result.readings).toBeGreaterThanOrEqual(1000);
     const copy = new Database(file, { readonly: true });
@@ -46,7 +36,7 @@ describe('backup', () => {
     copy.close();
 
     // One spawn (each costs seconds): the command over an existing file needs --force.
-    const forced = spawnSync(process.execPath, [bin, 'backup', file, '--db', db.path, '--force'], { encoding: 'utf8', timeout: 30_000 });
+    const forced = spawnSync(process.execPath, [bin, 'backup', file, '--db', ctx.db.path, '--force'], { encoding: 'utf8', timeout: 30_000 });
     expect(forced.status, forced.stderr).toBe(0);
     expect(JSON.parse(forced.stdout)).toMatchObject({ file, readings: 1250 });
     await c.close();

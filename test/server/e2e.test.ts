@@ -1,28 +1,17 @@
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server/index.js';
+import { describe, expect, it } from 'vitest';
 import { FakeForecaster } from '../pipeline/fake-forecaster.js';
-import { Client, hourly, isAck, isForecast, startFake, tempDb } from './helpers.js';
+import { Client, hourly, isAck, isForecast, startFake, serverPerTest } from './helpers.js';
 
-let db: ReturnType<typeof tempDb>;
-let server: RunningServer | undefined;
-
-beforeEach(() => {
-  db = tempDb();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  db.cleanup();
-});
+const ctx = serverPerTest();
 
 describe('end to end over a real socket', () => {
   it('acks after commit, then streams forecasts of horizon ordered points to a subscriber', async () => {
-    server = await startFake(db.path);
-    expect(server.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1\/stream$/);
-    const client = await Client.connect(server.url);
+    ctx.server = await startFake(ctx.db.path);
+    expect(ctx.server.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1\/stream$/);
+    const client = await Client.connect(ctx.server.url);
     const readings = hourly(['st-1', 'st-2'], 0, 72);
-    const reader = new Database(db.path, { readonly: true });
+    const reader = new Database(ctx.db.path, { readonly: true });
     try {
       for (let i = 0; i < readings.length; i += 48) {
         const id = `c${i}`;
@@ -66,8 +55,8 @@ describe('end to end over a real socket', () => {
   });
 
   it('keeps valid readings of a frame with rejected ones and reports duplicates', async () => {
-    server = await startFake(db.path);
-    const client = await Client.connect(server.url);
+    ctx.server = await startFake(ctx.db.path);
+    const client = await Client.connect(ctx.server.url);
     const [a, b] = hourly(['x'], 0, 2);
     client.send({ type: 'push', id: 'p1', readings: [a, { sensor: 'x', ts: 'nope', temp: 1 }, b, a] });
     const ack = await client.waitFor(isAck('p1'));
@@ -80,12 +69,12 @@ describe('end to end over a real socket', () => {
   });
 
   it('batches pushes from many frames into few transactions and acks each frame', async () => {
-    server = await startFake(db.path);
-    const client = await Client.connect(server.url);
+    ctx.server = await startFake(ctx.db.path);
+    const client = await Client.connect(ctx.server.url);
     const readings = hourly(['a', 'b', 'c', 'd'], 0, 50);
     for (let i = 0; i < 50; i++) client.send({ type: 'push', id: `f${i}`, readings: readings.slice(i * 4, i * 4 + 4) });
     await client.waitCount((m) => m.type === 'ack', 50);
-    const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${ctx.server.httpUrl}/metrics`)).text();
     const commits = Number(/wxstream_ingest_commit_seconds_count (\d+)/.exec(metrics)?.[1]);
     expect(metrics).toMatch(/wxstream_readings_accepted_total 200/);
     expect(commits).toBeGreaterThan(0);
@@ -96,14 +85,14 @@ describe('end to end over a real socket', () => {
 
 describe('faults and late data', () => {
   it('stores late readings without rewinding and counts them', async () => {
-    server = await startFake(db.path);
-    const client = await Client.connect(server.url);
+    ctx.server = await startFake(ctx.db.path);
+    const client = await Client.connect(ctx.server.url);
     const [h0, h1, h2, h3] = hourly(['late'], 0, 4);
     client.send({ type: 'push', id: 'a', readings: [h0, h1, h3] });
     await client.waitFor(isAck('a'));
     client.send({ type: 'push', id: 'b', readings: [h2] });
     expect(await client.waitFor(isAck('b'))).toMatchObject({ accepted: 1, duplicates: 0 });
-    const sensors = (await (await fetch(`${server.httpUrl}/v1/sensors`)).json()) as { sensors: Array<{ late: number; lastStep: string }> };
+    const sensors = (await (await fetch(`${ctx.server.httpUrl}/v1/sensors`)).json()) as { sensors: Array<{ late: number; lastStep: string }> };
     expect(sensors.sensors[0]).toMatchObject({ late: 1, lastStep: h3!.ts });
     await client.close();
   });
@@ -116,8 +105,8 @@ describe('faults and late data', () => {
       if (failures-- > 0) throw new Error('boom');
       observe(steps);
     };
-    server = await startFake(db.path, { forecaster: () => ({ version: 1, forecaster }) });
-    const client = await Client.connect(server.url);
+    ctx.server = await startFake(ctx.db.path, { forecaster: () => ({ version: 1, forecaster }) });
+    const client = await Client.connect(ctx.server.url);
     client.send({ type: 'subscribe', sensors: '*' });
     const readings = hourly(['f'], 0, 6);
     client.send({ type: 'push', id: 'a', readings: readings.slice(0, 3) });
@@ -134,15 +123,15 @@ describe('faults and late data', () => {
 
 describe('model swap', () => {
   it('serves a swapped-in model from the next tick, re-warmed from stored history', async () => {
-    server = await startFake(db.path);
-    const client = await Client.connect(server.url);
+    ctx.server = await startFake(ctx.db.path);
+    const client = await Client.connect(ctx.server.url);
     client.send({ type: 'subscribe', sensors: '*' });
     const readings = hourly(['m'], 0, 10);
     client.send({ type: 'push', id: 'a', readings: readings.slice(0, 8) });
     await client.waitFor(isAck('a'));
     const next = new FakeForecaster(3_600_000, 24, 'fake/v2');
     let released = 0;
-    server.modelHost.swap(2, next, () => released++);
+    ctx.server.modelHost.swap(2, next, () => released++);
     client.send({ type: 'push', id: 'b', readings: readings.slice(8) });
     const f = await client.waitFor(
       (m): m is Extract<typeof m, { type: 'forecast' }> => isForecast(m) && m.origin === readings[9]!.ts,
@@ -150,8 +139,8 @@ describe('model swap', () => {
     expect(f.modelVersion).toBe(2);
     expect(next.states.get('m')).toMatchObject({ n: 10 });
     await client.close();
-    await server.close();
-    server = undefined;
+    await ctx.server.close();
+    ctx.server = undefined;
     expect(released).toBe(1);
   });
 });
@@ -160,12 +149,12 @@ describe('live grace timer', () => {
   it('closes a live bucket when the clock passes its end plus grace, without a later reading', async () => {
     // A 1-second grid and 1 s of grace: the bucket of a reading stamped now closes within two seconds. (A bucket
     // first seen after its deadline is treated as backfill and waits for a later reading.)
-    server = await startFake(db.path, {
+    ctx.server = await startFake(ctx.db.path, {
       stepSeconds: 1,
       graceSeconds: 1,
       forecaster: () => ({ version: 1, forecaster: new FakeForecaster(1000, 24) }),
     });
-    const client = await Client.connect(server.url);
+    const client = await Client.connect(ctx.server.url);
     client.send({ type: 'subscribe', sensors: ['live'] });
     const ts = Date.now() - 1;
     const end = Math.ceil(ts / 1000) * 1000;
@@ -184,8 +173,8 @@ describe('a model that always fails', () => {
     forecaster.observe = () => {
       throw new Error('broken model');
     };
-    server = await startFake(db.path, { forecaster: () => ({ version: 1, forecaster }) });
-    const client = await Client.connect(server.url);
+    ctx.server = await startFake(ctx.db.path, { forecaster: () => ({ version: 1, forecaster }) });
+    const client = await Client.connect(ctx.server.url);
     const readings = hourly(['x'], 0, 6);
     for (let i = 0; i < 3; i++) {
       client.send({ type: 'push', id: `p${i}`, readings: readings.slice(i * 2, i * 2 + 2) });

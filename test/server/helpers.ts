@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { afterEach, beforeEach } from 'vitest';
 import type { ServerMessage } from '../../src/protocol/index.js';
 import { startServer, type RunningServer, type StartServerOptions } from '../../src/server/index.js';
 import { FakeForecaster } from '../pipeline/fake-forecaster.js';
@@ -12,6 +13,21 @@ export const H = 3_600_000;
 export function tempDb(): { path: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'wxserve-'));
   return { path: join(dir, 'wx.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Per-test server lifecycle: a fresh temp database before each test; after it, the server (if one was started
+ * into `ctx.server`) is closed and the database removed. Use the returned context's `db` and `server` fields. */
+export function serverPerTest(): { db: ReturnType<typeof tempDb>; server: RunningServer | undefined } {
+  const ctx = {} as { db: ReturnType<typeof tempDb>; server: RunningServer | undefined };
+  beforeEach(() => {
+    ctx.db = tempDb();
+  });
+  afterEach(async () => {
+    await ctx.server?.close();
+    ctx.server = undefined;
+    ctx.db.cleanup();
+  });
+  return ctx;
 }
 
 export function startFake(db: string, options: StartServerOptions = {}): Promise<RunningServer> {
