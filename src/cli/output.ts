@@ -29,6 +29,13 @@ export function defaultServerUrl(env: NodeJS.ProcessEnv = process.env): string {
   return env.WXSTREAM_URL ?? `http://127.0.0.1:${env.WXSTREAM_PORT ?? '8080'}`;
 }
 
+/** --url and --token, the same for every command that talks to a running server. */
+export function withServerOptions(command: Command): Command {
+  return command
+    .option('--url <url>', 'server address (env WXSTREAM_URL)', defaultServerUrl())
+    .option('--token <token>', 'access token (env WXSTREAM_TOKEN)', process.env.WXSTREAM_TOKEN);
+}
+
 export function positiveInt(name: string): (raw: string) => number {
   return (raw) => {
     if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new InvalidArgumentError(`${name} must be a positive integer.`);

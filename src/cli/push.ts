@@ -8,7 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ClientError, connect, type ReadingInput, type WxClient } from '../../client/index.js';
 import { validateReading } from '../protocol/index.js';
 import { splitCsvLine } from '../replay/csv-fields.js';
-import { EXIT, UsageError, defaultServerUrl, formatTable, positiveInt, usageExitCode, writeJsonLine } from './output.js';
+import { EXIT, UsageError, formatTable, positiveInt, usageExitCode, writeJsonLine, withServerOptions } from './output.js';
 
 export interface PushOptions {
   url: string;
@@ -200,12 +200,12 @@ function report(options: PushOptions, rejections: LineRejection[], summary: Push
 }
 
 export function register(program: Command): void {
-  const command = program
-    .command('push')
-    .description('send readings (CSV sensor,ts,temp[,pressure,dewpoint,wind] or JSON lines) from FILE or - (stdin)')
-    .argument('<file>', "input file, or '-' for stdin")
-    .option('--url <url>', 'server address (env WXSTREAM_URL)', defaultServerUrl())
-    .option('--token <token>', 'access token (env WXSTREAM_TOKEN)', process.env.WXSTREAM_TOKEN)
+  const command = withServerOptions(
+    program
+      .command('push')
+      .description('send readings (CSV sensor,ts,temp[,pressure,dewpoint,wind] or JSON lines) from FILE or - (stdin)')
+      .argument('<file>', "input file, or '-' for stdin"),
+  )
     .addOption(new Option('--format <format>', 'input format').choices(['auto', 'csv', 'jsonl']).default(PUSH_DEFAULTS.format))
     .option('--batch <n>', 'readings per frame', positiveInt('--batch'), PUSH_DEFAULTS.batch)
     .option('--window <n>', 'frames in flight before waiting for acks', positiveInt('--window'), PUSH_DEFAULTS.window)

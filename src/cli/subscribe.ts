@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import type { Subscription } from 'rxjs';
 import { ClientError, connect, toForecastMessage, type Forecast, type WxClient } from '../../client/index.js';
 import { SENSOR_ID } from '../protocol/index.js';
-import { EXIT, UsageError, defaultServerUrl, positiveInt, usageExitCode, writeJsonLine } from './output.js';
+import { EXIT, UsageError, positiveInt, usageExitCode, writeJsonLine, withServerOptions } from './output.js';
 
 export interface SubscribeOptions {
   url: string;
@@ -96,12 +96,12 @@ export async function runSubscribe(options: SubscribeOptions): Promise<number> {
 }
 
 export function register(program: Command): void {
-  const command = program
-    .command('subscribe')
-    .description("print forecasts of the given sensors (or '*' for all) as they are issued")
-    .argument('<sensor...>', "sensor ids, or '*' (quoted) for every sensor")
-    .option('--url <url>', 'server address (env WXSTREAM_URL)', defaultServerUrl())
-    .option('--token <token>', 'access token (env WXSTREAM_TOKEN)', process.env.WXSTREAM_TOKEN)
+  const command = withServerOptions(
+    program
+      .command('subscribe')
+      .description("print forecasts of the given sensors (or '*' for all) as they are issued")
+      .argument('<sensor...>', "sensor ids, or '*' (quoted) for every sensor"),
+  )
     .option('--count <n>', 'exit after n forecasts', positiveInt('--count'))
     .option('--json', 'print one JSON line per forecast (the protocol message) instead of a table', false)
     .option('--connect-timeout <ms>', 'give up connecting after this long', positiveInt('--connect-timeout'), 5_000)

@@ -2,6 +2,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LiveSkill } from '../pipeline/live-skill.js';
 
+/** Seconds, for the per-transaction and per-batch durations: 0.5 ms to 0.5 s. */
+const DURATION_BUCKETS = [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5];
+
 export class ServiceMetrics {
   readonly registry = new Registry();
   readonly readingsAccepted: Counter;
@@ -65,19 +68,19 @@ export class ServiceMetrics {
     this.commitSeconds = new Histogram({
       name: 'wxstream_ingest_commit_seconds',
       help: 'Duration of one ingest transaction.',
-      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
+      buckets: DURATION_BUCKETS,
       registers,
     });
     this.roundSeconds = new Histogram({
       name: 'wxstream_encode_round_seconds',
       help: 'Duration of one batched encoder step (observe) for all sensors whose step closed.',
-      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
+      buckets: DURATION_BUCKETS,
       registers,
     });
     this.decodeSeconds = new Histogram({
       name: 'wxstream_decode_seconds',
       help: 'Duration of one batched decode.',
-      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
+      buckets: DURATION_BUCKETS,
       registers,
     });
     this.forecastLatencySeconds = new Histogram({
