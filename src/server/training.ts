@@ -41,8 +41,11 @@ export function watchChampion(w: TrainerWiring, intervalMs: number): () => void 
   let busy = false;
   const timer = setInterval(async () => {
     if (busy) return;
-    const champion = w.store.models.champion();
-    if (champion === undefined || champion.version === w.host.nextVersion) return;
+    // Poll the version only; the weights are read when it changed.
+    const version = w.store.models.championVersion();
+    if (version === undefined || version === w.host.nextVersion) return;
+    const champion = w.store.models.get(version);
+    if (champion === undefined) return;
     busy = true;
     try {
       const { forecaster, release } = (await rnnFor())({ config: champion.config as never, weights: champion.weights });

@@ -25,6 +25,8 @@ export interface NewModelVersion {
 
 export interface ModelStore {
   champion(): ModelVersionRow | undefined;
+  /** Version number of the champion only (no weights read): cheap enough to poll. */
+  championVersion(): number | undefined;
   get(version: number): ModelVersionRow | undefined;
   /** Versions without their weights, newest first. */
   list(): Array<Omit<ModelVersionRow, 'weights'>>;
@@ -49,6 +51,7 @@ const parse = (s: string | null): unknown => (s === null ? null : JSON.parse(s))
 
 export class SqliteModelStore implements ModelStore {
   private readonly selectChampion;
+  private readonly selectChampionVersion;
   private readonly selectOne;
   private readonly selectList;
   private readonly insertRow;
@@ -59,6 +62,7 @@ export class SqliteModelStore implements ModelStore {
 
   constructor(db: Database) {
     const cols = `version, parent, created_at AS createdAt, status, config_json AS config, metrics_json AS metrics`;
+    this.selectChampionVersion = db.prepare(`SELECT version FROM model_versions WHERE status = 'champion'`).pluck();
     this.selectChampion = db.prepare(`SELECT ${cols}, weights FROM model_versions WHERE status = 'champion'`);
     this.selectOne = db.prepare(`SELECT ${cols}, weights FROM model_versions WHERE version = ?`);
     this.selectList = db.prepare(`SELECT ${cols} FROM model_versions ORDER BY version DESC`);
@@ -96,6 +100,10 @@ export class SqliteModelStore implements ModelStore {
 
   champion(): ModelVersionRow | undefined {
     return this.row(this.selectChampion.get() as DbRow | undefined);
+  }
+
+  championVersion(): number | undefined {
+    return this.selectChampionVersion.get() as number | undefined;
   }
 
   get(version: number): ModelVersionRow | undefined {
