@@ -14,7 +14,7 @@ import type { StepObservation } from '../src/forecaster.js';
 import {
   buildWindows,
   initBackend,
-  predictWindows,
+  scoreWindows,
   readModelFiles,
   calibrateIntervals,
   Seq2Seq,
@@ -61,22 +61,6 @@ function splitSeries(steps: StepObservation[]): StepObservation[][] {
     else run.push(s);
   }
   return [...bySensor.values()].flat().filter((r) => r.length > 0);
-}
-
-function mae(windows: readonly TrainingWindow[], pred: Float32Array, horizon: number): { mae: number; coverage: number } {
-  let err = 0;
-  let cov = 0;
-  let n = 0;
-  windows.forEach((w, i) =>
-    w.targetTemp.forEach((y, k) => {
-      if (y === null) return;
-      const at = (i * horizon + k) * 4;
-      err += Math.abs(pred[at + 1]! - y);
-      cov += y >= pred[at]! && y <= pred[at + 2]! ? 1 : 0;
-      n++;
-    }),
-  );
-  return { mae: err / n, coverage: cov / n };
 }
 
 async function main(): Promise<void> {
@@ -169,7 +153,7 @@ async function finish(
   if (best.epoch >= 0) model.setWeights(best.weights);
   // Split-conformal band: scale each lead's p10-p90 so it covers 80% of the validation outcomes.
   model.setIntervalScale(calibrateIntervals(model, validation, 0.8));
-  const score = mae(validation, predictWindows(model, validation), horizon);
+  const score = scoreWindows(model, validation);
   const out = resolve(repo, opts.out!);
   await mkdir(dirname(out), { recursive: true });
   await writeModelFiles(model, out);

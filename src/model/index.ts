@@ -22,7 +22,7 @@ export { cellStep, cellParamSpecs, type CellState, type ParamSpec } from './cell
 export { Seq2Seq, OUTPUTS, modelParamSpecs, type TeacherForcing } from './seq2seq.js';
 export { buildWindows, checkSeries, DEFAULT_WINDOW_OPTIONS, type TrainingWindow, type WindowOptions } from './windows.js';
 export { forecastLoss } from './loss.js';
-export { predictWindows, windowLoss, type PredictOptions } from './predict.js';
+export { predictWindows, scoreWindows, windowLoss, type PredictOptions, type WindowScore } from './predict.js';
 export {
   train,
   DEFAULT_TRAIN_OPTIONS,

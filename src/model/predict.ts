@@ -75,3 +75,29 @@ function run(
 function eachBatch(n: number, size: number, fn: (indices: number[]) => void): void {
   for (let i = 0; i < n; i += size) fn(Array.from({ length: Math.min(size, n - i) }, (_, j) => i + j));
 }
+
+export interface WindowScore {
+  /** p50 MAE in deg C over the observed targets. */
+  mae: number;
+  /** Share of observed targets inside [p10, p90]. */
+  coverage: number;
+}
+
+/** p50 MAE (deg C) and p10-p90 coverage of a model over the observed targets of the windows. */
+export function scoreWindows(model: Seq2Seq, windows: readonly TrainingWindow[]): WindowScore {
+  const pred = predictWindows(model, windows);
+  const H = model.config.horizon;
+  let err = 0;
+  let covered = 0;
+  let n = 0;
+  windows.forEach((w, i) => {
+    w.targetTemp.forEach((y, k) => {
+      if (y === null) return;
+      const at = (i * H + k) * 4;
+      err += Math.abs(pred[at + 1]! - y);
+      covered += y >= pred[at]! && y <= pred[at + 2]! ? 1 : 0;
+      n++;
+    });
+  });
+  return n === 0 ? { mae: NaN, coverage: NaN } : { mae: err / n, coverage: covered / n };
+}

@@ -2,7 +2,7 @@
 // it on sampled windows, score both on held-back recent windows and decide promotion. Runs in the training
 // worker (src/training/worker.ts) and, in tests, inline.
 import type { StepObservation } from '../forecaster.js';
-import { calibrateIntervals, loadModel, predictWindows, saveModel, train, type SavedModel, type TrainingWindow } from '../model/index.js';
+import { calibrateIntervals, loadModel, saveModel, scoreWindows, train, type SavedModel, type WindowScore } from '../model/index.js';
 import { createRng } from '../random.js';
 import { DEFAULT_SAMPLING, sampleWindows, type SamplingOptions } from './sampling.js';
 
@@ -31,10 +31,7 @@ export const DEFAULT_ROUND: RoundOptions = {
   seed: 1,
 };
 
-export interface ModelScore {
-  mae: number;
-  coverage: number;
-}
+export type ModelScore = WindowScore;
 
 export interface RoundMetrics {
   trainWindows: number;
@@ -107,8 +104,8 @@ export function runRound(
       validationWindows: validation.length,
       steps: result.steps,
       trainLoss: result.history.stepLoss,
-      champion: score(champ, validation),
-      candidate: score(challenger, validation),
+      champion: scoreWindows(champ, validation),
+      candidate: scoreWindows(challenger, validation),
       durationMs: 0,
       windowsPerSecond: 0,
     };
@@ -131,24 +128,4 @@ function judge(m: RoundMetrics, weights: Float32Array[], margin: number): { deci
     return { decision: 'rejected', reason: `validation MAE ${c} is worse than the champion's ${p}` };
   }
   return { decision: 'promoted', reason: `validation MAE ${c} vs champion ${p}` };
-}
-
-/** p50 MAE (deg C) and p10-p90 coverage over the observed targets of the windows. */
-export function score(model: Parameters<typeof predictWindows>[0], windows: readonly TrainingWindow[]): ModelScore {
-  const pred = predictWindows(model, windows);
-  const H = model.config.horizon;
-  let err = 0;
-  let covered = 0;
-  let n = 0;
-  windows.forEach((w, i) => {
-    w.targetTemp.forEach((y, k) => {
-      if (y === null) return;
-      const at = (i * H + k) * 4;
-      const p50 = pred[at + 1];
-      err += Math.abs(p50 - y);
-      covered += y >= pred[at] && y <= pred[at + 2] ? 1 : 0;
-      n++;
-    });
-  });
-  return n === 0 ? { mae: NaN, coverage: NaN } : { mae: err / n, coverage: covered / n };
 }

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { log } from '../../src/log.js';
-import { buildWindows, initBackend, loadModel, RnnForecaster, saveModel, Seq2Seq, type SavedModel } from '../../src/model/index.js';
+import { buildWindows, initBackend, loadModel, RnnForecaster, saveModel, scoreWindows, Seq2Seq, type SavedModel } from '../../src/model/index.js';
 import { SwappableModelHost } from '../../src/pipeline/model-host.js';
 import type { Reading } from '../../src/protocol/index.js';
 import { createRng } from '../../src/random.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { loadHistory } from '../../src/training/history.js';
-import { score, type RoundOptions } from '../../src/training/round.js';
+import type { RoundOptions } from '../../src/training/round.js';
 import { Trainer, type TrainerOptions } from '../../src/training/trainer.js';
 
 const H = 3_600_000;
@@ -86,7 +86,7 @@ function newRegimeMae(saved: SavedModel): number {
   const windows = [...series.values()].flatMap((s) =>
     buildWindows(s, { config: model.config, contextLength: 36 }).filter((w) => w.origin >= T0 + (DAYS - 3) * 24 * H),
   );
-  const mae = score(model, windows).mae;
+  const mae = scoreWindows(model, windows).mae;
   model.dispose();
   return mae;
 }
