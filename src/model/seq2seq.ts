@@ -19,6 +19,8 @@ import { architectureTag, resolveModelConfig, stateParts, stateSize, type ModelC
 import { crc32 } from './checksum.js';
 import { decoderContextSize, decoderInputSize, encoderInputSize } from './features.js';
 import { ModelError } from './errors.js';
+import { GruDecoder, gruDecodeWeights } from './gru-decode.js';
+import { quantilesInPlace } from './quantiles.js';
 
 /** Output columns of the head, in order. Values are residuals in normalized units (see docs/model.md). */
 export const OUTPUTS = ['p10', 'p50', 'p90', 'mean'] as const;
@@ -36,6 +38,7 @@ export class Seq2Seq {
   /** Run-time variables by name: cell weights split into gate groups (`enc.Wx.rz`, ...), head as saved. */
   readonly params: Record<string, tf.Variable>;
   private disposed = false;
+  private gruDecode: { ids: object[]; decoder: GruDecoder } | undefined;
 
   private constructor(config: ModelConfig, values: Float32Array[]) {
     this.config = config;
@@ -55,6 +58,8 @@ export class Seq2Seq {
         this.params[ps.name] = tf.tidy(() => tf.variable(tf.tensor(parts[j], ps.shape, 'float32'), true, undefined, 'float32'));
       });
     });
+    // Built now rather than at the first forecast, so that a forecast never changes the tensor count.
+    if (config.cell === 'gru') this.gruDecoder();
   }
 
   /** A freshly initialised model; the same options (incl. seed) give bit-identical weights. */
@@ -109,6 +114,11 @@ export class Seq2Seq {
    * back its own p50, or the truth where `teacher.useTruth` is set. Returns [horizon, batch, 4] in OUTPUTS order.
    */
   decode(state: CellState, context: readonly tf.Tensor2D[], teacher?: TeacherForcing): tf.Tensor3D {
+    return toQuantiles(this.decodeRaw(state, context, teacher));
+  }
+
+  /** decode() before the quantile transform: the head's raw outputs [horizon, batch, 4]. */
+  private decodeRaw(state: CellState, context: readonly tf.Tensor2D[], teacher?: TeacherForcing): tf.Tensor3D {
     const { cell, horizon } = this.config;
     const p = this.params;
     let s = state;
@@ -128,7 +138,7 @@ export class Seq2Seq {
         prev = teacher ? tf.where(teacher.useTruth[k], teacher.truth[k], p50) : p50;
       }
     }
-    return toQuantiles(tf.stack(raw) as tf.Tensor3D);
+    return tf.stack(raw) as tf.Tensor3D;
   }
 
   /**
@@ -148,14 +158,31 @@ export class Seq2Seq {
    * Returns [horizon][batch][4] (OUTPUTS order, normalized residual units).
    */
   forecastArrays(state: Float32Array, context: Float32Array, batch: number): Float32Array {
+    if (this.config.cell === 'gru') return this.gruDecoder().forecastArrays(state, context, batch, this.config.horizon);
     const out = tf.tidy(() => {
       const size = batch * this.decoderContextSize;
       const ctx = Array.from({ length: this.config.horizon }, (_, k) =>
         tf.tensor2d(context.subarray(k * size, (k + 1) * size), [batch, this.decoderContextSize]),
       );
-      return this.decode(this.unpack(state, batch), ctx);
+      return this.decodeRaw(this.unpack(state, batch), ctx);
     });
-    return readAndDispose(out);
+    return quantilesInPlace(readAndDispose(out));
+  }
+
+  /**
+   * The GRU's live decoder (gru-decode.ts), built with the model and rebuilt when any variable changed:
+   * assign() (optimizer steps, setWeights) gives a variable a new dataId, so the dataIds are the key.
+   */
+  private gruDecoder(): GruDecoder {
+    const vars = this.variables;
+    const cached = this.gruDecode;
+    if (cached && cached.ids.every((id, i) => id === vars[i].dataId)) return cached.decoder;
+    cached?.decoder.dispose();
+    const values = this.getWeights();
+    const saved = Object.fromEntries(this.specs.map((s, i) => [s.name, values[i]]));
+    const decoder = new GruDecoder(gruDecodeWeights(this.config, saved));
+    this.gruDecode = { ids: vars.map((v) => v.dataId), decoder };
+    return decoder;
   }
 
   /** All run-time variables, in a fixed order (what training differentiates). */
@@ -217,6 +244,7 @@ export class Seq2Seq {
   dispose(): void {
     if (this.disposed) return;
     for (const v of Object.values(this.params)) v.dispose();
+    this.gruDecode?.decoder.dispose();
     this.disposed = true;
   }
 

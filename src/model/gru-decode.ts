@@ -1,0 +1,157 @@
+// Inference-only tfjs decode of the GRU (free-running, no gradients): the same function as Seq2Seq.decode,
+// rewritten so that each lead costs 11 tfjs ops instead of ~22. On tfjs-wasm at live batch sizes the cost is
+// op dispatch, whole-input copies in Slice/SplitV and a scalar Tanh (~20 ns per element, 10x Sigmoid);
+// all three are avoided here (docs/benchmarks.md, benchmark 2):
+//
+// - the state is carried as g = (s + 1) / 2, so tanh(x) = 2 sigmoid(2x) - 1 turns the candidate into a Sigmoid
+//   and the update into g' = sig + z (g - sig) (the same three ops as before); s = 2g - 1 enters every
+//   product linearly, so it folds into the weights (2W) and biases (b - colsum W);
+// - the fed-back p50 is linear in the previous state (y = s w50 + b50), so it folds into the recurrent
+//   weights (W + w50 x Wp) from lead 2 on: no head matMul and no p50 slice per lead;
+// - [g | context] is one concat per lead, and r, z and the candidate's input part are one fused matMul each
+//   (r and z with the Sigmoid fused): no gate slices;
+// - the head runs once over all leads at the end, and the quantiles are computed on the read-back array.
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from './config.js';
+import { decoderContextSize } from './features.js';
+import { quantilesInPlace } from './quantiles.js';
+
+/** Weights of one input matMul: [g | context] ([hidden + context, hidden]) and its bias. */
+interface Affine {
+  w: Float32Array;
+  b: Float32Array;
+  rows: number;
+}
+
+/** Derived weights; index 0 is lead 1 (nothing fed back), index 1 every later lead (p50 folded in). */
+export interface GruDecodeWeights {
+  hidden: number;
+  context: number;
+  r: [Affine, Affine];
+  z: [Affine, Affine];
+  /** Twice the candidate's input part. */
+  xn: [Affine, Affine];
+  /** Twice the candidate's recurrent part (g only). */
+  hn: Affine;
+  head: Affine;
+}
+
+/**
+ * Derive the decode weights from the saved decoder weights (stacked gates [r | z | n], see cells.ts).
+ * @param saved `dec.Wx`, `dec.Wh`, `dec.b`, `dec.bh`, `dec.Wp`, `head.W`, `head.b` by name
+ */
+export function gruDecodeWeights(config: ModelConfig, saved: Record<string, Float32Array>): GruDecodeWeights {
+  const H = config.hidden;
+  const C = decoderContextSize(config);
+  const G = 3 * H;
+  const { 'dec.Wx': wx, 'dec.Wh': wh, 'dec.b': b, 'dec.bh': bh, 'dec.Wp': wp, 'head.W': headW, 'head.b': headB } = saved;
+  const w50 = (i: number): number => headW[i * 4];
+  const b50 = headB[0];
+  // out = s S + u U + c with s = 2g - 1  ->  g (2 S) + u U + (c - colsum S), all times `scale`.
+  const affine = (sPart: (i: number, j: number) => number, uPart: ((i: number, j: number) => number) | null, c: (j: number) => number, scale: number, cols = H): Affine => {
+    const rows = uPart ? H + C : H;
+    const w = new Float32Array(rows * cols);
+    const bias = new Float32Array(cols);
+    for (let j = 0; j < cols; j++) {
+      let colsum = 0;
+      for (let i = 0; i < H; i++) {
+        const v = sPart(i, j);
+        colsum += v;
+        w[i * cols + j] = 2 * scale * v;
+      }
+      if (uPart) for (let i = 0; i < C; i++) w[(H + i) * cols + j] = scale * uPart(i, j);
+      bias[j] = scale * (c(j) - colsum);
+    }
+    return { w, b: bias, rows };
+  };
+  const gate = (g: number, fed: 0 | 1): Affine =>
+    affine(
+      (i, j) => wh[i * G + g * H + j] + fed * w50(i) * wp[g * H + j],
+      (i, j) => wx[i * G + g * H + j],
+      (j) => b[g * H + j] + bh[g * H + j] + fed * b50 * wp[g * H + j],
+      1,
+    );
+  const xn = (fed: 0 | 1): Affine =>
+    affine(
+      (i, j) => fed * w50(i) * wp[2 * H + j],
+      (i, j) => wx[i * G + 2 * H + j],
+      (j) => b[2 * H + j] + fed * b50 * wp[2 * H + j],
+      2,
+    );
+  return {
+    hidden: H,
+    context: C,
+    r: [gate(0, 0), gate(0, 1)],
+    z: [gate(1, 0), gate(1, 1)],
+    xn: [xn(0), xn(1)],
+    hn: affine((i, j) => wh[i * G + 2 * H + j], null, (j) => bh[2 * H + j], 2),
+    head: affine((i, j) => headW[i * 4 + j], null, (j) => headB[j], 1, 4),
+  };
+}
+
+/** The derived weights as tensors, kept between calls: XNNPACK packs a weight matrix once per tensor, so fresh
+ * weight tensors per call would cost a repacking per matMul (measured: 8 sensors 3 ms -> 18 ms). */
+export class GruDecoder {
+  private readonly hidden: number;
+  private readonly context: number;
+  private readonly r: Uploaded[];
+  private readonly z: Uploaded[];
+  private readonly xn: Uploaded[];
+  private readonly hn: Uploaded;
+  private readonly head: Uploaded;
+
+  constructor(w: GruDecodeWeights) {
+    this.hidden = w.hidden;
+    this.context = w.context;
+    const up = (a: Affine): Uploaded => ({ w: tf.tensor2d(a.w, [a.rows, a.b.length]), b: tf.tensor1d(a.b) });
+    this.r = w.r.map(up);
+    this.z = w.z.map(up);
+    this.xn = w.xn.map(up);
+    this.hn = up(w.hn);
+    this.head = up(w.head);
+  }
+
+  /**
+   * Free-running decode on plain arrays, the contract of Seq2Seq.forecastArrays: state [batch * hidden],
+   * context [horizon][batch][contextSize]; returns [horizon][batch][p10, p50, p90, mean].
+   */
+  forecastArrays(state: Float32Array, context: Float32Array, batch: number, horizon: number): Float32Array {
+    const { hidden: H, context: C, r, z, xn, hn, head } = this;
+    const g0 = new Float32Array(state.length);
+    for (let i = 0; i < g0.length; i++) g0[i] = 0.5 * (state[i] + 1);
+    const out = tf.tidy(() => {
+      let g = tf.tensor2d(g0, [batch, H]);
+      const states: tf.Tensor2D[] = [];
+      for (let k = 0; k < horizon; k++) {
+        const f = k === 0 ? 0 : 1;
+        const u = tf.tensor2d(context.subarray(k * batch * C, (k + 1) * batch * C), [batch, C]);
+        const a = tf.concat([g, u], 1);
+        const rg = tf.fused.matMul({ a, b: r[f].w, bias: r[f].b, activation: 'sigmoid' });
+        const zg = tf.fused.matMul({ a, b: z[f].w, bias: z[f].b, activation: 'sigmoid' });
+        const hn2 = tf.fused.matMul({ a: g, b: hn.w, bias: hn.b });
+        const xn2 = tf.fused.matMul({ a, b: xn[f].w, bias: xn[f].b });
+        const sig = tf.sigmoid(tf.add(xn2, tf.mul(rg, hn2)));
+        g = tf.add(sig, tf.mul(zg, tf.sub(g, sig))) as tf.Tensor2D;
+        states.push(g);
+      }
+      return tf.fused.matMul({ a: tf.concat(states, 0), b: head.w, bias: head.b });
+    });
+    try {
+      return quantilesInPlace(out.dataSync() as Float32Array);
+    } finally {
+      out.dispose();
+    }
+  }
+
+  dispose(): void {
+    for (const t of [...this.r, ...this.z, ...this.xn, this.hn, this.head]) {
+      t.w.dispose();
+      t.b.dispose();
+    }
+  }
+}
+
+interface Uploaded {
+  w: tf.Tensor2D;
+  b: tf.Tensor1D;
+}
