@@ -39,6 +39,11 @@ export interface ServeConfig {
   maxConsecutiveErrors: number;
   /** Scored forecasts per sensor and step kept in the rolling skill window. */
   skillWindow: number;
+  /**
+   * How fast the served p10-p90 bands adapt to their verified coverage (change of log-width per grid step per unit
+   * of excess miss rate; src/pipeline/interval-tuner.ts); 0 serves the model's own bands.
+   */
+  bandTuningRate: number;
   /** Distinct sensors this node accepts. */
   maxSensors: number;
   /** Days of issued forecasts kept (counted back from the newest origin, event time); 0 keeps all. */
@@ -79,6 +84,7 @@ export const DEFAULTS: Readonly<ServeConfig> = Object.freeze({
   maxQueuedControl: 1000,
   maxConsecutiveErrors: 50,
   skillWindow: 168,
+  bandTuningRate: 0.02,
   maxSensors: 100_000,
   forecastRetentionDays: 90,
   insecure: false,
@@ -111,6 +117,7 @@ export const ENV_VARS: Readonly<Record<keyof ServeConfig, string>> = Object.free
   maxQueuedControl: 'WXSTREAM_MAX_QUEUED_CONTROL',
   maxConsecutiveErrors: 'WXSTREAM_MAX_ERRORS',
   skillWindow: 'WXSTREAM_SKILL_WINDOW',
+  bandTuningRate: 'WXSTREAM_BAND_TUNING_RATE',
   maxSensors: 'WXSTREAM_MAX_SENSORS',
   forecastRetentionDays: 'WXSTREAM_FORECAST_RETENTION_DAYS',
   insecure: 'WXSTREAM_INSECURE',
@@ -150,6 +157,10 @@ const INT_RULES: Partial<Record<keyof ServeConfig, IntRule>> = {
   busyTimeoutMs: [0, 600_000],
 };
 
+const FLOAT_RULES: Partial<Record<keyof ServeConfig, IntRule>> = {
+  bandTuningRate: [0, 1],
+};
+
 /**
  * Merge user options over DEFAULTS and validate every field.
  *
@@ -169,6 +180,12 @@ export function resolveConfig(options: Partial<ServeConfig> = {}): ServeConfig {
     const v = config[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
       throw new RangeError(`option "${key}" must be an integer in ${min}..${max}; got ${JSON.stringify(v)}`);
+    }
+  }
+  for (const [key, [min, max]] of Object.entries(FLOAT_RULES) as Array<[keyof ServeConfig, IntRule]>) {
+    const v = config[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+      throw new RangeError(`option "${key}" must be a number in ${min}..${max}; got ${JSON.stringify(v)}`);
     }
   }
   if (typeof config.host !== 'string' || config.host === '') {
@@ -210,13 +227,24 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Ser
     if (raw === undefined || raw === '') continue;
     const d = DEFAULTS[key];
     (out as Record<string, unknown>)[key] =
-      typeof d === 'number' ? parseIntStrict(raw, name) : typeof d === 'boolean' ? parseBoolStrict(raw, name) : raw;
+      key in FLOAT_RULES
+        ? parseNumberStrict(raw, name)
+        : typeof d === 'number'
+          ? parseIntStrict(raw, name)
+          : typeof d === 'boolean'
+            ? parseBoolStrict(raw, name)
+            : raw;
   }
   return out;
 }
 
 export function parseIntStrict(raw: string, name: string): number {
   if (!/^\s*-?\d+\s*$/.test(raw)) throw new RangeError(`${name} must be an integer; got "${raw}"`);
+  return Number(raw);
+}
+
+export function parseNumberStrict(raw: string, name: string): number {
+  if (!/^\s*-?(\d+\.?\d*|\.\d+)(e-?\d+)?\s*$/i.test(raw)) throw new RangeError(`${name} must be a number; got "${raw}"`);
   return Number(raw);
 }
 

@@ -2,7 +2,7 @@
 // every subscriber of its sensor (each peer queues it by its own backpressure rules), then passes the batch on.
 import { map, type OperatorFunction } from 'rxjs';
 import type { SensorForecast } from '../forecaster.js';
-import { toForecastMessage, type ForecastMessage } from '../protocol/index.js';
+import { cachedIso, forecastJson, type IsoFormatter } from '../protocol/index.js';
 import type { ForecastBatch } from './types.js';
 
 export interface ForecastTarget {
@@ -11,7 +11,7 @@ export interface ForecastTarget {
 
 export interface SerializedForecast {
   forecast: SensorForecast;
-  message: ForecastMessage;
+  /** The wire frame (a ForecastMessage as JSON). */
   json: string;
 }
 
@@ -22,14 +22,19 @@ export interface SerializedBatch extends ForecastBatch {
 /** Whether a sensor's forecast from `origin` rests on data the plausibility checks flagged. */
 export type DegradedCheck = (sensor: string, origin: number) => boolean;
 
-export function serializeBatch(batch: ForecastBatch, stepSeconds: number, degraded?: DegradedCheck): SerializedBatch {
+export function serializeBatch(
+  batch: ForecastBatch,
+  stepSeconds: number,
+  degraded?: DegradedCheck,
+  iso: IsoFormatter = cachedIso(),
+): SerializedBatch {
   const meta = { issuedAt: batch.issuedAt, stepSeconds, modelVersion: batch.modelVersion };
+  const flagged = { ...meta, degraded: true };
   return {
     ...batch,
     serialized: batch.forecasts.map((forecast) => {
       const bad = degraded?.(forecast.sensor, forecast.origin) === true;
-      const message = toForecastMessage(forecast, bad ? { ...meta, degraded: true } : meta);
-      return { forecast, message, json: JSON.stringify(message) };
+      return { forecast, json: forecastJson(forecast, bad ? flagged : meta, iso) };
     }),
   };
 }
@@ -43,8 +48,10 @@ export function fanOut<T extends ForecastTarget>(o: {
   subscribers: (sensor: string) => Iterable<T>;
   degraded?: DegradedCheck;
 }): OperatorFunction<ForecastBatch, SerializedBatch> {
+  // Live rounds move along one grid: timestamps formatted for one batch serve the next ones too.
+  const iso = cachedIso();
   return map((batch) => {
-    const out = serializeBatch(batch, o.stepSeconds, o.degraded);
+    const out = serializeBatch(batch, o.stepSeconds, o.degraded, iso);
     for (const s of out.serialized) {
       for (const target of o.subscribers(s.forecast.sensor)) target.sendForecast(s.forecast.sensor, s.json);
     }

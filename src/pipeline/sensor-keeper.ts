@@ -15,6 +15,8 @@ export interface SensorKeeperOptions extends BucketRules {
   warmupSteps: number;
   /** Sensors this node owns (all by default); a partitioned deployment restores only its own. */
   owns?: (sensor: string) => boolean;
+  /** Adjusts every forecast's band before it is served (src/pipeline/interval-tuner.ts), in place. */
+  bands?: { apply(forecasts: readonly SensorForecast[]): void };
   /** Timing hook (seconds) for each batched observe and forecast call, for metrics. */
   onTiming?: (kind: 'observe' | 'forecast', seconds: number, sensors: number) => void;
 }
@@ -73,6 +75,7 @@ export class SensorKeeper {
     const started = performance.now();
     const out = this.forecaster.forecastCaptured!(captured);
     this.o.onTiming?.('forecast', (performance.now() - started) / 1000, captured.length);
+    this.o.bands?.apply(out);
     return out;
   }
 
@@ -81,6 +84,7 @@ export class SensorKeeper {
     const started = performance.now();
     const out = this.forecaster.forecast(sensors);
     this.o.onTiming?.('forecast', (performance.now() - started) / 1000, sensors.length);
+    this.o.bands?.apply(out);
     return out;
   }
 

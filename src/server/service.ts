@@ -4,6 +4,7 @@ import { Subject, filter, map, of, retry, share, type SchedulerLike, type Subscr
 import type { ServeConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { forecastPipeline } from '../pipeline/forecast-pipeline.js';
+import { IntervalTuner } from '../pipeline/interval-tuner.js';
 import { LiveSkill } from '../pipeline/live-skill.js';
 import type { ModelHost } from '../pipeline/model-host.js';
 import { parseFrames, type IncomingFrame, type ParsedFrame } from '../pipeline/parse-frames.js';
@@ -44,6 +45,8 @@ export const DEGRADED_STEPS = 24;
 export class ForecastService {
   readonly keeper: SensorKeeper;
   readonly skill: LiveSkill;
+  /** Online calibration of the served bands, fed by the live skill's verified points. */
+  readonly bands: IntervalTuner;
   readonly subscriptions = new Subscriptions<Peer>();
   readonly metrics: ServiceMetrics;
   readonly startedAt = Date.now();
@@ -64,7 +67,13 @@ export class ForecastService {
   constructor(private readonly o: ServiceOptions) {
     const { config, store, host } = o;
     this.stepMs = config.stepSeconds * 1000;
-    this.skill = new LiveSkill({ horizon: config.horizon, stepMs: this.stepMs, window: config.skillWindow });
+    this.bands = new IntervalTuner({ horizon: config.horizon, rate: config.bandTuningRate, sensors: () => this.skill.size });
+    this.skill = new LiveSkill({
+      horizon: config.horizon,
+      stepMs: this.stepMs,
+      window: config.skillWindow,
+      onPair: (k, _t, y, p) => this.bands.record(k, y, p),
+    });
     this.metrics = new ServiceMetrics({
       skill: this.skill,
       sensors: () => this.keeper.sensors().length,
@@ -76,6 +85,7 @@ export class ForecastService {
       stepMs: this.stepMs,
       maxGapSteps: config.maxGapSteps,
       warmupSteps: config.warmupSteps,
+      bands: this.bands,
       ...(o.owns ? { owns: o.owns } : {}),
       onTiming: (kind, seconds) =>
         (kind === 'observe' ? this.metrics.roundSeconds : this.metrics.decodeSeconds).observe(seconds),
@@ -159,7 +169,8 @@ export class ForecastService {
 
   /** Latest forecast per sensor, decoding (one batch) those older than the sensor's last closed step. */
   latestForecasts(sensors: readonly string[]): ForecastMessage[] {
-    return this.issued.get(sensors).map((l) => l.message);
+    // The frame is what was sent; parsing it back (HTTP reads only) keeps one serializer on the hot path.
+    return this.issued.get(sensors).map((l) => JSON.parse(l.json) as ForecastMessage);
   }
 
   /** Save every sensor's state snapshot now (also runs periodically and on shutdown). */

@@ -29,4 +29,21 @@ describe('LiveSkill', () => {
     }
     expect(skill.report('s').steps[0]).toEqual({ step: 1, n: 2, mae: 0.5, coverage: 1 });
   });
+
+  it('scores a forecast issued after some of its truths arrived (a backlog decoded at the end of its batch)', () => {
+    const skill = new LiveSkill({ horizon: 3, stepMs: H, window: 10 });
+    skill.issue(forecast(0, 0)); // creates the sensor's entry; its truths come below
+    // One batch: steps H..3H close, then the forecasts of origins H and 2H are decoded and issued.
+    skill.truth('s', H, 1);
+    skill.truth('s', 2 * H, 2);
+    skill.truth('s', 3 * H, 3);
+    skill.issue(forecast(H, 2)); // targets 2H (arrived: 2), 3H (arrived: 3), 4H (pending)
+    skill.issue(forecast(2 * H, 2)); // targets 3H (arrived), 4H, 5H
+    const r = skill.report('s');
+    expect(r.steps.map((x) => x.n)).toEqual([3, 2, 1]);
+    expect(r.steps[0]).toEqual({ step: 1, n: 3, mae: (1 + 0 + 1) / 3, coverage: 1 });
+    // ...and each only once: the next truths score the points still pending.
+    skill.truth('s', 4 * H, 2);
+    expect(skill.report('s').steps.map((x) => x.n)).toEqual([3, 3, 2]);
+  });
 });
