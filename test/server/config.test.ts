@@ -35,6 +35,8 @@ describe('config', () => {
     [{ synchronous: 'off' as never }, /"synchronous"/],
     [{ maxFramesPerSecond: 0 }, /"maxFramesPerSecond"/],
     [{ heartbeatSeconds: 0 }, /"heartbeatSeconds"/],
+    [{ bandTuningRate: -0.1 }, /"bandTuningRate"/],
+    [{ bandTuningRate: Number.NaN }, /"bandTuningRate"/],
   ])('rejects %j naming the option', (opts, re) => {
     expect(() => resolveConfig(opts)).toThrow(RangeError);
     expect(() => resolveConfig(opts)).toThrow(re);
@@ -48,5 +50,12 @@ describe('config', () => {
     });
     expect(configFromEnv({ WXSTREAM_INSECURE: 'false' })).toEqual({ insecure: false });
     expect(() => configFromEnv({ WXSTREAM_INSECURE: 'maybe' })).toThrow(/WXSTREAM_INSECURE/);
+  });
+
+  it('reads the band tuning rate as a decimal number, strictly', () => {
+    expect(configFromEnv({ WXSTREAM_BAND_TUNING_RATE: '0.05' })).toEqual({ bandTuningRate: 0.05 });
+    expect(configFromEnv({ WXSTREAM_BAND_TUNING_RATE: '0' })).toEqual({ bandTuningRate: 0 });
+    expect(() => configFromEnv({ WXSTREAM_BAND_TUNING_RATE: '5%' })).toThrow(/WXSTREAM_BAND_TUNING_RATE/);
+    expect(resolveConfig({ bandTuningRate: 0.05 }).bandTuningRate).toBe(0.05);
   });
 });
