@@ -29,7 +29,11 @@ export interface ServeConfig {
   snapshotSeconds: number;
   /** Readings stamped further than this many seconds in the future are rejected. */
   maxFutureSeconds: number;
-  /** Forecasts queued per slow connection at most (the newest per sensor is kept). */
+  /**
+   * Forecasts queued per slow connection at most. The queue keeps one (the newest) per sensor, and its frames are the
+   * ones the latest-forecast cache holds anyway, so an entry costs a map slot: the default covers a "*" subscriber
+   * at the default maxSensors, which then never loses a sensor's forecast (1,000 lost most of a 10,000-sensor round).
+   */
   maxQueuedForecasts: number;
   /** Bytes a connection may have unsent before forecasts are held back in its queue. */
   highWaterBytes: number;
@@ -79,7 +83,7 @@ export const DEFAULTS: Readonly<ServeConfig> = Object.freeze({
   batchMaxReadings: 5000,
   snapshotSeconds: 300,
   maxFutureSeconds: 600,
-  maxQueuedForecasts: 1000,
+  maxQueuedForecasts: 100_000,
   highWaterBytes: 1 << 20,
   maxQueuedControl: 1000,
   maxConsecutiveErrors: 50,

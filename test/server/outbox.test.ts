@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../src/config.js';
 import { Outbox, type OutboxSink } from '../../src/server/outbox.js';
 
 /** A socket whose peer reads only when told to: writes pile up in bufferedAmount until drained. */
@@ -51,6 +52,19 @@ describe('Outbox', () => {
     sink.drain();
     sink.drain();
     expect(sink.sent).toEqual(['0123456789', 'b0', 'c0', 'd0']);
+  });
+
+  it('with the default limits, a "*" subscriber above high water gets every sensor of a 10,000-sensor round', () => {
+    const sink = new SlowSink();
+    let coalesced = 0;
+    const { highWaterBytes, maxQueuedForecasts, maxQueuedControl } = DEFAULTS;
+    const box = new Outbox(sink, { highWaterBytes, maxQueuedForecasts, maxQueuedControl, onCoalesced: () => coalesced++ });
+    const frame = 'x'.repeat(2300); // a 24-point forecast frame
+    for (let i = 0; i < 10_000; i++) box.sendForecast(`st-${i}`, frame);
+    while (box.queued.forecasts > 0) sink.drain();
+    sink.drain();
+    expect(sink.sent).toHaveLength(10_000);
+    expect(coalesced).toBe(0);
   });
 
   it('sends control messages before queued forecasts and reports a control overflow', () => {
