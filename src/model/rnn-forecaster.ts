@@ -7,7 +7,8 @@ import { ModelError } from './errors.js';
 import { checkObservation, decoderContextSize, encoderInputSize, writeDecoderContext, writeEncoderInput } from './features.js';
 import { normalizerScale, type NormalizerState } from './normalizer.js';
 import { Seq2Seq } from './seq2seq.js';
-import { decodeSnapshot, encodeSnapshot, type SensorState } from './snapshot.js';
+import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
+import { SensorSlab } from './sensor-slab.js';
 import { advanceTrack, freshTrack, originOf } from './track.js';
 import { checkSeries } from './windows.js';
 import { JsInference } from './js-kernels.js';
@@ -41,7 +42,9 @@ export class RnnForecaster implements Forecaster {
   private model: Seq2Seq;
   private ownsModel: boolean;
   private version: string;
-  private readonly sensors = new Map<string, SensorState>();
+  /** Sensor -> its slot in `slab`, where its hidden state and track live. */
+  private readonly sensors = new Map<string, number>();
+  private readonly slab: SensorSlab;
   private readonly jsMaxBatch: number;
   private js: JsInference | undefined;
 
@@ -49,6 +52,7 @@ export class RnnForecaster implements Forecaster {
     this.ownsModel = options.model === undefined;
     this.model = options.model ?? Seq2Seq.create(options.config);
     this.version = this.model.version();
+    this.slab = new SensorSlab(this.model.stateSize);
     this.jsMaxBatch = options.jsMaxBatch ?? DEFAULT_JS_MAX_BATCH;
     if (!Number.isInteger(this.jsMaxBatch) || this.jsMaxBatch < 0) {
       throw new RangeError(`jsMaxBatch must be an integer >= 0; got ${options.jsMaxBatch}`);
@@ -96,7 +100,7 @@ export class RnnForecaster implements Forecaster {
     this.js = undefined;
     this.ownsModel = false;
     this.version = model.version();
-    for (const s of this.sensors.values()) s.hidden = new Float32Array(model.stateSize);
+    this.slab.resetHidden(model.stateSize);
   }
 
   observe(steps: readonly StepObservation[]): void {
@@ -106,7 +110,8 @@ export class RnnForecaster implements Forecaster {
       checkObservation(s, `steps[${i}]`);
       if (seen.has(s.sensor)) throw new ModelError('WX_MODEL_STEP_ORDER', `sensor "${s.sensor}" appears twice in one observe()`);
       seen.add(s.sensor);
-      const prev = this.sensors.get(s.sensor)?.track.last?.t;
+      const slot = this.sensors.get(s.sensor);
+      const prev = slot === undefined ? undefined : this.slab.lastStep(slot);
       if (prev !== undefined && s.t !== prev + this.stepMs) {
         throw new ModelError('WX_MODEL_STEP_ORDER', `sensor "${s.sensor}": step ${s.t} does not follow ${prev} (fill gaps with temp: null)`);
       }
@@ -117,15 +122,17 @@ export class RnnForecaster implements Forecaster {
     const h = new Float32Array(steps.length * stateSize);
     // Tracks are advanced on copies and committed only after the tfjs step succeeded.
     const next = steps.map((s, b) => {
-      const old = this.sensors.get(s.sensor);
-      const track = old ? { ...old.track } : freshTrack();
+      const slot = this.sensors.get(s.sensor);
+      const track = slot === undefined ? freshTrack() : this.slab.trackOf(slot, s.sensor);
       writeEncoderInput(s, advanceTrack(track, s, config), config, x, b * inSize);
-      if (old) h.set(old.hidden, b * stateSize);
+      if (slot !== undefined) this.slab.copyHidden(slot, h, b * stateSize);
       return track;
     });
     const out = this.kernel(steps.length).stepArrays(x, h, steps.length);
     steps.forEach((s, b) => {
-      this.sensors.set(s.sensor, { track: next[b], hidden: out.slice(b * stateSize, (b + 1) * stateSize) });
+      const slot = this.slotFor(s.sensor);
+      this.slab.setTrack(slot, next[b]);
+      this.slab.setHidden(slot, out, b * stateSize);
     });
   }
 
@@ -137,11 +144,12 @@ export class RnnForecaster implements Forecaster {
   capture(sensors: readonly string[]): RnnOrigin[] {
     const { config } = this.model;
     return sensors.map((sensor) => {
-      const s = this.sensors.get(sensor);
-      if (!s) throw new ModelError('WX_MODEL_UNKNOWN_SENSOR', `sensor "${sensor}" has no state; observe it first`);
-      const o = originOf(s.track, config);
-      // s.hidden is replaced (never mutated) by observe(), so keeping the reference is a snapshot.
-      return { sensor, origin: o.info.t, hidden: s.hidden, base: o.base, scale: o.scale, info: o.info, version: this.version };
+      const slot = this.sensors.get(sensor);
+      if (slot === undefined) throw new ModelError('WX_MODEL_UNKNOWN_SENSOR', `sensor "${sensor}" has no state; observe it first`);
+      const o = originOf(this.slab.trackOf(slot, sensor), config);
+      // A copy: the slab row is overwritten by the next observe().
+      const hidden = this.slab.hiddenOf(slot).slice();
+      return { sensor, origin: o.info.t, hidden, base: o.base, scale: o.scale, info: o.info, version: this.version };
     });
   }
 
@@ -190,7 +198,7 @@ export class RnnForecaster implements Forecaster {
       }
     }
     const all = [...seriesBySensor.values()].filter((s) => s.length > 0);
-    for (const s of all) this.sensors.delete(s[0].sensor);
+    for (const s of all) this.drop(s[0].sensor);
     const longest = Math.max(0, ...all.map((s) => s.length));
     for (let i = 0; i < longest; i++) this.observe(all.filter((s) => s.length > i).map((s) => s[i]));
   }
@@ -200,15 +208,16 @@ export class RnnForecaster implements Forecaster {
    * for storage beside snapshots and for dashboards; undefined for an unknown sensor.
    */
   normalization(sensor: string): (NormalizerState & { scale: Scale }) | undefined {
-    const s = this.sensors.get(sensor);
-    if (!s) return undefined;
-    return { ...s.track.norm, scale: normalizerScale(s.track.norm, this.model.config.normalization) };
+    const slot = this.sensors.get(sensor);
+    if (slot === undefined) return undefined;
+    const { norm } = this.slab.trackOf(slot, sensor);
+    return { ...norm, scale: normalizerScale(norm, this.model.config.normalization) };
   }
 
   /** Copy of a sensor's packed recurrent state ([h] or [h | c]), for tests and diagnostics. */
   hiddenState(sensor: string): Float32Array | undefined {
-    const s = this.sensors.get(sensor);
-    return s ? Float32Array.from(s.hidden) : undefined;
+    const slot = this.sensors.get(sensor);
+    return slot === undefined ? undefined : this.slab.hiddenOf(slot).slice();
   }
 
   has(sensor: string): boolean {
@@ -216,7 +225,8 @@ export class RnnForecaster implements Forecaster {
   }
 
   lastStep(sensor: string): number | undefined {
-    return this.sensors.get(sensor)?.track.last?.t;
+    const slot = this.sensors.get(sensor);
+    return slot === undefined ? undefined : this.slab.lastStep(slot);
   }
 
   /** Snapshot kind: forecaster, architecture and weights version; importing any other kind is refused. */
@@ -225,24 +235,42 @@ export class RnnForecaster implements Forecaster {
   }
 
   exportState(sensor: string): SensorSnapshot | undefined {
-    const s = this.sensors.get(sensor);
-    if (!s) return undefined;
-    return { kind: this.snapshotKind, data: encodeSnapshot(s, this.model.config.covariates) };
+    const slot = this.sensors.get(sensor);
+    if (slot === undefined) return undefined;
+    const state = { hidden: this.slab.hiddenOf(slot), track: this.slab.trackOf(slot, sensor) };
+    return { kind: this.snapshotKind, data: encodeSnapshot(state, this.model.config.covariates) };
   }
 
   importState(sensor: string, snapshot: SensorSnapshot): void {
     if (snapshot.kind !== this.snapshotKind) {
       throw new ModelError('WX_MODEL_SNAPSHOT_MISMATCH', `snapshot kind "${snapshot.kind}" is not "${this.snapshotKind}"`);
     }
-    this.sensors.set(sensor, decodeSnapshot(sensor, snapshot.data, this.model.config.covariates, this.model.stateSize));
+    const state = decodeSnapshot(sensor, snapshot.data, this.model.config.covariates, this.model.stateSize);
+    const slot = this.slotFor(sensor);
+    this.slab.setTrack(slot, state.track);
+    this.slab.setHidden(slot, state.hidden);
   }
 
   drop(sensor: string): void {
+    const slot = this.sensors.get(sensor);
+    if (slot === undefined) return;
     this.sensors.delete(sensor);
+    this.slab.release(slot);
+  }
+
+  /** The sensor's slot, a fresh one (zero state) for a new sensor. */
+  private slotFor(sensor: string): number {
+    let slot = this.sensors.get(sensor);
+    if (slot === undefined) {
+      slot = this.slab.alloc();
+      this.sensors.set(sensor, slot);
+    }
+    return slot;
   }
 
   dispose(): void {
     this.sensors.clear();
+    this.slab.clear();
     if (this.ownsModel) this.model.dispose();
   }
 }
