@@ -17,6 +17,11 @@ export interface ForecastStore {
   latest(sensor: string): IssuedForecast | undefined;
   /** Forecasts of a sensor with origin > `after`, oldest first (pending verification after a restart). */
   since(sensor: string, after: number): IssuedForecast[];
+  /**
+   * Forecasts issued by `modelVersion` with origin > `after.get(sensor)`, for every sensor of `after`, ordered by
+   * sensor and origin: the pending verifications of a whole restart in one query.
+   */
+  pending(after: ReadonlyMap<string, number>, modelVersion: number): IssuedForecast[];
   /** Delete forecasts whose origin is before `origin`; returns how many. */
   pruneBefore(origin: number): number;
 }
@@ -51,6 +56,7 @@ export class SqliteForecastStore implements ForecastStore {
   private readonly upsert;
   private readonly selectLatest;
   private readonly selectSince;
+  private readonly selectPending;
   private readonly prune;
   private readonly tx;
 
@@ -66,6 +72,13 @@ export class SqliteForecastStore implements ForecastStore {
     );
     this.selectSince = db.prepare(
       `SELECT ${cols} FROM issued_forecasts WHERE sensor = ? AND origin > ? ORDER BY origin, model_version`,
+    );
+    // The cut-offs travel as one JSON object; CROSS JOIN keeps json_each outside, so each sensor is one index seek.
+    this.selectPending = db.prepare(
+      `SELECT f.sensor, f.origin, f.model_version AS modelVersion, f.issued_at AS issuedAt, f.step_ms AS stepMs, f.points
+       FROM json_each(?) c CROSS JOIN issued_forecasts f
+       WHERE f.sensor = c.key AND f.origin > c.value AND f.model_version = ?
+       ORDER BY f.sensor, f.origin`,
     );
     this.prune = db.prepare('DELETE FROM issued_forecasts WHERE origin < ?');
     this.tx = db.transaction((rows: readonly IssuedForecast[]) => {
@@ -86,6 +99,11 @@ export class SqliteForecastStore implements ForecastStore {
 
   since(sensor: string, after: number): IssuedForecast[] {
     return (this.selectSince.all(sensor, after) as DbRow[]).map(toRow);
+  }
+
+  pending(after: ReadonlyMap<string, number>, modelVersion: number): IssuedForecast[] {
+    if (after.size === 0) return [];
+    return (this.selectPending.all(JSON.stringify(Object.fromEntries(after)), modelVersion) as DbRow[]).map(toRow);
   }
 
   pruneBefore(origin: number): number {

@@ -66,10 +66,33 @@ describe('sensor state', () => {
     };
     store.states.saveMany([row]);
     store.states.saveMany([{ ...row, snapshot: new Uint8Array([4]), lastClosed: 7_200_000 }]);
-    expect(store.states.load('a')).toEqual({ ...row, snapshot: new Uint8Array([4]), lastClosed: 7_200_000 });
+    const loaded = store.states.load('a')!;
+    expect({ ...loaded, snapshot: [...loaded.snapshot] }).toEqual({ ...row, snapshot: [4], lastClosed: 7_200_000 });
+    expect(loaded.snapshot).toBeInstanceOf(Uint8Array);
     expect(store.states.all()).toHaveLength(1);
     store.states.delete('a');
     expect(store.states.load('a')).toBeUndefined();
+  });
+
+  it('lists every sensor with readings, with its snapshot only when version and step match', () => {
+    store.readings.insertBatch(
+      ['a', 'b', 'c', 'd'].map((sensor, i) => ({ sensor, ts: 1_000 * (i + 1), temp: i })),
+      0,
+    );
+    const row = { modelVersion: 2, kind: 'fake/v1', norm: null, lastClosed: 500, stepMs: 3_600_000, savedAt: 7 };
+    store.states.saveMany([
+      { ...row, sensor: 'a', snapshot: new Uint8Array([1]) },
+      { ...row, sensor: 'b', snapshot: new Uint8Array([2]), modelVersion: 1 },
+      { ...row, sensor: 'c', snapshot: new Uint8Array([3]), stepMs: 60_000 },
+      { ...row, sensor: 'orphan', snapshot: new Uint8Array([4]) },
+    ]);
+    const rows = store.states.restorable(2, 3_600_000);
+    expect(rows.map((r) => [r.sensor, r.lastTs, r.snapshot && [r.snapshot.kind, [...r.snapshot.data], r.snapshot.lastClosed]])).toEqual([
+      ['a', 1_000, ['fake/v1', [1], 500]],
+      ['b', 2_000, undefined],
+      ['c', 3_000, undefined],
+      ['d', 4_000, undefined],
+    ]);
   });
 });
 
@@ -97,6 +120,24 @@ describe('issued forecasts', () => {
     expect(store.forecasts.since('a', 99)).toHaveLength(1);
     expect(store.forecasts.since('a', 100)).toHaveLength(0);
     expect(store.forecasts.pruneBefore(101)).toBe(1);
+  });
+
+  it('reads the pending forecasts of many sensors in one query, each after its own cut-off', () => {
+    const points = [{ ts: 0, mean: 1, p10: 0, p50: 1, p90: 2 }];
+    const at = (sensor: string, origin: number, modelVersion = 1) => ({ sensor, origin, modelVersion, issuedAt: 5, stepMs: 10, points });
+    store.forecasts.insertMany([at('a', 10), at('a', 20), at('a', 30), at('a', 30, 2), at('b', 10), at('b', 20), at('c', 50)]);
+    const after = new Map([
+      ['b', 0],
+      ['a', 15],
+      ['"quoted"', 0],
+    ]);
+    expect(store.forecasts.pending(after, 1).map((f) => [f.sensor, f.origin, f.modelVersion])).toEqual([
+      ['a', 20, 1],
+      ['a', 30, 1],
+      ['b', 10, 1],
+      ['b', 20, 1],
+    ]);
+    expect(store.forecasts.pending(new Map(), 1)).toEqual([]);
   });
 });
 
