@@ -2,7 +2,7 @@
 // restores them on start (re-encoding stored readings where a snapshot is missing or stale) and after model swaps.
 import type { CapturedOrigin, Forecaster, SensorForecast, StepObservation } from '../forecaster.js';
 import type { Reading } from '../protocol/index.js';
-import type { SensorStateRow, Store } from '../store/index.js';
+import type { RestorableSensor, Store } from '../store/index.js';
 import { retire, type ModelHost } from './model-host.js';
 import { SensorBucket, bucketEnd, warmStepsFrom, type BucketRules } from './sensor-bucket.js';
 import { planRounds } from './plan-rounds.js';
@@ -112,11 +112,11 @@ export class SensorKeeper {
   restoreAll(): Record<RestoreOutcome, number> {
     const counts: Record<RestoreOutcome, number> = { snapshot: 0, rebuilt: 0, empty: 0 };
     const plans = new Map<string, StepEvent[]>();
-    // One scan of all snapshots instead of a query per sensor (bench/restart.ts: per-sensor queries dominated).
-    const snapshots = new Map(this.o.store.states.all().map((s) => [s.sensor, s]));
-    for (const row of this.o.store.readings.sensors()) {
+    // One query for every sensor and its usable snapshot (bench/restart.ts: per-sensor queries, then two bulk
+    // reads of sensors and all snapshot columns, dominated a restart).
+    for (const row of this.o.store.states.restorable(this.modelVersion, this.o.stepMs)) {
       if (this.o.owns && !this.o.owns(row.sensor)) continue;
-      counts[this.prepare(row.sensor, Number.MAX_SAFE_INTEGER, plans, { snapshot: snapshots.get(row.sensor), lastTs: row.lastTs })] += 1;
+      counts[this.prepare(row.sensor, Number.MAX_SAFE_INTEGER, plans, row)] += 1;
     }
     this.applyRounds(plans);
     return counts;
@@ -138,26 +138,27 @@ export class SensorKeeper {
 
   /**
    * Reset a sensor to its snapshot (if usable) and plan the steps to re-encode after it.
-   * @param preloaded its snapshot row and latest stored reading time, when the caller read them in bulk
+   * @param preloaded its usable snapshot and latest stored reading time, when the caller read them in bulk
    */
   private prepare(
     sensor: string,
     upTo: number,
     plans: Map<string, StepEvent[]>,
-    preloaded?: { snapshot: SensorStateRow | undefined; lastTs: number },
+    preloaded?: RestorableSensor,
   ): RestoreOutcome {
     const f = this.forecaster;
     f.drop(sensor);
     this.known.delete(sensor);
-    const snap = preloaded ? preloaded.snapshot : this.o.store.states.load(sensor);
-    if (snap && snap.modelVersion === this.modelVersion && snap.stepMs === this.o.stepMs) {
+    const snap = preloaded ? preloaded.snapshot : this.usableSnapshot(sensor);
+    if (snap) {
       try {
-        f.importState(sensor, { kind: snap.kind, data: snap.snapshot });
+        f.importState(sensor, { kind: snap.kind, data: snap.data });
         this.known.add(sensor);
-        const bucket = new SensorBucket(sensor, this.rules, snap.lastClosed, this.warm);
-        // Nothing stored after the snapshot (the usual case after a graceful stop): no query to make.
-        const nothingAfter = preloaded !== undefined && preloaded.lastTs <= snap.lastClosed;
-        plans.set(sensor, nothingAfter ? [] : this.collect(sensor, bucket, snap.lastClosed, upTo));
+        // Nothing stored after the snapshot (the usual case after a graceful stop): no query, nothing to plan.
+        if (preloaded === undefined || preloaded.lastTs > snap.lastClosed) {
+          const bucket = new SensorBucket(sensor, this.rules, snap.lastClosed, this.warm);
+          plans.set(sensor, this.collect(sensor, bucket, snap.lastClosed, upTo));
+        }
         return 'snapshot';
       } catch {
         // A snapshot this forecaster cannot read is rebuilt below, never half-imported.
@@ -165,13 +166,20 @@ export class SensorKeeper {
         this.known.delete(sensor);
       }
     }
-    const info = this.o.store.readings.sensor(sensor);
-    if (info === undefined) return 'empty';
-    const end = Math.min(bucketEnd(info.lastTs, this.o.stepMs), upTo);
+    const lastTs = preloaded ? preloaded.lastTs : this.o.store.readings.sensor(sensor)?.lastTs;
+    if (lastTs === undefined) return 'empty';
+    const end = Math.min(bucketEnd(lastTs, this.o.stepMs), upTo);
     const from = end - this.o.warmupSteps * this.o.stepMs;
     const events = this.collect(sensor, new SensorBucket(sensor, this.rules, undefined, this.warm), from, upTo);
     plans.set(sensor, events);
     return events.some((e) => e.kind === 'step') ? 'rebuilt' : 'empty';
+  }
+
+  /** The stored snapshot of a sensor when the serving model version wrote it on this step. */
+  private usableSnapshot(sensor: string): RestorableSensor['snapshot'] {
+    const row = this.o.store.states.load(sensor);
+    if (row === undefined || row.modelVersion !== this.modelVersion || row.stepMs !== this.o.stepMs) return undefined;
+    return { kind: row.kind, data: row.snapshot, lastClosed: row.lastClosed };
   }
 
   /** Snapshot every held sensor's state, tagged with the serving model version, in one transaction. */

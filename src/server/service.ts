@@ -114,13 +114,13 @@ export class ForecastService {
   /** Restore every owned sensor's state (snapshots, else re-encoding stored readings) and pending verifications. */
   restore(): Record<string, number> {
     const counts = this.keeper.restoreAll();
+    // Pending verifications of all sensors in one query (a query per sensor was ~18% of a 100,000-sensor restart).
+    const after = new Map<string, number>();
     for (const sensor of this.keeper.sensors()) {
       const last = this.keeper.lastClosed(sensor);
-      if (last === undefined) continue;
-      for (const f of this.o.store.forecasts.since(sensor, last - this.o.config.horizon * this.stepMs)) {
-        if (f.modelVersion === this.o.host.modelVersion) this.skill.issue(f);
-      }
+      if (last !== undefined) after.set(sensor, last - this.o.config.horizon * this.stepMs);
     }
+    for (const f of this.o.store.forecasts.pending(after, this.o.host.modelVersion)) this.skill.issue(f);
     if (this.o.config.snapshotSeconds > 0) {
       this.snapshotTimer = setInterval(() => {
         this.snapshot();

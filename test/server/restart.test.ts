@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../src/protocol/index.js';
-import type { StartServerOptions } from '../../src/server/index.js';
+import type { RunningServer, StartServerOptions } from '../../src/server/index.js';
 import { Client, H, isAck, isForecast, startFake, tempDb } from './helpers.js';
 
 const BASE = Date.UTC(2016, 2, 1);
@@ -88,6 +88,27 @@ describe('restart continuity', () => {
 
     expect(got.size).toBe(expected.size);
     expect(got).toEqual(expected);
+  });
+
+  it('a restart keeps the forecasts waiting for verification: every one is scored once, as without a stop', async () => {
+    const scored = (server: RunningServer) => server.service.skill.report('p').steps.map((s) => s.n);
+    const ref = tempDb();
+    const whole = await startFake(ref.path);
+    await feed(whole.url, all, new Map(), last);
+    const expected = scored(whole);
+    await whole.close();
+    ref.cleanup();
+
+    const first = await startFake(db.path);
+    await feed(first.url, all.slice(0, cut), new Map());
+    const before = scored(first);
+    await first.close();
+    const second = await startFake(db.path);
+    await feed(second.url, all.slice(cut), new Map(), last);
+    const after = scored(second);
+    await second.close();
+    expect(expected.some((n) => n > 0)).toBe(true);
+    expect(before.map((n, k) => n + after[k]!)).toEqual(expected);
   });
 
   it('after a crash (no snapshots) rebuilds state by re-encoding stored readings', async () => {
