@@ -26,8 +26,12 @@ export interface RnnForecasterOptions {
   jsMaxBatch?: number;
 }
 
-/** Measured crossover on the 2-core dev machine (GRU-64, wasm; bench/kernels.ts): JS wins up to 2 sensors per call. */
-export const DEFAULT_JS_MAX_BATCH = 2;
+/**
+ * Measured crossover on the 2-core dev machine (GRU-64, wasm; bench/kernels.ts, two runs): the batched JS kernels
+ * win up to 4 sensors per call for both the forecast (1.1x at 4, 0.5-0.6x at 8) and the encoder step (1.4x at 4,
+ * 0.8x at 8).
+ */
+export const DEFAULT_JS_MAX_BATCH = 4;
 
 interface RnnOrigin extends CapturedOrigin {
   hidden: Float32Array;
