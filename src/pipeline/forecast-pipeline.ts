@@ -1,6 +1,6 @@
 // The forecasting half of the pipeline, composed from its operators: stored readings -> event-time buckets ->
 // batched encoder rounds -> live scoring -> decoded forecasts. The server and the replay tool run this same chain.
-import { pipe, tap, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { Observable, Subject, pipe, tap, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Reading } from '../protocol/index.js';
 import { bucketSteps } from './bucket-steps.js';
 import { decodeForecasts } from './decode-forecasts.js';
@@ -23,6 +23,8 @@ export interface ForecastPipelineOptions {
   onLate?: (late: readonly Reading[]) => void;
   onRound?: (round: EncodedRound) => void;
   onScored?: (n: number) => void;
+  /** Origins per decode call at most; larger batches are decoded in chunks, one per scheduler task (default 512). */
+  maxDecodeBatch?: number;
 }
 
 /**
@@ -31,6 +33,15 @@ export interface ForecastPipelineOptions {
  *     .subscribe((batch) => fanOut(batch))
  */
 export function forecastPipeline(o: ForecastPipelineOptions): OperatorFunction<readonly Reading[], ForecastBatch> {
+  // Per subscription (the server's retry resubscribes): the decoder finishes one batch before the next encodes.
+  return (source) =>
+    new Observable<ForecastBatch>((subscriber) => {
+      const barrier = new Subject<void>();
+      return source.pipe(chain(o, barrier)).subscribe(subscriber);
+    });
+}
+
+function chain(o: ForecastPipelineOptions, barrier: Subject<void>): OperatorFunction<readonly Reading[], ForecastBatch> {
   const { keeper, skill } = o;
   return pipe(
     bucketSteps({
@@ -45,10 +56,18 @@ export function forecastPipeline(o: ForecastPipelineOptions): OperatorFunction<r
     tap((b) => {
       if (b.late.length > 0) o.onLate?.(b.late);
     }),
+    tap(() => barrier.next()),
     encodeSteps(keeper),
     tap((round) => o.onRound?.(round)),
     skill ? scoreForecasts(skill, o.onScored) : tap(() => undefined),
-    decodeForecasts({ keeper, wanted: o.wanted, now: () => o.scheduler.now() }),
+    decodeForecasts({
+      keeper,
+      wanted: o.wanted,
+      now: () => o.scheduler.now(),
+      scheduler: o.scheduler,
+      barrier,
+      ...(o.maxDecodeBatch === undefined ? {} : { maxBatch: o.maxDecodeBatch }),
+    }),
     tap((batch) => {
       if (skill) for (const f of batch.forecasts) skill.issue(f);
     }),
