@@ -51,15 +51,22 @@ export class IssuedForecasts {
     this.unsaved.push(...rows);
   }
 
-  /** Latest forecast of each sensor the model holds, decoding (one batch) those older than its last step. */
-  get(sensors: readonly string[]): SerializedForecast[] {
+  /** Sensors the model holds whose latest forecast is missing or older than their last step (or model). */
+  stale(sensors: readonly string[]): string[] {
     const { keeper } = this.o;
     const f = keeper.forecaster;
-    const stale = sensors.filter((s) => {
+    return sensors.filter((s) => {
       if (!f.has(s)) return false;
       const l = this.latest.get(s);
       return l === undefined || l.forecast.origin !== f.lastStep(s) || l.modelVersion !== keeper.modelVersion;
     });
+  }
+
+  /** Latest forecast of each sensor the model holds, decoding (one batch) those older than its last step. */
+  get(sensors: readonly string[]): SerializedForecast[] {
+    const { keeper } = this.o;
+    const f = keeper.forecaster;
+    const stale = this.stale(sensors);
     if (stale.length > 0) {
       const batch = { forecasts: keeper.forecast(stale), modelVersion: keeper.modelVersion, issuedAt: Date.now() };
       this.record(serializeBatch(batch, this.o.stepSeconds, this.o.degraded));

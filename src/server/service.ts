@@ -1,8 +1,9 @@
 // The live forecasting service without its transport: wires the RxJS pipeline (parse -> persist -> ack ->
 // bucket -> encode -> score -> decode -> fan out), holds subscriptions and the latest forecasts, and snapshots state.
-import { Subject, filter, map, of, retry, share, type SchedulerLike, type Subscription } from 'rxjs';
+import { Subject, Subscription, filter, map, of, retry, share, type SchedulerLike } from 'rxjs';
 import type { ServeConfig } from '../config.js';
 import type { Logger } from '../log.js';
+import { DEFAULT_DECODE_BATCH } from '../pipeline/decode-forecasts.js';
 import { forecastPipeline } from '../pipeline/forecast-pipeline.js';
 import { IntervalTuner } from '../pipeline/interval-tuner.js';
 import { LiveSkill } from '../pipeline/live-skill.js';
@@ -53,6 +54,8 @@ export class ForecastService {
   private readonly frames = new Subject<IncomingFrame<Peer>>();
   private readonly issued: IssuedForecasts;
   private readonly errorsInARow = new WeakMap<Peer, number>();
+  /** Subscribers still being sent the latest forecasts of stale sensors, chunk by chunk. */
+  private readonly catchingUp = new Map<Peer, Subscription>();
   private readonly knownSensors: Set<string>;
   private readonly plausibility = new Plausibility();
   /** Per sensor, the end of its latest flagged span (restored from sensor_faults). */
@@ -165,6 +168,8 @@ export class ForecastService {
 
   disconnect(peer: Peer): void {
     this.subscriptions.removeConnection(peer);
+    this.catchingUp.get(peer)?.unsubscribe();
+    this.catchingUp.delete(peer);
   }
 
   /** Latest forecast per sensor, decoding (one batch) those older than the sensor's last closed step. */
@@ -363,8 +368,39 @@ export class ForecastService {
     }
     this.subscriptions.add(peer, frame.sensors);
     peer.sendControl({ type: 'subscribed', ...id, sensors: frame.sensors });
-    const sensors = frame.sensors === '*' ? this.keeper.sensors() : frame.sensors;
-    for (const l of this.issued.get(sensors)) peer.sendForecast(l.forecast.sensor, l.json);
+    this.sendLatest(peer, frame.sensors === '*' ? this.keeper.sensors() : frame.sensors);
+  }
+
+  /**
+   * A new subscriber's latest forecasts: cached ones at once, stale ones decoded in chunks, one per scheduler task
+   * (a "*" over 5,000 stale sensors was one 7.5 s decode blocking the loop). A forecast the pipeline issues
+   * meanwhile reaches the peer anyway, and the chunk then sends that same latest frame.
+   */
+  private sendLatest(peer: Peer, sensors: readonly string[]): void {
+    const stale = this.issued.stale(sensors);
+    const later = new Set(stale);
+    for (const l of this.issued.get(sensors.filter((s) => !later.has(s)))) peer.sendForecast(l.forecast.sensor, l.json);
+    if (stale.length === 0) return;
+    let tasks = this.catchingUp.get(peer);
+    if (tasks === undefined) this.catchingUp.set(peer, (tasks = new Subscription()));
+    const all = tasks;
+    const step = (from: number): void => {
+      const chunk = stale.slice(from, from + DEFAULT_DECODE_BATCH).filter((s) => this.subscriptions.wants(peer, s));
+      try {
+        for (const l of this.issued.get(chunk)) peer.sendForecast(l.forecast.sensor, l.json);
+      } catch (err) {
+        this.o.log.error({ err }, 'decoding latest forecasts for a new subscriber failed');
+        return;
+      }
+      if (from + DEFAULT_DECODE_BATCH < stale.length) {
+        const next = this.o.scheduler.schedule(() => {
+          all.remove(next);
+          step(from + DEFAULT_DECODE_BATCH);
+        });
+        all.add(next);
+      }
+    };
+    step(0);
   }
 
   private countLate(late: readonly Reading[]): void {

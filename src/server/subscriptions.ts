@@ -45,6 +45,11 @@ export class Subscriptions<C> {
     return this.byConn.get(conn)?.size ?? 0;
   }
 
+  /** Whether `conn` gets `sensor`'s forecasts (by name or "*"). */
+  wants(conn: C, sensor: string): boolean {
+    return this.everything.has(conn) || this.bySensor.get(sensor)?.has(conn) === true;
+  }
+
   has(sensor: string): boolean {
     return this.everything.size > 0 || this.bySensor.has(sensor);
   }
