@@ -24,25 +24,34 @@ export class BenchSocket {
   onForecast: ((f: ForecastSeen) => void) | undefined;
   forecasts = 0;
   errors = 0;
+  /** ms spent in this client's message handler (decoding frames, callbacks): the load generator's own cost. */
+  busyMs = 0;
 
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const text = data.toString();
       const at = performance.now();
-      const m = FORECAST.exec(text);
-      if (m) {
-        this.forecasts++;
-        this.onForecast?.({ sensor: m[1]!, origin: m[2]!, at });
-        return;
-      }
-      const msg = JSON.parse(text) as { type: string; id?: string };
-      if (msg.type === 'error') this.errors++;
-      const done = msg.id === undefined ? undefined : this.waiting.get(msg.id);
-      if (done) {
-        this.waiting.delete(msg.id!);
-        done(msg);
+      try {
+        this.receive(data.toString(), at);
+      } finally {
+        this.busyMs += performance.now() - at;
       }
     });
+  }
+
+  private receive(text: string, at: number): void {
+    const m = FORECAST.exec(text);
+    if (m) {
+      this.forecasts++;
+      this.onForecast?.({ sensor: m[1]!, origin: m[2]!, at });
+      return;
+    }
+    const msg = JSON.parse(text) as { type: string; id?: string };
+    if (msg.type === 'error') this.errors++;
+    const done = msg.id === undefined ? undefined : this.waiting.get(msg.id);
+    if (done) {
+      this.waiting.delete(msg.id!);
+      done(msg);
+    }
   }
 
   static open(url: string): Promise<BenchSocket> {

@@ -13,18 +13,29 @@ export interface LatencyLoadOptions {
   connections: number;
   /** Called once per second of load (the training benchmark starts its round from here). */
   onSecond?: (second: number) => void;
+  /** After the load, wait at most this long for the forecasts still due (default 2 s). */
+  drainMs?: number;
 }
 
 export interface LatencyLoadResult {
-  /** ms, readings sent after the warm-up whose forecast arrived. */
+  /** ms, readings sent after the warm-up whose forecast arrived: from the push of the frame. */
   latencies: number[];
+  /**
+   * ms, the same from the moment the reading was due (its sensor's phase in the second). Server and load generator
+   * share one process, so a blocked loop also delays sends; this counts that wait too (no coordinated omission).
+   */
+  fromDue: number[];
   /** Second of the load (from its start) each latency's reading was sent in. */
   sentSecond: number[];
   sent: number;
   /** Forecasts received for readings sent after the warm-up. */
   received: number;
-  /** Readings sent after the warm-up without a forecast when the load ended (+ a 2 s drain). */
+  /** Readings sent after the warm-up without a forecast when the load ended (+ the drain). */
   missing: number;
+  /** Of `received`, forecasts that arrived after the load ended (during the drain). */
+  drained: number;
+  /** ms the load generator itself ran (building and sending frames, reading forecasts): its share of the CPU. */
+  generatorMs: number;
   seconds: number;
 }
 
@@ -49,20 +60,28 @@ export async function prepareLatencyLoad(url: string, sensors: number): Promise<
 
 export async function runLatencyLoad(sub: BenchSocket, o: LatencyLoadOptions): Promise<LatencyLoadResult> {
   const pushers = await Promise.all(Array.from({ length: o.connections }, () => BenchSocket.open(o.url)));
-  const pending = new Map<string, { sentAt: number; keep: boolean }>();
+  const pending = new Map<string, { sentAt: number; dueAt: number; keep: boolean }>();
   const latencies: number[] = [];
+  const fromDue: number[] = [];
   const sentSecond: number[] = [];
   let received = 0;
+  let drained = 0;
+  let loadOver = false;
+  let generatorMs = 0;
   let started = performance.now();
+  const busy0 = sub.busyMs;
   sub.onForecast = (f) => {
     const key = `${f.sensor}@${f.origin}`;
     const p = pending.get(key);
-    if (p === undefined) return;
-    pending.delete(key);
-    if (p.keep) {
-      latencies.push(f.at - p.sentAt);
-      sentSecond.push(Math.floor((p.sentAt - started) / 1000));
-      received++;
+    if (p !== undefined) {
+      pending.delete(key);
+      if (p.keep) {
+        latencies.push(f.at - p.sentAt);
+        fromDue.push(f.at - p.dueAt);
+        sentSecond.push(Math.floor((p.sentAt - started) / 1000));
+        received++;
+        if (loadOver) drained++;
+      }
     }
   };
   // Sensor i sends at offset (i / sensors) s within each second; its k-th reading is on hour k + 2 of event time.
@@ -83,31 +102,35 @@ export async function runLatencyLoad(sub: BenchSocket, o: LatencyLoadOptions): P
         o.onSecond?.(second);
       }
       const due = Math.min(Math.floor((elapsed / 1000) * o.sensors), Math.floor(o.seconds * o.sensors));
-      const byConn: { sensor: string; i: number; ts: number }[][] = pushers.map(() => []);
+      const byConn: { sensor: string; i: number; ts: number; dueAt: number }[][] = pushers.map(() => []);
       for (; cursor < due; cursor++) {
         const i = cursor % o.sensors;
         const k = count[i]++;
-        byConn[i % o.connections]!.push({ sensor: sensorName(i), i, ts: T0 + (k + 2) * HOUR });
+        const dueAt = started + (cursor / o.sensors) * 1000;
+        byConn[i % o.connections]!.push({ sensor: sensorName(i), i, ts: T0 + (k + 2) * HOUR, dueAt });
       }
       const keep = elapsed >= o.warmupSeconds * 1000;
       byConn.forEach((rows, c) => {
         if (rows.length === 0) return;
         const id = `l${seq++}`;
         const sentAt = performance.now();
-        for (const r of rows) pending.set(`${r.sensor}@${new Date(r.ts).toISOString()}`, { sentAt, keep });
+        for (const r of rows) pending.set(`${r.sensor}@${new Date(r.ts).toISOString()}`, { sentAt, dueAt: r.dueAt, keep });
         if (keep) sent += rows.length;
         void pushers[c]!.request(id, pushFrame(id, rows.map((r) => reading(r.sensor, r.i, r.ts))));
       });
+      generatorMs += performance.now() - now;
       if (now >= endAt) resolve();
       else setTimeout(tick, TICK_MS);
     };
     tick();
   });
-  // Let the last forecasts arrive.
-  const drainEnd = performance.now() + 2000;
+  // Let the last forecasts arrive: a forecast that comes late is slow, not lost.
+  loadOver = true;
+  const drainEnd = performance.now() + (o.drainMs ?? 2000);
   while (performance.now() < drainEnd && [...pending.values()].some((p) => p.keep)) await new Promise((r) => setTimeout(r, 20));
   const missing = [...pending.values()].filter((p) => p.keep).length;
   sub.onForecast = undefined;
   pushers.forEach((p) => p.close());
-  return { latencies, sentSecond, sent, received, missing, seconds: o.seconds - o.warmupSeconds };
+  generatorMs += sub.busyMs - busy0 + pushers.reduce((t, p) => t + p.busyMs, 0);
+  return { latencies, fromDue, sentSecond, sent, received, missing, drained, generatorMs, seconds: o.seconds - o.warmupSeconds };
 }
