@@ -77,6 +77,17 @@ export class IntervalTuner {
     }
   }
 
+  /** The state to persist: the log-factors (they round-trip exactly through JSON, the factors would not). */
+  save(): number[] {
+    return Array.from(this.logFactor);
+  }
+
+  /** Continue from `save()`d state; anything unusable is ignored (the factors then re-learn from 1). */
+  restore(saved: readonly number[] | undefined): void {
+    if (saved?.length !== this.o.horizon || !saved.every(Number.isFinite)) return;
+    saved.forEach((v, i) => (this.logFactor[i] = Math.min(this.limit, Math.max(-this.limit, v))));
+  }
+
   /** Current factor per step ahead (1 = the model's own band). */
   factors(): number[] {
     return Array.from(this.logFactor, Math.exp);

@@ -1,27 +1,36 @@
 // Live verification: issued forecasts wait for their truth (the closed step's mean); each arrival scores every
 // pending forecast that covers it, per sensor and step ahead, in a rolling window (MAE and p10-p90 coverage).
+// State is a few typed arrays per sensor (~30 KiB at horizon 24 and a 168-pair window): keeping the forecast
+// objects themselves cost ~490 KiB per subscribed sensor, as every scored pair held its point.
 import type { ForecastPoint, SensorForecast } from '../forecaster.js';
-import { Coverage, HorizonMetric, Mae } from '../metrics/index.js';
 import type { SkillResponse } from '../protocol/index.js';
 
-interface Scored {
-  y: number;
-  p: ForecastPoint;
-}
+/** Values kept per pending point: what the metrics and the band tuner read. */
+const MEAN = 0;
+const P10 = 1;
+const P50 = 2;
+const P90 = 3;
+const FIELDS = 4;
 
 interface SensorSkill {
-  /** Issued forecasts by origin, at most `horizon` of them (older ones cannot be verified any more). */
-  pending: Map<number, SensorForecast>;
-  mae: HorizonMetric<Mae>;
-  coverage: HorizonMetric<Coverage>;
-  /** Per step ahead, the scored pairs in the window (oldest first) so they can be reverted. */
-  window: Scored[][];
+  /** Origin of the pending forecast in each slot (origin step mod horizon); NaN = none. */
+  origins: Float64Array;
+  /** [slot][step ahead][mean, p10, p50, p90] of the pending forecasts. */
+  points: Float32Array;
   /**
    * The last `horizon` truths as [t, y] pairs at slot (t / stepMs) mod horizon: a forecast decoded after truths of
    * its own targets arrived (the rounds of a replayed backlog are decoded at the end of their batch) is scored
    * against them when it is issued.
    */
   recent: Float64Array;
+  /** Rolling window per step ahead: ring of absolute errors and of inside-the-band flags, with their sums. */
+  errors: Float32Array;
+  inside: Uint8Array;
+  /** Per step ahead: pairs in the window, next ring position, sum of errors, sum of flags. */
+  n: Uint32Array;
+  head: Uint32Array;
+  sumError: Float64Array;
+  sumInside: Float64Array;
 }
 
 export interface LiveSkillOptions {
@@ -35,6 +44,8 @@ export interface LiveSkillOptions {
 
 export class LiveSkill {
   private readonly sensors = new Map<string, SensorSkill>();
+  /** Reused for onPair: listeners read it synchronously. */
+  private readonly point: ForecastPoint = { ts: 0, mean: 0, p10: 0, p50: 0, p90: 0 };
 
   constructor(private readonly o: LiveSkillOptions) {}
 
@@ -42,43 +53,59 @@ export class LiveSkill {
     let e = this.sensors.get(sensor);
     if (e === undefined) {
       const h = this.o.horizon;
+      const w = this.o.window;
       e = {
-        pending: new Map(),
-        mae: new HorizonMetric(h, () => new Mae()),
-        coverage: new HorizonMetric(h, () => new Coverage()),
-        window: Array.from({ length: h }, () => []),
+        origins: new Float64Array(h).fill(NaN),
+        points: new Float32Array(h * h * FIELDS),
         recent: new Float64Array(2 * h).fill(NaN),
+        errors: new Float32Array(h * w),
+        inside: new Uint8Array(h * w),
+        n: new Uint32Array(h),
+        head: new Uint32Array(h),
+        sumError: new Float64Array(h),
+        sumInside: new Float64Array(h),
       };
       this.sensors.set(sensor, e);
     }
     return e;
   }
 
-  /** Remember an issued forecast until its points' truths arrive. */
+  /** Remember an issued forecast until its points' truths arrive; score the points whose truth already did. */
   issue(f: SensorForecast): void {
     const e = this.entry(f.sensor);
-    e.pending.set(f.origin, f);
-    const oldest = f.origin - this.o.horizon * this.o.stepMs;
-    for (const origin of e.pending.keys()) if (origin < oldest) e.pending.delete(origin);
-    f.points.forEach((p, i) => {
-      const at = 2 * this.slot(p.ts);
-      if (e.recent[at] === p.ts) this.score(e, f, i + 1, e.recent[at + 1]!);
-    });
+    const h = this.o.horizon;
+    const slot = this.slot(f.origin);
+    e.origins[slot] = f.origin;
+    const base = slot * h * FIELDS;
+    for (let i = 0; i < h; i++) {
+      const p = f.points[i];
+      const at = base + i * FIELDS;
+      if (p === undefined || p.ts !== f.origin + (i + 1) * this.o.stepMs) {
+        e.points[at + MEAN] = NaN; // not a point on the grid: never scored
+        continue;
+      }
+      e.points[at + MEAN] = p.mean;
+      e.points[at + P10] = p.p10;
+      e.points[at + P50] = p.p50;
+      e.points[at + P90] = p.p90;
+      const r = 2 * this.slot(p.ts);
+      if (e.recent[r] === p.ts) this.score(e, slot, i + 1, p.ts, e.recent[r + 1]!);
+    }
   }
 
   /** The truth of step `t` arrived: score every pending forecast with a point at `t`. */
   truth(sensor: string, t: number, temp: number): number {
     const e = this.sensors.get(sensor);
     if (e === undefined) return 0;
-    const at = 2 * this.slot(t);
-    e.recent[at] = t;
-    e.recent[at + 1] = temp;
+    const r = 2 * this.slot(t);
+    e.recent[r] = t;
+    e.recent[r + 1] = temp;
     let scored = 0;
-    for (const [origin, f] of e.pending) {
-      const k = Math.round((t - origin) / this.o.stepMs);
-      if (k < 1 || f.points[k - 1]?.ts !== t) continue;
-      this.score(e, f, k, temp);
-      scored += 1;
+    for (let k = 1; k <= this.o.horizon; k++) {
+      const origin = t - k * this.o.stepMs;
+      const slot = this.slot(origin);
+      if (e.origins[slot] !== origin) continue;
+      if (this.score(e, slot, k, t, temp)) scored += 1;
     }
     return scored;
   }
@@ -88,19 +115,37 @@ export class LiveSkill {
     return ((Math.round(t / this.o.stepMs) % h) + h) % h;
   }
 
-  private score(e: SensorSkill, f: SensorForecast, k: number, temp: number): void {
-    const p = f.points[k - 1]!;
-    e.mae.update(k, temp, p);
-    e.coverage.update(k, temp, p);
-    this.o.onPair?.(k, p.ts, temp, p);
-    const w = e.window[k - 1]!;
-    w.push({ y: temp, p });
-    if (w.length > this.o.window) {
-      const old = w.shift()!;
-      e.mae.revert(k, old.y, old.p);
-      e.coverage.revert(k, old.y, old.p);
+  private score(e: SensorSkill, slot: number, k: number, t: number, y: number): boolean {
+    const h = this.o.horizon;
+    const at = (slot * h + k - 1) * FIELDS;
+    const mean = e.points[at + MEAN]!;
+    if (Number.isNaN(mean)) return false;
+    const p = this.point;
+    p.ts = t;
+    p.mean = mean;
+    p.p10 = e.points[at + P10]!;
+    p.p50 = e.points[at + P50]!;
+    p.p90 = e.points[at + P90]!;
+    const error = Math.abs(y - mean);
+    const inside = y >= p.p10 && y <= p.p90 ? 1 : 0;
+    const i = k - 1;
+    const w = this.o.window;
+    const ring = i * w + e.head[i]!;
+    if (e.n[i]! === w) {
+      e.sumError[i]! -= e.errors[ring]!;
+      e.sumInside[i]! -= e.inside[ring]!;
+    } else {
+      e.n[i]! += 1;
     }
-    if (k === f.points.length) e.pending.delete(f.origin);
+    e.errors[ring] = error;
+    e.inside[ring] = inside;
+    // Sum the stored (float32) error, so that removing it later leaves no drift behind.
+    e.sumError[i]! += e.errors[ring]!;
+    e.sumInside[i]! += inside;
+    e.head[i] = (e.head[i]! + 1) % w;
+    this.o.onPair?.(k, t, y, p);
+    if (k === h) e.origins[slot] = NaN;
+    return true;
   }
 
   /** Sensors with issued forecasts being verified. */
@@ -118,18 +163,19 @@ export class LiveSkill {
 
   report(sensor: string): SkillResponse {
     const e = this.sensors.get(sensor);
-    const mae = e?.mae.get() ?? [];
-    const cov = e?.coverage.get() ?? [];
     return {
       sensor,
       stepSeconds: this.o.stepMs / 1000,
       window: this.o.window,
-      steps: Array.from({ length: this.o.horizon }, (_, i) => ({
-        step: i + 1,
-        n: e?.mae.at(i + 1).n ?? 0,
-        mae: Number.isNaN(mae[i] ?? NaN) ? null : mae[i]!,
-        coverage: Number.isNaN(cov[i] ?? NaN) ? null : cov[i]!,
-      })),
+      steps: Array.from({ length: this.o.horizon }, (_, i) => {
+        const n = e?.n[i] ?? 0;
+        return {
+          step: i + 1,
+          n,
+          mae: n === 0 ? null : e!.sumError[i]! / n,
+          coverage: n === 0 ? null : e!.sumInside[i]! / n,
+        };
+      }),
     };
   }
 

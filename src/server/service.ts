@@ -77,6 +77,7 @@ export class ForecastService {
       window: config.skillWindow,
       onPair: (k, _t, y, p) => this.bands.record(k, y, p),
     });
+    this.bands.restore(parseNumbers(store.getMeta(BAND_STATE_KEY)));
     this.metrics = new ServiceMetrics({
       skill: this.skill,
       sensors: () => this.keeper.sensors().length,
@@ -178,9 +179,10 @@ export class ForecastService {
     return this.issued.get(sensors).map((l) => JSON.parse(l.json) as ForecastMessage);
   }
 
-  /** Save every sensor's state snapshot now (also runs periodically and on shutdown). */
+  /** Save every sensor's state snapshot and the band factors now (also runs periodically and on shutdown). */
   snapshot(): number {
     try {
+      this.o.store.setMeta(BAND_STATE_KEY, JSON.stringify(this.bands.save()));
       return this.keeper.snapshotAll();
     } catch (err) {
       this.o.log.error({ err }, 'state snapshot failed');
@@ -408,5 +410,18 @@ export class ForecastService {
     const bySensor = new Map<string, number>();
     for (const r of late) bySensor.set(r.sensor, (bySensor.get(r.sensor) ?? 0) + 1);
     for (const [sensor, n] of bySensor) this.o.store.readings.addLate(sensor, n);
+  }
+}
+
+const BAND_STATE_KEY = 'band_tuner';
+
+/** The band tuner state saved at the last snapshot; undefined when absent or unreadable (it then starts afresh). */
+function parseNumbers(json: string | undefined): number[] | undefined {
+  if (json === undefined) return undefined;
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -33,6 +33,9 @@ export interface Store {
    * only make sense on one grid.
    */
   checkStep(stepMs: number): void;
+  /** A value of the node's small key-value table (`meta`), e.g. the served band factors. */
+  getMeta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
   close(): void;
 }
 
@@ -61,6 +64,14 @@ export class SqliteStore implements Store {
 
   async backup(file: string): Promise<void> {
     await this.db.backup(file);
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   checkStep(stepMs: number): void {

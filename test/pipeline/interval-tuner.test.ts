@@ -109,8 +109,25 @@ describe('IntervalTuner', () => {
     skill.truth('s', HOUR, 0.5);
     skill.truth('s', 2 * HOUR, 3);
     expect(pairs).toEqual([
-      [1, HOUR, 0.5, Z90],
-      [2, 2 * HOUR, 3, 2 * Z90],
+      [1, HOUR, 0.5, Math.fround(Z90)], // the live skill keeps pending points as float32
+      [2, 2 * HOUR, 3, Math.fround(2 * Z90)],
     ]);
+  });
+
+  it('continues exactly from saved state, and ignores unusable state', () => {
+    const a = new IntervalTuner({ horizon: 2, rate: 0.3 });
+    const p = { ts: 0, mean: 0, p10: -1, p50: 0, p90: 1 };
+    for (const y of [3, 0.2, -4, 0.1, 5]) {
+      a.record(1, y, p);
+      a.record(2, y / 3, p);
+    }
+    const b = new IntervalTuner({ horizon: 2, rate: 0.3 });
+    b.restore(JSON.parse(JSON.stringify(a.save())) as number[]);
+    expect(b.factors()).toEqual(a.factors());
+    for (const bad of [undefined, [1], [0.1, Number.NaN]]) {
+      const c = new IntervalTuner({ horizon: 2 });
+      c.restore(bad);
+      expect(c.factors()).toEqual([1, 1]);
+    }
   });
 });

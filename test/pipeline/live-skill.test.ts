@@ -46,4 +46,20 @@ describe('LiveSkill', () => {
     skill.truth('s', 4 * H, 2);
     expect(skill.report('s').steps.map((x) => x.n)).toEqual([3, 3, 2]);
   });
+
+  it('holds a subscribed sensor in about 30 KiB of typed arrays, whatever it scored (no forecast objects kept)', () => {
+    const skill = new LiveSkill({ horizon: 24, stepMs: H, window: 168 });
+    const points = (origin: number) => Array.from({ length: 24 }, (_, i) => ({ ts: origin + (i + 1) * H, mean: 5, p10: 4, p50: 5, p90: 6 }));
+    const f = { sensor: 's', origin: 0, points: points(0) };
+    for (let h = 0; h < 300; h++) {
+      skill.truth('s', h * H, 5 + (h % 3));
+      skill.issue({ sensor: 's', origin: h * H, points: points(h * H) });
+    }
+    // The issued objects are not retained: changing one afterwards changes nothing.
+    f.points[0]!.p10 = 1000;
+    const r = skill.report('s');
+    expect(r.steps.every((s) => s.n === 168)).toBe(true);
+    expect(r.steps[0]!.coverage).toBeCloseTo(2 / 3, 2);
+    expect(r.steps[0]!.mae).toBeCloseTo(1, 6); // errors 0, 1, 2 in turn
+  });
 });
