@@ -29,8 +29,10 @@ export interface GruDecodeWeights {
   context: number;
   r: [Affine, Affine];
   z: [Affine, Affine];
-  /** Twice the candidate's input part. */
-  xn: [Affine, Affine];
+  /** Twice the candidate's input part from lead 2 on, the fed-back p50 folded in ([g | context] rows). */
+  xn: Affine;
+  /** Twice the candidate's input part at lead 1 (nothing fed back): the context alone ([context] rows). */
+  xnContext: Affine;
   /** Twice the candidate's recurrent part (g only). */
   hn: Affine;
   head: Affine;
@@ -71,11 +73,11 @@ export function gruDecodeWeights(config: ModelConfig, saved: Record<string, Floa
       (j) => b[g * H + j] + bh[g * H + j] + fed * b50 * wp[g * H + j],
       1,
     );
-  const xn = (fed: 0 | 1): Affine =>
+  const xn = (): Affine =>
     affine(
-      (i, j) => fed * w50(i) * wp[2 * H + j],
+      (i, j) => w50(i) * wp[2 * H + j],
       (i, j) => wx[i * G + 2 * H + j],
-      (j) => b[2 * H + j] + fed * b50 * wp[2 * H + j],
+      (j) => b[2 * H + j] + b50 * wp[2 * H + j],
       2,
     );
   return {
@@ -83,7 +85,12 @@ export function gruDecodeWeights(config: ModelConfig, saved: Record<string, Floa
     context: C,
     r: [gate(0, 0), gate(0, 1)],
     z: [gate(1, 0), gate(1, 1)],
-    xn: [xn(0), xn(1)],
+    xn: xn(),
+    xnContext: {
+      w: Float32Array.from({ length: C * H }, (_, at) => 2 * wx[Math.floor(at / H) * G + 2 * H + (at % H)]),
+      b: Float32Array.from({ length: H }, (_, j) => 2 * b[2 * H + j]),
+      rows: C,
+    },
     hn: affine((i, j) => wh[i * G + 2 * H + j], null, (j) => bh[2 * H + j], 2),
     head: affine((i, j) => headW[i * 4 + j], null, (j) => headB[j], 1, 4),
   };
@@ -96,7 +103,8 @@ export class GruDecoder {
   private readonly context: number;
   private readonly r: Uploaded[];
   private readonly z: Uploaded[];
-  private readonly xn: Uploaded[];
+  private readonly xn: Uploaded;
+  private readonly xnContext: Uploaded;
   private readonly hn: Uploaded;
   private readonly head: Uploaded;
 
@@ -106,7 +114,8 @@ export class GruDecoder {
     const up = (a: Affine): Uploaded => ({ w: tf.tensor2d(a.w, [a.rows, a.b.length]), b: tf.tensor1d(a.b) });
     this.r = w.r.map(up);
     this.z = w.z.map(up);
-    this.xn = w.xn.map(up);
+    this.xn = up(w.xn);
+    this.xnContext = up(w.xnContext);
     this.hn = up(w.hn);
     this.head = up(w.head);
   }
@@ -116,7 +125,7 @@ export class GruDecoder {
    * context [horizon][batch][contextSize]; returns [horizon][batch][p10, p50, p90, mean].
    */
   forecastArrays(state: Float32Array, context: Float32Array, batch: number, horizon: number): Float32Array {
-    const { hidden: H, context: C, r, z, xn, hn, head } = this;
+    const { hidden: H, context: C, r, z, xn, xnContext, hn, head } = this;
     const g0 = new Float32Array(state.length);
     for (let i = 0; i < g0.length; i++) g0[i] = 0.5 * (state[i] + 1);
     const out = tf.tidy(() => {
@@ -129,7 +138,7 @@ export class GruDecoder {
         const rg = tf.fused.matMul({ a, b: r[f].w, bias: r[f].b, activation: 'sigmoid' });
         const zg = tf.fused.matMul({ a, b: z[f].w, bias: z[f].b, activation: 'sigmoid' });
         const hn2 = tf.fused.matMul({ a: g, b: hn.w, bias: hn.b });
-        const xn2 = tf.fused.matMul({ a, b: xn[f].w, bias: xn[f].b });
+        const xn2 = f === 0 ? tf.fused.matMul({ a: u, b: xnContext.w, bias: xnContext.b }) : tf.fused.matMul({ a, b: xn.w, bias: xn.b });
         const sig = tf.sigmoid(tf.add(xn2, tf.mul(rg, hn2)));
         g = tf.add(sig, tf.mul(zg, tf.sub(g, sig))) as tf.Tensor2D;
         states.push(g);
@@ -144,7 +153,7 @@ export class GruDecoder {
   }
 
   dispose(): void {
-    for (const t of [...this.r, ...this.z, ...this.xn, this.hn, this.head]) {
+    for (const t of [...this.r, ...this.z, this.xn, this.xnContext, this.hn, this.head]) {
       t.w.dispose();
       t.b.dispose();
     }
