@@ -7,11 +7,15 @@ interface Reply {
   id: number;
   ok: boolean;
   backend?: string;
+  /** Whether the worker thread runs at lowered CPU priority (worker.ts). */
+  niced?: boolean;
   result?: JobResult;
   error?: string;
 }
 
 export class TrainingWorker {
+  /** Whether the worker thread runs at the lowest CPU priority; undefined until its first reply. */
+  lowPriority: boolean | undefined;
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: JobResult) => void; reject: (e: Error) => void }>();
@@ -38,6 +42,7 @@ export class TrainingWorker {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
+      if (m.niced !== undefined) this.lowPriority = m.niced;
       if (m.ok && m.result) p.resolve(m.result);
       else p.reject(new Error(`training round failed in the worker: ${m.error ?? 'no result'}`));
     });
