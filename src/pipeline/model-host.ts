@@ -1,5 +1,6 @@
 // Holds the serving Forecaster and its model version; a swap (online training promotes a new version) is queued
-// and taken by the pipeline between ticks, never in the middle of a batched observe/forecast.
+// and taken by the pipeline between ticks, never in the middle of a batched observe/forecast: at once (re-warming
+// every sensor in that pause: deterministic, for replays) or after a re-warm in bounded slices (live servers).
 import type { Forecaster } from '../forecaster.js';
 
 /** A forecaster taken out of service, with what releases resources it does not own (shared weights). */
@@ -8,17 +9,35 @@ export interface Retired {
   release?: () => void;
 }
 
+export interface SwapOptions {
+  /**
+   * Re-warm the new forecaster in slices of bounded time between ticks while the current one serves on, and swap
+   * when every sensor is warm (SensorKeeper): no long pause, but the swap tick depends on the machine's speed.
+   * Default false: the whole re-warm runs at the next tick, so a replay swaps at the same batch every run.
+   */
+  sliced?: boolean;
+}
+
+/** A swap waiting to be taken. */
+export interface QueuedSwap extends Retired {
+  version: number;
+  sliced: boolean;
+}
+
 export interface ModelHost {
   readonly forecaster: Forecaster;
   readonly modelVersion: number;
   /** Version of a queued swap not yet taken, else the serving version: what will serve from the next tick. */
   readonly nextVersion: number;
+  /** The swap waiting to be taken, if any. */
+  readonly queued: QueuedSwap | undefined;
   /**
-   * Serve `forecaster` (model `version`) from the next tick on. Sensors are re-warmed from stored history, since a
-   * snapshot of one version means nothing to another; the retired forecaster is disposed and its `release` called.
+   * Serve `forecaster` (model `version`) from the next tick on (or once re-warmed, see SwapOptions.sliced). Sensors
+   * are re-warmed from stored history, since a snapshot of one version means nothing to another; the retired
+   * forecaster is disposed and its `release` called.
    * @param release frees what the forecaster does not own (e.g. the Seq2Seq weights it was given)
    */
-  swap(version: number, forecaster: Forecaster, release?: () => void): void;
+  swap(version: number, forecaster: Forecaster, release?: () => void, options?: SwapOptions): void;
   /** Apply a queued swap; returns the retired forecaster for the caller to re-warm from, then dispose. */
   takeSwap(): Retired | undefined;
 }
@@ -26,7 +45,7 @@ export interface ModelHost {
 export class SwappableModelHost implements ModelHost {
   private current: Retired;
   private version: number;
-  private pending: (Retired & { version: number }) | undefined;
+  private pending: QueuedSwap | undefined;
 
   constructor(version: number, forecaster: Forecaster, release?: () => void) {
     this.current = release ? { forecaster, release } : { forecaster };
@@ -45,7 +64,11 @@ export class SwappableModelHost implements ModelHost {
     return this.pending?.version ?? this.version;
   }
 
-  swap(version: number, forecaster: Forecaster, release?: () => void): void {
+  get queued(): QueuedSwap | undefined {
+    return this.pending;
+  }
+
+  swap(version: number, forecaster: Forecaster, release?: () => void, options: SwapOptions = {}): void {
     const serving = this.current.forecaster;
     if (forecaster.stepMs !== serving.stepMs || forecaster.horizon !== serving.horizon) {
       throw new RangeError(
@@ -55,7 +78,8 @@ export class SwappableModelHost implements ModelHost {
     }
     // A swap queued over another one retires the one never served.
     if (this.pending) retire(this.pending);
-    this.pending = release ? { version, forecaster, release } : { version, forecaster };
+    const sliced = options.sliced ?? false;
+    this.pending = release ? { version, forecaster, release, sliced } : { version, forecaster, sliced };
   }
 
   takeSwap(): Retired | undefined {

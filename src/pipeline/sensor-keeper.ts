@@ -3,7 +3,8 @@
 import type { CapturedOrigin, Forecaster, SensorForecast, StepObservation } from '../forecaster.js';
 import type { Reading } from '../protocol/index.js';
 import type { RestorableSensor, Store } from '../store/index.js';
-import { retire, type ModelHost } from './model-host.js';
+import { retire, type ModelHost, type QueuedSwap } from './model-host.js';
+import { SlicedRewarm, type WarmTarget } from './sliced-rewarm.js';
 import { SensorBucket, bucketEnd, warmStepsFrom, type BucketRules } from './sensor-bucket.js';
 import { planRounds } from './plan-rounds.js';
 import type { StepEvent } from './types.js';
@@ -24,10 +25,12 @@ export interface SensorKeeperOptions extends BucketRules {
 export type RestoreOutcome = 'snapshot' | 'rebuilt' | 'empty';
 
 const PAGE = 10_000;
-
 export class SensorKeeper {
   private readonly known = new Set<string>();
   private readonly rules: BucketRules;
+  private warming: SlicedRewarm | undefined;
+  /** A sliced swap whose re-warm failed: taken at once at the next tick instead (errors surface in the pipeline). */
+  private unsliced: QueuedSwap | undefined;
 
   constructor(private readonly o: SensorKeeperOptions) {
     this.rules = { stepMs: o.stepMs, maxGapSteps: o.maxGapSteps };
@@ -52,12 +55,24 @@ export class SensorKeeper {
 
   /** Apply one round: resets first, then one batched observe (at most one step per sensor). */
   observe(steps: readonly StepObservation[], resets: readonly string[] = []): void {
-    for (const s of resets) this.forecaster.drop(s);
+    this.observeInto(this.serving, steps, resets);
+    const w = this.warming;
+    if (w === undefined) return;
+    if (this.o.host.queued === w.swap) w.forward(steps, resets);
+    else this.warming = undefined; // replaced by a newer swap, or the host was disposed
+  }
+
+  private get serving(): WarmTarget {
+    return { forecaster: this.forecaster, version: this.modelVersion, held: this.known };
+  }
+
+  private observeInto(t: WarmTarget, steps: readonly StepObservation[], resets: readonly string[]): void {
+    for (const s of resets) t.forecaster.drop(s);
     if (steps.length === 0) return;
     const started = performance.now();
-    this.forecaster.observe(steps);
+    t.forecaster.observe(steps);
     this.o.onTiming?.('observe', (performance.now() - started) / 1000, steps.length);
-    for (const s of steps) this.known.add(s.sensor);
+    for (const s of steps) t.held.add(s.sensor);
   }
 
   /** Whether the serving forecaster can capture origins now and decode them later in one batch. */
@@ -112,13 +127,15 @@ export class SensorKeeper {
   restoreAll(): Record<RestoreOutcome, number> {
     const counts: Record<RestoreOutcome, number> = { snapshot: 0, rebuilt: 0, empty: 0 };
     const plans = new Map<string, StepEvent[]>();
+    this.warming = undefined; // states are rebuilt (a fault path): a sliced swap starts its re-warm again
     // One query for every sensor and its usable snapshot (bench/restart.ts: per-sensor queries, then two bulk
     // reads of sensors and all snapshot columns, dominated a restart).
-    for (const row of this.o.store.states.restorable(this.modelVersion, this.o.stepMs)) {
+    const serving = this.serving;
+    for (const row of this.o.store.states.restorable(serving.version, this.o.stepMs)) {
       if (this.o.owns && !this.o.owns(row.sensor)) continue;
-      counts[this.prepare(row.sensor, Number.MAX_SAFE_INTEGER, plans, row)] += 1;
+      counts[this.prepare(row.sensor, Number.MAX_SAFE_INTEGER, plans, serving, row)] += 1;
     }
-    this.applyRounds(plans);
+    this.applyRounds(plans, serving);
     return counts;
   }
 
@@ -131,29 +148,31 @@ export class SensorKeeper {
    */
   restore(sensor: string, upTo = Number.MAX_SAFE_INTEGER): RestoreOutcome {
     const plans = new Map<string, StepEvent[]>();
-    const outcome = this.prepare(sensor, upTo, plans);
-    this.applyRounds(plans);
+    const serving = this.serving;
+    const outcome = this.prepare(sensor, upTo, plans, serving);
+    this.applyRounds(plans, serving);
     return outcome;
   }
 
   /**
-   * Reset a sensor to its snapshot (if usable) and plan the steps to re-encode after it.
+   * Reset a sensor to its snapshot (if usable) and plan the steps to re-encode after it, for `into`.
    * @param preloaded its usable snapshot and latest stored reading time, when the caller read them in bulk
    */
   private prepare(
     sensor: string,
     upTo: number,
     plans: Map<string, StepEvent[]>,
+    into: WarmTarget,
     preloaded?: RestorableSensor,
   ): RestoreOutcome {
-    const f = this.forecaster;
+    const f = into.forecaster;
     f.drop(sensor);
-    this.known.delete(sensor);
-    const snap = preloaded ? preloaded.snapshot : this.usableSnapshot(sensor);
+    into.held.delete(sensor);
+    const snap = preloaded ? preloaded.snapshot : this.usableSnapshot(sensor, into.version);
     if (snap) {
       try {
         f.importState(sensor, { kind: snap.kind, data: snap.data });
-        this.known.add(sensor);
+        into.held.add(sensor);
         // Nothing stored after the snapshot (the usual case after a graceful stop): no query, nothing to plan.
         if (preloaded === undefined || preloaded.lastTs > snap.lastClosed) {
           const bucket = new SensorBucket(sensor, this.rules, snap.lastClosed, this.warm);
@@ -163,7 +182,7 @@ export class SensorKeeper {
       } catch {
         // A snapshot this forecaster cannot read is rebuilt below, never half-imported.
         f.drop(sensor);
-        this.known.delete(sensor);
+        into.held.delete(sensor);
       }
     }
     const lastTs = preloaded ? preloaded.lastTs : this.o.store.readings.sensor(sensor)?.lastTs;
@@ -175,10 +194,10 @@ export class SensorKeeper {
     return events.some((e) => e.kind === 'step') ? 'rebuilt' : 'empty';
   }
 
-  /** The stored snapshot of a sensor when the serving model version wrote it on this step. */
-  private usableSnapshot(sensor: string): RestorableSensor['snapshot'] {
+  /** The stored snapshot of a sensor when model `version` wrote it on this step. */
+  private usableSnapshot(sensor: string, version: number): RestorableSensor['snapshot'] {
     const row = this.o.store.states.load(sensor);
-    if (row === undefined || row.modelVersion !== this.modelVersion || row.stepMs !== this.o.stepMs) return undefined;
+    if (row === undefined || row.modelVersion !== version || row.stepMs !== this.o.stepMs) return undefined;
     return { kind: row.kind, data: row.snapshot, lastClosed: row.lastClosed };
   }
 
@@ -204,17 +223,70 @@ export class SensorKeeper {
     return rows.length;
   }
 
-  /** Take a queued model swap (between ticks): re-warm every held sensor on the new model, retire the old. */
+  /**
+   * Take a queued model swap (between ticks): re-warm every held sensor on the new model, retire the old. A sliced
+   * swap re-warms in slices between ticks first (the old model serves meanwhile) and is taken at the first tick
+   * after its re-warm finished: at a tick, so decode chunks queued under the old model were drained before.
+   */
   beforeTick(): boolean {
-    const old = this.o.host.takeSwap();
-    if (old === undefined) return false;
+    const queued = this.o.host.queued;
+    if (queued === undefined) return false;
+    if (queued.sliced && queued !== this.unsliced) {
+      const w = this.warming;
+      if (w?.swap !== queued) {
+        this.startWarming(queued);
+        return false;
+      }
+      // Sensors that appeared since the re-warm finished are warmed now (a slice's worth), else it goes on.
+      if (!w.ready || !w.slice()) return false;
+      const old = this.o.host.takeSwap()!;
+      this.warming = undefined;
+      this.known.clear();
+      for (const s of w.target.held) this.known.add(s);
+      retire(old);
+      return true;
+    }
+    const old = this.o.host.takeSwap()!;
+    this.warming = undefined;
     const sensors = [...this.known];
     this.known.clear();
     const plans = new Map<string, StepEvent[]>();
-    for (const s of sensors) this.prepare(s, old.forecaster.lastStep(s) ?? Number.MAX_SAFE_INTEGER, plans);
-    this.applyRounds(plans);
+    const serving = this.serving;
+    for (const s of sensors) this.prepare(s, old.forecaster.lastStep(s) ?? Number.MAX_SAFE_INTEGER, plans, serving);
+    this.applyRounds(plans, serving);
     retire(old);
     return true;
+  }
+
+  private startWarming(swap: QueuedSwap): void {
+    const w = new SlicedRewarm({
+      swap,
+      sensors: [...this.known],
+      plan: (sensor, target) => {
+        const plans = new Map<string, StepEvent[]>();
+        // Up to where the serving model stands: later steps reach the target as live rounds (forward).
+        this.prepare(sensor, this.forecaster.lastStep(sensor) ?? Number.MAX_SAFE_INTEGER, plans, target);
+        return plans.get(sensor) ?? [];
+      },
+      apply: (target, steps, resets) => this.observeInto(target, steps, resets),
+      missing: (done) => [...this.known].filter((s) => !done.has(s)),
+    });
+    this.warming = w;
+    const slice = (): void => {
+      if (this.warming !== w) return;
+      if (this.o.host.queued !== swap) {
+        this.warming = undefined; // replaced by a newer swap, or the host was disposed
+        return;
+      }
+      try {
+        if (!w.slice()) setImmediate(slice);
+      } catch {
+        // Taken at once at the next tick instead, where a failure surfaces in the pipeline (and is logged).
+        this.warming = undefined;
+        this.unsliced = swap;
+      }
+    };
+    setImmediate(slice);
   }
 
   /** The steps that stored readings in (after, upTo] make through `bucket`. */
@@ -234,8 +306,8 @@ export class SensorKeeper {
   }
 
   /** Apply planned events in rounds: each round one batched observe with at most one step per sensor. */
-  private applyRounds(plans: Map<string, StepEvent[]>): void {
-    for (const { steps, resets } of planRounds(plans)) this.observe(steps, resets);
+  private applyRounds(plans: Map<string, StepEvent[]>, into: WarmTarget): void {
+    for (const { steps, resets } of planRounds(plans)) this.observeInto(into, steps, resets);
   }
 }
 

@@ -50,7 +50,7 @@ export function watchChampion(w: TrainerWiring, intervalMs: number): () => void 
     try {
       const { forecaster, release } = (await rnnFor())({ config: champion.config as never, weights: champion.weights });
       // The trainer may have queued its own promotion meanwhile; the database's champion wins.
-      w.host.swap(champion.version, forecaster, release);
+      w.host.swap(champion.version, forecaster, release, { sliced: true });
       w.log.info({ version: champion.version }, 'champion changed in the database: swapping it in');
     } catch (err) {
       w.log.error({ err: String(err), version: champion.version }, 'cannot serve the new champion; keeping the current model');

@@ -87,9 +87,13 @@ export class Trainer {
         return Promise.resolve(this.failed(err));
       }
     }
+    const firstRound = this.worker.lowPriority === undefined;
     const done = this.worker
       .run(job)
-      .then((r) => this.apply(r), (err: unknown) => this.failed(err))
+      .then((r) => {
+        if (firstRound) this.logPriority();
+        return this.apply(r);
+      }, (err: unknown) => this.failed(err))
       .finally(() => {
         if (this.running === done) this.running = undefined;
       });
@@ -107,6 +111,11 @@ export class Trainer {
       round: this.o.round,
       ...(this.o.poison ? { poison: this.o.poison } : {}),
     };
+  }
+
+  private logPriority(): void {
+    if (this.worker.lowPriority) this.ctx.log.info('training worker thread runs at the lowest CPU priority (nice 19)');
+    else this.ctx.log.warn('could not lower the training worker thread\'s CPU priority: rounds compete with the server for CPU');
   }
 
   private failed(err: unknown): undefined {
@@ -156,7 +165,9 @@ export class Trainer {
     }
     const { forecaster, release } = this.ctx.forecasterFor(r.candidate);
     const version = store.models.insert({ parent: r.parent, status: 'champion', config: r.candidate.config, weights: r.candidate.weights, metrics });
-    host.swap(version, forecaster, release);
+    // Live (worker) rounds re-warm the sensors in slices between ticks, not in one pause; inline rounds swap at the
+    // next batch, so replays stay reproducible.
+    host.swap(version, forecaster, release, { sliced: this.o.mode === 'worker' });
     this.stats.promoted++;
     log.info({ version, parent: r.parent, reason: r.reason, durationMs: Math.round(this.stats.lastDurationMs) }, 'training candidate promoted');
     return r;

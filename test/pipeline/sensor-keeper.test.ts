@@ -76,3 +76,88 @@ describe('SensorKeeper', () => {
     expect(keeper.sensors()).toEqual(['mine']);
   });
 });
+
+describe('SensorKeeper, sliced swap', () => {
+  const N = 700; // more than one slice's group of sensors
+  const names = Array.from({ length: N }, (_, i) => `s${i}`);
+  const stepAt = (h: number) => names.map((sensor) => ({ sensor, t: h * H, temp: h }));
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+  function held(hours: number) {
+    const k = makeKeeper();
+    k.store.readings.insertBatch(names.flatMap((s) => hourly(s, 1, hours)), 0);
+    k.keeper.restoreAll();
+    return k;
+  }
+
+  /** One live hour: stored first (as the pipeline does), then observed. */
+  function live(k: ReturnType<typeof makeKeeper>, h: number) {
+    k.store.readings.insertBatch(names.flatMap((s) => hourly(s, h, h)), 0);
+    k.keeper.observe(stepAt(h));
+  }
+
+  it('re-warms between ticks while the old model serves, forwards live steps, then swaps with every sensor warm', async () => {
+    const k = held(20);
+    const next = new FakeForecaster(H, 24, 'fake/v2');
+    k.host.swap(2, next, undefined, { sliced: true });
+    expect(k.keeper.beforeTick()).toBe(false);
+    expect(k.keeper.modelVersion).toBe(1);
+    live(k, 21); // before any slice: planned from storage
+    await turn();
+    expect(k.keeper.modelVersion).toBe(1);
+    live(k, 22); // some sensors warm (forwarded), some queued behind their plan, some still to plan
+    let turns = 1;
+    // Ticks meanwhile never wait for the re-warm; the first one after it finished takes the swap.
+    while (!k.keeper.beforeTick() && turns < 10_000) {
+      expect(k.keeper.modelVersion).toBe(1);
+      await turn();
+      turns += 1;
+    }
+    expect(k.keeper.modelVersion).toBe(2);
+    expect(turns).toBeGreaterThan(1);
+    expect(k.forecaster.disposed).toBe(true);
+    expect(k.keeper.sensors()).toHaveLength(N);
+    // Planned after hour 22 arrived: 12 warm-up steps to 22; before: 12 to 21, then 22 forwarded.
+    for (const s of names) expect(next.states.get(s)).toMatchObject({ t: 22 * H });
+    const counts = names.map((s) => next.states.get(s)!.n);
+    expect(new Set(counts)).toEqual(new Set([12, 13]));
+    live(k, 23);
+    expect(next.states.get('s0')!.t).toBe(23 * H);
+  });
+
+  it('gives the same states as a swap taken at once when nothing arrives meanwhile', async () => {
+    const a = held(30);
+    const b = held(30);
+    const sliced = new FakeForecaster(H, 24, 'fake/v2');
+    const atOnce = new FakeForecaster(H, 24, 'fake/v2');
+    a.host.swap(2, sliced, undefined, { sliced: true });
+    b.host.swap(2, atOnce);
+    a.keeper.beforeTick();
+    expect(b.keeper.beforeTick()).toBe(true);
+    while (!a.keeper.beforeTick()) await turn();
+    expect(new Map([...sliced.states].sort())).toEqual(new Map([...atOnce.states].sort()));
+  });
+
+  it('drops a re-warm whose swap was replaced or whose host was disposed', async () => {
+    const k = held(20);
+    const first = new FakeForecaster(H, 24, 'fake/v2');
+    const second = new FakeForecaster(H, 24, 'fake/v3');
+    k.host.swap(2, first, undefined, { sliced: true });
+    k.keeper.beforeTick();
+    await turn();
+    k.host.swap(3, second, undefined, { sliced: true });
+    expect(first.disposed).toBe(true);
+    live(k, 21); // not forwarded to the retired forecaster
+    while (!k.keeper.beforeTick()) await turn();
+    expect(k.keeper.modelVersion).toBe(3);
+    expect(second.states.get('s1')).toMatchObject({ t: 21 * H });
+
+    const third = new FakeForecaster(H, 24, 'fake/v4');
+    k.host.swap(4, third, undefined, { sliced: true });
+    k.keeper.beforeTick();
+    (k.host as import('../../src/pipeline/model-host.js').SwappableModelHost).dispose();
+    k.store.close();
+    for (let i = 0; i < 5; i++) await turn(); // no slice touches the closed store
+    expect(k.keeper.modelVersion).toBe(3);
+  });
+});
