@@ -1,5 +1,6 @@
 // Bookkeeping of issued forecasts: the latest one per sensor (decoded on demand when stale), pending live
-// verification, and storage in issued_forecasts, written in one transaction per tick.
+// verification, and storage in issued_forecasts, written in one transaction per `flushMs` (or `flushRows`).
+import type { SchedulerLike, Subscription } from 'rxjs';
 import type { Logger } from '../log.js';
 import { serializeBatch, type DegradedCheck, type SerializedBatch, type SerializedForecast } from '../pipeline/fan-out.js';
 import type { LiveSkill } from '../pipeline/live-skill.js';
@@ -18,6 +19,17 @@ export interface IssuedForecastsOptions {
   onIssued?: (batch: SerializedBatch) => void;
   /** Plausibility: forecasts of sensors with recently flagged data are marked degraded. */
   degraded?: DegradedCheck;
+  /**
+   * Where the delayed write runs. Without one, rows are written at the end of the tick. A row costs about half in a
+   * transaction of 1,000 than in one of 10 (96 vs 160-200 us; benchmark 5 issues ~10 forecasts per tick), and the
+   * write leaves the path from reading to forecast. Rows only feed verification after a restart and analysis: a
+   * crash loses at most the last `flushMs` of them (a graceful stop writes them).
+   */
+  scheduler?: SchedulerLike;
+  /** Longest a recorded forecast waits to be stored (ms, default 250). */
+  flushMs?: number;
+  /** Pending rows that are written at once (default 1000). */
+  flushRows?: number;
 }
 
 interface Latest extends SerializedForecast {
@@ -28,6 +40,7 @@ export class IssuedForecasts {
   private readonly latest = new Map<string, Latest>();
   private unsaved: IssuedForecast[] = [];
   private newestOrigin = -Infinity;
+  private timer: Subscription | undefined;
 
   constructor(private readonly o: IssuedForecastsOptions) {}
 
@@ -46,9 +59,15 @@ export class IssuedForecasts {
       }
     }
     this.o.onIssued?.(batch);
-    // A backlog makes many rounds in one tick: write them all once the tick's work is done.
-    if (this.unsaved.length === 0 && rows.length > 0) queueMicrotask(() => this.flush());
+    if (rows.length === 0) return;
+    const first = this.unsaved.length === 0;
     this.unsaved.push(...rows);
+    const { scheduler, flushMs = 250, flushRows = 1000 } = this.o;
+    if (this.unsaved.length >= flushRows) this.flush();
+    else if (!scheduler) {
+      // A backlog makes many rounds in one tick: write them all once the tick's work is done.
+      if (first) queueMicrotask(() => this.flush());
+    } else this.timer ??= scheduler.schedule(() => this.flush(), flushMs);
   }
 
   /** Sensors the model holds whose latest forecast is missing or older than their last step (or model). */
@@ -80,6 +99,7 @@ export class IssuedForecasts {
   /** Delete stored forecasts older than the retention; returns how many. */
   prune(): number {
     if (this.o.retentionDays === 0 || this.newestOrigin === -Infinity) return 0;
+    this.flush();
     try {
       return this.o.forecasts.pruneBefore(this.newestOrigin - this.o.retentionDays * 86_400_000);
     } catch (err) {
@@ -90,7 +110,10 @@ export class IssuedForecasts {
 
   /** Write pending rows now (also at shutdown). */
   flush(): void {
+    this.timer?.unsubscribe();
+    this.timer = undefined;
     const rows = this.unsaved;
+    if (rows.length === 0) return;
     this.unsaved = [];
     try {
       this.o.forecasts.insertMany(rows);

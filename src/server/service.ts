@@ -104,6 +104,7 @@ export class ForecastService {
       stepSeconds: config.stepSeconds,
       retentionDays: config.forecastRetentionDays,
       log: o.log,
+      scheduler: o.scheduler,
       degraded: (sensor, origin) => this.isDegraded(sensor, origin),
       onIssued: (batch) => {
         this.metrics.forecastsIssued.inc(batch.forecasts.length);
