@@ -16,11 +16,45 @@ import type { ModelConfig } from './config.js';
 import { decoderContextSize } from './features.js';
 import { quantilesInPlace } from './quantiles.js';
 
-/** Weights of one input matMul: [g | context] ([hidden + context, hidden]) and its bias. */
-interface Affine {
+/** Weights of one input matMul: [g | input] ([hidden + input, cols]) or g alone, and its bias. */
+export interface Affine {
   w: Float32Array;
   b: Float32Array;
   rows: number;
+}
+
+type Part = (i: number, j: number) => number;
+
+/**
+ * out = s S + u U + c with s = 2g - 1  ->  g (2 S) + u U + (c - colsum S), all times `scale`: the weights of a
+ * product of the state (S, hidden rows) and optionally an input (U, `input` rows) carried as g.
+ */
+export function foldAffine(hidden: number, input: number, sPart: Part, uPart: Part | null, c: (j: number) => number, scale: number, cols: number): Affine {
+  const rows = uPart ? hidden + input : hidden;
+  const w = new Float32Array(rows * cols);
+  const bias = new Float32Array(cols);
+  for (let j = 0; j < cols; j++) {
+    let colsum = 0;
+    for (let i = 0; i < hidden; i++) {
+      const v = sPart(i, j);
+      colsum += v;
+      w[i * cols + j] = 2 * scale * v;
+    }
+    if (uPart) for (let i = 0; i < input; i++) w[(hidden + i) * cols + j] = scale * uPart(i, j);
+    bias[j] = scale * (c(j) - colsum);
+  }
+  return { w, b: bias, rows };
+}
+
+/** Twice the candidate's input part x Wn + bn of stacked cell weights (x alone, `input` rows). */
+export function candidateInput(wx: Float32Array, b: Float32Array, hidden: number, input: number): Affine {
+  const H = hidden;
+  const G = 3 * H;
+  return {
+    w: Float32Array.from({ length: input * H }, (_, at) => 2 * wx[Math.floor(at / H) * G + 2 * H + (at % H)]),
+    b: Float32Array.from({ length: H }, (_, j) => 2 * b[2 * H + j]),
+    rows: input,
+  };
 }
 
 /** Derived weights; index 0 is lead 1 (nothing fed back), index 1 every later lead (p50 folded in). */
@@ -49,23 +83,8 @@ export function gruDecodeWeights(config: ModelConfig, saved: Record<string, Floa
   const { 'dec.Wx': wx, 'dec.Wh': wh, 'dec.b': b, 'dec.bh': bh, 'dec.Wp': wp, 'head.W': headW, 'head.b': headB } = saved;
   const w50 = (i: number): number => headW[i * 4];
   const b50 = headB[0];
-  // out = s S + u U + c with s = 2g - 1  ->  g (2 S) + u U + (c - colsum S), all times `scale`.
-  const affine = (sPart: (i: number, j: number) => number, uPart: ((i: number, j: number) => number) | null, c: (j: number) => number, scale: number, cols = H): Affine => {
-    const rows = uPart ? H + C : H;
-    const w = new Float32Array(rows * cols);
-    const bias = new Float32Array(cols);
-    for (let j = 0; j < cols; j++) {
-      let colsum = 0;
-      for (let i = 0; i < H; i++) {
-        const v = sPart(i, j);
-        colsum += v;
-        w[i * cols + j] = 2 * scale * v;
-      }
-      if (uPart) for (let i = 0; i < C; i++) w[(H + i) * cols + j] = scale * uPart(i, j);
-      bias[j] = scale * (c(j) - colsum);
-    }
-    return { w, b: bias, rows };
-  };
+  const affine = (sPart: Part, uPart: Part | null, c: (j: number) => number, scale: number, cols = H): Affine =>
+    foldAffine(H, C, sPart, uPart, c, scale, cols);
   const gate = (g: number, fed: 0 | 1): Affine =>
     affine(
       (i, j) => wh[i * G + g * H + j] + fed * w50(i) * wp[g * H + j],
@@ -86,11 +105,7 @@ export function gruDecodeWeights(config: ModelConfig, saved: Record<string, Floa
     r: [gate(0, 0), gate(0, 1)],
     z: [gate(1, 0), gate(1, 1)],
     xn: xn(),
-    xnContext: {
-      w: Float32Array.from({ length: C * H }, (_, at) => 2 * wx[Math.floor(at / H) * G + 2 * H + (at % H)]),
-      b: Float32Array.from({ length: H }, (_, j) => 2 * b[2 * H + j]),
-      rows: C,
-    },
+    xnContext: candidateInput(wx, b, H, C),
     hn: affine((i, j) => wh[i * G + 2 * H + j], null, (j) => bh[2 * H + j], 2),
     head: affine((i, j) => headW[i * 4 + j], null, (j) => headB[j], 1, 4),
   };
@@ -111,7 +126,7 @@ export class GruDecoder {
   constructor(w: GruDecodeWeights) {
     this.hidden = w.hidden;
     this.context = w.context;
-    const up = (a: Affine): Uploaded => ({ w: tf.tensor2d(a.w, [a.rows, a.b.length]), b: tf.tensor1d(a.b) });
+    const up = upload;
     this.r = w.r.map(up);
     this.z = w.z.map(up);
     this.xn = up(w.xn);
@@ -153,14 +168,22 @@ export class GruDecoder {
   }
 
   dispose(): void {
-    for (const t of [...this.r, ...this.z, this.xn, this.xnContext, this.hn, this.head]) {
-      t.w.dispose();
-      t.b.dispose();
-    }
+    disposeAll([...this.r, ...this.z, this.xn, this.xnContext, this.hn, this.head]);
   }
 }
 
-interface Uploaded {
+export interface Uploaded {
   w: tf.Tensor2D;
   b: tf.Tensor1D;
+}
+
+export function disposeAll(list: readonly Uploaded[]): void {
+  for (const t of list) {
+    t.w.dispose();
+    t.b.dispose();
+  }
+}
+
+export function upload(a: Affine): Uploaded {
+  return { w: tf.tensor2d(a.w, [a.rows, a.b.length]), b: tf.tensor1d(a.b) };
 }

@@ -20,6 +20,7 @@ import { crc32 } from './checksum.js';
 import { decoderContextSize, decoderInputSize, encoderInputSize } from './features.js';
 import { ModelError } from './errors.js';
 import { GruDecoder, gruDecodeWeights } from './gru-decode.js';
+import { GruStepper } from './gru-step.js';
 import { quantilesInPlace } from './quantiles.js';
 
 /** Output columns of the head, in order. Values are residuals in normalized units (see docs/model.md). */
@@ -38,7 +39,7 @@ export class Seq2Seq {
   /** Run-time variables by name: cell weights split into gate groups (`enc.Wx.rz`, ...), head as saved. */
   readonly params: Record<string, tf.Variable>;
   private disposed = false;
-  private gruDecode: { ids: object[]; decoder: GruDecoder } | undefined;
+  private gruLive: { ids: object[]; decoder: GruDecoder; stepper: GruStepper } | undefined;
 
   private constructor(config: ModelConfig, values: Float32Array[]) {
     this.config = config;
@@ -58,8 +59,8 @@ export class Seq2Seq {
         this.params[ps.name] = tf.tidy(() => tf.variable(tf.tensor(parts[j], ps.shape, 'float32'), true, undefined, 'float32'));
       });
     });
-    // Built now rather than at the first forecast, so that a forecast never changes the tensor count.
-    if (config.cell === 'gru') this.gruDecoder();
+    // Built now rather than at the first step or forecast, so that those never change the tensor count.
+    if (config.cell === 'gru') this.gru();
   }
 
   /** A freshly initialised model; the same options (incl. seed) give bit-identical weights. */
@@ -146,6 +147,7 @@ export class Seq2Seq {
    * Returns the new packed state. Data is read outside tf.tidy (tidy would walk a returned typed array).
    */
   stepArrays(x: Float32Array, state: Float32Array, batch: number): Float32Array {
+    if (this.config.cell === 'gru') return this.gru().stepper.stepArrays(x, state, batch);
     const out = tf.tidy(() => {
       const xt = tf.tensor2d(x, [batch, this.encoderInputSize]);
       return packState(this.encodeStep(xt, this.unpack(state, batch)));
@@ -158,7 +160,7 @@ export class Seq2Seq {
    * Returns [horizon][batch][4] (OUTPUTS order, normalized residual units).
    */
   forecastArrays(state: Float32Array, context: Float32Array, batch: number): Float32Array {
-    if (this.config.cell === 'gru') return this.gruDecoder().forecastArrays(state, context, batch, this.config.horizon);
+    if (this.config.cell === 'gru') return this.gru().decoder.forecastArrays(state, context, batch, this.config.horizon);
     const out = tf.tidy(() => {
       const size = batch * this.decoderContextSize;
       const ctx = Array.from({ length: this.config.horizon }, (_, k) =>
@@ -170,19 +172,29 @@ export class Seq2Seq {
   }
 
   /**
-   * The GRU's live decoder (gru-decode.ts), built with the model and rebuilt when any variable changed:
-   * assign() (optimizer steps, setWeights) gives a variable a new dataId, so the dataIds are the key.
+   * The GRU's live step and decode (gru-step.ts, gru-decode.ts), built with the model and rebuilt when any
+   * variable changed: assign() (optimizer steps, setWeights) gives a variable a new dataId, so the dataIds are
+   * the key.
    */
-  private gruDecoder(): GruDecoder {
+  private gru(): { decoder: GruDecoder; stepper: GruStepper } {
     const vars = this.variables;
-    const cached = this.gruDecode;
-    if (cached && cached.ids.every((id, i) => id === vars[i].dataId)) return cached.decoder;
-    cached?.decoder.dispose();
+    const cached = this.gruLive;
+    if (cached && cached.ids.every((id, i) => id === vars[i].dataId)) return cached;
+    this.disposeGru();
     const values = this.getWeights();
     const saved = Object.fromEntries(this.specs.map((s, i) => [s.name, values[i]]));
-    const decoder = new GruDecoder(gruDecodeWeights(this.config, saved));
-    this.gruDecode = { ids: vars.map((v) => v.dataId), decoder };
-    return decoder;
+    this.gruLive = {
+      ids: vars.map((v) => v.dataId),
+      decoder: new GruDecoder(gruDecodeWeights(this.config, saved)),
+      stepper: new GruStepper(this.config, saved),
+    };
+    return this.gruLive;
+  }
+
+  private disposeGru(): void {
+    this.gruLive?.decoder.dispose();
+    this.gruLive?.stepper.dispose();
+    this.gruLive = undefined;
   }
 
   /** All run-time variables, in a fixed order (what training differentiates). */
@@ -244,7 +256,7 @@ export class Seq2Seq {
   dispose(): void {
     if (this.disposed) return;
     for (const v of Object.values(this.params)) v.dispose();
-    this.gruDecode?.decoder.dispose();
+    this.disposeGru();
     this.disposed = true;
   }
 

@@ -1,5 +1,5 @@
-// The GRU's inference decode (gru-decode.ts) is a rewrite of Seq2Seq.decode: it must give the same numbers,
-// follow weight changes, and keep the tensor count.
+// The GRU's inference step and decode (gru-step.ts, gru-decode.ts) are rewrites of Seq2Seq.encodeStep and
+// decode: they must give the same numbers, follow weight changes, and keep the tensor count.
 import * as tf from '@tensorflow/tfjs';
 import { expect, it } from 'vitest';
 import { Seq2Seq } from '../../src/model/index.js';
@@ -37,6 +37,23 @@ it('forecastArrays equals decode() to 1e-5, also after the weights change in pla
     const fast = model.forecastArrays(state, context, batch);
     expect(tf.memory().numTensors).toBe(before);
     expect(maxAbsDiff(fast, reference(model, state, context, batch))).toBeLessThan(1e-5);
+  }
+  model.dispose();
+});
+
+it('stepArrays equals encodeStep to 1e-5 over several steps', () => {
+  const model = Seq2Seq.create({ hidden: 12, horizon: 6, seed: 5 });
+  model.setWeights(model.getWeights().map((w, i) => randomArray(w.length, 300 + i, 0.4)));
+  const batch = 6;
+  let fast: Float32Array = randomArray(batch * model.stateSize, 3, 0.5).map(Math.tanh);
+  let ref: Float32Array = Float32Array.from(fast);
+  for (let step = 0; step < 5; step++) {
+    const x = randomArray(batch * model.encoderInputSize, 20 + step);
+    fast = model.stepArrays(x, fast, batch);
+    const next = tf.tidy(() => model.encodeStep(tf.tensor2d(x, [batch, model.encoderInputSize]), [tf.tensor2d(ref, [batch, model.stateSize])])[0]);
+    ref = next.dataSync() as Float32Array;
+    next.dispose();
+    expect(maxAbsDiff(fast, ref)).toBeLessThan(1e-5);
   }
   model.dispose();
 });
