@@ -70,6 +70,19 @@ export class IssuedForecasts {
     } else this.timer ??= scheduler.schedule(() => this.flush(), flushMs);
   }
 
+  /**
+   * After a restart: take each sensor's stored forecast from its last closed step as its latest, so a subscriber
+   * gets what was served before the stop rather than a fresh decode (its bands would differ: they kept adapting).
+   * Nothing is stored or verified again.
+   */
+  seed(stored: readonly IssuedForecast[]): void {
+    const { keeper } = this.o;
+    const last = stored.filter((f) => f.modelVersion === keeper.modelVersion && f.origin === keeper.lastClosed(f.sensor));
+    if (last.length === 0) return;
+    const batch = serializeBatch({ forecasts: last, modelVersion: keeper.modelVersion, issuedAt: Date.now() }, this.o.stepSeconds, this.o.degraded);
+    for (const s of batch.serialized) this.latest.set(s.forecast.sensor, { ...s, modelVersion: keeper.modelVersion });
+  }
+
   /** Sensors the model holds whose latest forecast is missing or older than their last step (or model). */
   stale(sensors: readonly string[]): string[] {
     const { keeper } = this.o;

@@ -125,7 +125,9 @@ export class ForecastService {
       const last = this.keeper.lastClosed(sensor);
       if (last !== undefined) after.set(sensor, last - this.o.config.horizon * this.stepMs);
     }
-    for (const f of this.o.store.forecasts.pending(after, this.o.host.modelVersion)) this.skill.issue(f);
+    const pending = this.o.store.forecasts.pending(after, this.o.host.modelVersion);
+    for (const f of pending) this.skill.issue(f);
+    this.issued.seed(pending);
     if (this.o.config.snapshotSeconds > 0) {
       this.snapshotTimer = setInterval(() => {
         this.snapshot();

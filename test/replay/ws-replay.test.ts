@@ -40,6 +40,8 @@ describe('replay into a server that runs a baseline', () => {
       port: 0,
       db: join(dir, 'db.sqlite'),
       forecaster: () => ({ version: 7, forecaster: createDailyCycle() }),
+      // Serve the baseline's own bands: online band tuning would (rightly) make them differ from the offline run.
+      bandTuningRate: 0,
     });
     try {
       const r = await runReplay({ files: [file], url: server.url, frameReadings: 97 });
