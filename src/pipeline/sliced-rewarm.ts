@@ -22,8 +22,12 @@ export interface SlicedRewarmOptions {
   apply: (target: WarmTarget, steps: readonly StepObservation[], resets: readonly string[]) => void;
   /** Held sensors not among `done`: checked when everything else is warm. */
   missing: (done: ReadonlySet<string>) => string[];
-  /** Work per slice before yielding (default 8 ms), sensors per batched round (default 512). */
+  /** Work per slice before yielding (default 8 ms). */
   sliceMs?: number;
+  /**
+   * Sensors per batched round to start with (default 128); then halved while a round takes more than half a
+   * slice and doubled (up to 1,024) while it takes less than an eighth, since a round is the unit of work.
+   */
   groupSize?: number;
 }
 
@@ -38,17 +42,18 @@ export class SlicedRewarm {
   private readonly done = new Set<string>();
   /** Every sensor was warm at the end of the last slice (live rounds keep them so): the swap may be taken. */
   ready = false;
+  private group: number;
 
   constructor(private readonly o: SlicedRewarmOptions) {
     this.swap = o.swap;
     this.target = { forecaster: o.swap.forecaster, version: o.swap.version, held: new Set() };
     this.todo = [...o.sensors];
+    this.group = o.groupSize ?? 128;
   }
 
   /**
-   * Work for about `sliceMs`: plan sensors (a query each) up to a group, then apply the group's rounds. One round
-   * is the unit, so keep `groupSize` small enough for a round to fit. Returns (and sets `ready`) whether every
-   * sensor is warm.
+   * Work for about `sliceMs`: plan sensors (a query each) up to a group, then apply the group's rounds (a round
+   * is the unit of work, see `groupSize`). Returns (and sets `ready`) whether every sensor is warm.
    */
   slice(): boolean {
     this.ready = this.work();
@@ -58,15 +63,18 @@ export class SlicedRewarm {
   private work(): boolean {
     const started = performance.now();
     const budget = this.o.sliceMs ?? 8;
-    const group = this.o.groupSize ?? 512;
     while (performance.now() - started < budget) {
-      if (this.todo.length > 0 && this.queues.size < group) {
+      if (this.todo.length > 0 && this.queues.size < this.group) {
         const sensor = this.todo.pop()!;
         const events = this.o.plan(sensor, this.target);
         if (events.length > 0) this.queues.set(sensor, events);
         else this.done.add(sensor);
       } else if (this.queues.size > 0) {
+        const t = performance.now();
         this.round();
+        const ms = performance.now() - t;
+        if (ms > budget / 2) this.group = Math.max(8, this.group >> 1);
+        else if (ms < budget / 8) this.group = Math.min(1024, this.group << 1);
       } else {
         this.todo = this.o.missing(this.done);
         if (this.todo.length === 0) return true;
