@@ -1,8 +1,7 @@
 // Worker-thread entry of online training: its own tfjs instance and its own SQLite connection, so a round's
-// seconds of matrix work never run on the server's event loop; at the lowest CPU priority, so they do not take
-// the server's core either when cores are scarce.
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
+// seconds of matrix work never run on the server's event loop; at the lowest CPU priority (worker-entry.mjs), so
+// they do not take the server's core either when cores are scarce.
+import { getPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { initBackend } from '../model/backend.js';
 import { runJob, type TrainingJob } from './job.js';
@@ -10,26 +9,19 @@ import { runJob, type TrainingJob } from './job.js';
 if (parentPort === null) throw new Error('src/training/worker.ts must run in a worker thread');
 const port = parentPort;
 
-/** Nice value of the training thread: the lowest priority, so the server's threads win every contended core. */
+/** Nice value of the training thread (set by worker-entry.mjs): the lowest priority, the server wins every core. */
 const WORKER_NICE = 19;
 
-/**
- * Lower this thread's scheduling priority (Linux: niceness is per thread, and /proc/thread-self names it), before
- * tfjs starts any thread of its own (those inherit it). Elsewhere, or when refused, the round runs at normal
- * priority; returns whether it worked.
- */
-function yieldCpuToServer(): boolean {
+/** Whether this thread runs at the lowest priority (on Linux getPriority() reads the calling thread's). */
+function lowered(): boolean {
   try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (!Number.isInteger(tid) || tid <= 0) return false;
-    setPriority(tid, WORKER_NICE);
-    return true;
+    return getPriority() >= WORKER_NICE;
   } catch {
     return false;
   }
 }
 
-const niced = yieldCpuToServer();
+const niced = lowered();
 
 port.on('message', async (msg: { id: number; job: TrainingJob }) => {
   try {
