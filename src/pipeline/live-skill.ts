@@ -75,6 +75,8 @@ export class LiveSkill {
     const e = this.entry(f.sensor);
     const h = this.o.horizon;
     const slot = this.slot(f.origin);
+    // The same origin issued again (a second subscriber path, a re-sent latest): its arrived truths were scored.
+    const again = e.origins[slot] === f.origin;
     e.origins[slot] = f.origin;
     const base = slot * h * FIELDS;
     for (let i = 0; i < h; i++) {
@@ -89,7 +91,7 @@ export class LiveSkill {
       e.points[at + P50] = p.p50;
       e.points[at + P90] = p.p90;
       const r = 2 * this.slot(p.ts);
-      if (e.recent[r] === p.ts) this.score(e, slot, i + 1, p.ts, e.recent[r + 1]!);
+      if (!again && e.recent[r] === p.ts) this.score(e, slot, i + 1, p.ts, e.recent[r + 1]!);
     }
   }
 
