@@ -26,10 +26,13 @@ export interface SlicedRewarmOptions {
   sliceMs?: number;
   /**
    * Sensors per batched round to start with (default 128); then halved while a round takes more than half a
-   * slice and doubled (up to 1,024) while it takes less than an eighth, since a round is the unit of work.
+   * slice and doubled (up to MAX_GROUP) while it takes less than an eighth, since a round is the unit of work.
    */
   groupSize?: number;
 }
+
+/** Larger rounds were sometimes 30-40 ms on wasm (new batch shapes, GC) though 1-2 ms at the median. */
+const MAX_GROUP = 256;
 
 export class SlicedRewarm {
   readonly swap: QueuedSwap;
@@ -74,7 +77,7 @@ export class SlicedRewarm {
         this.round();
         const ms = performance.now() - t;
         if (ms > budget / 2) this.group = Math.max(8, this.group >> 1);
-        else if (ms < budget / 8) this.group = Math.min(1024, this.group << 1);
+        else if (ms < budget / 8) this.group = Math.min(MAX_GROUP, this.group << 1);
       } else {
         this.todo = this.o.missing(this.done);
         if (this.todo.length === 0) return true;
