@@ -11,9 +11,8 @@ import { execute, machineInfo, printResult, RESULTS_DIR, targetTable, type Bench
 export const BENCHMARKS = ['stateful', 'kernels', 'ingest', 'fanout', 'latency', 'memory', 'restart', 'training'] as const;
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-// Generous per-benchmark caps: the whole suite must stay under 10 minutes (1 minute quick).
-// Per benchmark. The training one runs 40 s of load plus a round at nice 19, which on a loaded 2-core machine
-// takes most of this; the eight together stay under the 10 minutes of the issue (398 s + training in the last run).
+// Generous per-benchmark caps: the whole suite must stay under 10 minutes (1 minute quick). The training benchmark
+// (40 s of load, then a round at nice 19) needs most of its cap on a loaded 2-core machine.
 const TIMEOUT_S = { full: 240, quick: 30 };
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: string[] } {
