@@ -32,9 +32,9 @@ export const DEFAULT_INTERVAL_TUNER: Omit<IntervalTunerOptions, 'horizon'> = Obj
  * replayed backlog) only changes when a forecast sees them, not where the factors go.
  *
  * @example
- *   const tuner = new IntervalTuner({ horizon: 24 });
- *   skill.onPair = (k, t, y, p) => tuner.record(k, t, y, p);
- *   tuner.apply(forecasts); // in place
+ *   const tuner = new IntervalTuner({ horizon: 24, sensors: () => skill.size });
+ *   const skill = new LiveSkill({ horizon: 24, stepMs, window: 168, onPair: (k, _t, y, p) => tuner.record(k, y, p) });
+ *   tuner.apply(forecasts); // in place, before serving
  */
 export class IntervalTuner {
   private readonly o: IntervalTunerOptions;
