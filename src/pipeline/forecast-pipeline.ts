@@ -69,7 +69,11 @@ function chain(o: ForecastPipelineOptions, barrier: Subject<void>): OperatorFunc
       ...(o.maxDecodeBatch === undefined ? {} : { maxBatch: o.maxDecodeBatch }),
     }),
     tap((batch) => {
-      if (skill) for (const f of batch.forecasts) skill.issue(f);
+      if (!skill) return;
+      // Points of a backlog batch whose truths arrived before the batch was decoded are scored here.
+      let n = 0;
+      for (const f of batch.forecasts) n += skill.issue(f);
+      if (n > 0) o.onScored?.(n);
     }),
   );
 }

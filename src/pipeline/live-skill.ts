@@ -70,8 +70,11 @@ export class LiveSkill {
     return e;
   }
 
-  /** Remember an issued forecast until its points' truths arrive; score the points whose truth already did. */
-  issue(f: SensorForecast): void {
+  /**
+   * Remember an issued forecast until its points' truths arrive; score the points whose truth already did.
+   * @returns points scored now
+   */
+  issue(f: SensorForecast): number {
     const e = this.entry(f.sensor);
     const h = this.o.horizon;
     const slot = this.slot(f.origin);
@@ -79,6 +82,7 @@ export class LiveSkill {
     const again = e.origins[slot] === f.origin;
     e.origins[slot] = f.origin;
     const base = slot * h * FIELDS;
+    let scored = 0;
     for (let i = 0; i < h; i++) {
       const p = f.points[i];
       const at = base + i * FIELDS;
@@ -91,8 +95,9 @@ export class LiveSkill {
       e.points[at + P50] = p.p50;
       e.points[at + P90] = p.p90;
       const r = 2 * this.slot(p.ts);
-      if (!again && e.recent[r] === p.ts) this.score(e, slot, i + 1, p.ts, e.recent[r + 1]!);
+      if (!again && e.recent[r] === p.ts && this.score(e, slot, i + 1, p.ts, e.recent[r + 1]!)) scored += 1;
     }
+    return scored;
   }
 
   /** The truth of step `t` arrived: score every pending forecast with a point at `t`. */

@@ -37,12 +37,12 @@ describe('LiveSkill', () => {
     skill.truth('s', H, 1);
     skill.truth('s', 2 * H, 2);
     skill.truth('s', 3 * H, 3);
-    skill.issue(forecast(H, 2)); // targets 2H (arrived: 2), 3H (arrived: 3), 4H (pending)
-    skill.issue(forecast(2 * H, 2)); // targets 3H (arrived), 4H, 5H
+    expect(skill.issue(forecast(H, 2))).toBe(2); // targets 2H (arrived: 2), 3H (arrived: 3), 4H (pending)
+    expect(skill.issue(forecast(2 * H, 2))).toBe(1); // targets 3H (arrived), 4H, 5H
     const r = skill.report('s');
     expect(r.steps.map((x) => x.n)).toEqual([3, 2, 1]);
     expect(r.steps[0]).toEqual({ step: 1, n: 3, mae: (1 + 0 + 1) / 3, coverage: 1 });
-    skill.issue(forecast(2 * H, 2)); // issued again (two paths issue the same forecast): nothing scored twice
+    expect(skill.issue(forecast(2 * H, 2))).toBe(0); // issued again (two paths issue it): nothing scored twice
     expect(skill.report('s').steps.map((x) => x.n)).toEqual([3, 2, 1]);
     // ...and each only once: the next truths score the points still pending.
     skill.truth('s', 4 * H, 2);
