@@ -1,18 +1,23 @@
 // Online-training settings of `wxstream serve`: flags, their environment variables and defaults (docs/training.md).
 import type { Command } from 'commander';
 import { DEFAULT_TRAINER, type TrainerOptions, type TrainingMode } from '../training/options.js';
+import { ROUND_BUDGET } from '../training/round-budget.js';
 import { intOption } from './int-option.js';
 
 export const TRAINING_ENV = {
   mode: 'WXSTREAM_TRAINING',
   trainEvery: 'WXSTREAM_TRAIN_EVERY',
   intervalSeconds: 'WXSTREAM_TRAIN_INTERVAL',
+  steps: 'WXSTREAM_TRAIN_STEPS',
+  batch: 'WXSTREAM_TRAIN_BATCH',
 } as const;
 
 export interface TrainingFlags {
   training?: string;
   trainEvery?: number;
   trainInterval?: number;
+  trainSteps?: number;
+  trainBatch?: number;
 }
 
 export function addTrainingOptions(cmd: Command): Command {
@@ -27,7 +32,13 @@ export function addTrainingOptions(cmd: Command): Command {
       '--train-interval <seconds>',
       `also train after this much wall-clock time, 0 = never [${TRAINING_ENV.intervalSeconds}, default ${DEFAULT_TRAINER.intervalMs / 1000}]`,
       intOption('--train-interval'),
-    );
+    )
+    .option(
+      '--train-steps <n>',
+      `Adam steps per round [${TRAINING_ENV.steps}, default ${ROUND_BUDGET.maxSteps}; 120 with --train-batch 32 for a cold start]`,
+      intOption('--train-steps'),
+    )
+    .option('--train-batch <n>', `windows per Adam step [${TRAINING_ENV.batch}, default ${ROUND_BUDGET.batchSize}]`, intOption('--train-batch'));
 }
 
 /** Flags over environment over defaults; a bad value throws RangeError naming the flag or variable. */
@@ -43,9 +54,14 @@ export function trainingFromFlags(flags: TrainingFlags, env: NodeJS.ProcessEnv =
     if (!/^\d+$/.test(raw)) throw new RangeError(`${name} must be a non-negative integer; got "${raw}"`);
     return Number(raw);
   };
+  const maxSteps = int(flags.trainSteps, TRAINING_ENV.steps, ROUND_BUDGET.maxSteps);
+  const batchSize = int(flags.trainBatch, TRAINING_ENV.batch, ROUND_BUDGET.batchSize);
+  if (maxSteps < 1) throw new RangeError(`--train-steps (${TRAINING_ENV.steps}) must be at least 1; got ${maxSteps}`);
+  if (batchSize < 1) throw new RangeError(`--train-batch (${TRAINING_ENV.batch}) must be at least 1; got ${batchSize}`);
   return {
     mode: mode as TrainingMode,
     trainEvery: int(flags.trainEvery, TRAINING_ENV.trainEvery, DEFAULT_TRAINER.trainEvery),
     intervalMs: 1000 * int(flags.trainInterval, TRAINING_ENV.intervalSeconds, DEFAULT_TRAINER.intervalMs / 1000),
+    round: { maxSteps, batchSize },
   };
 }

@@ -4,6 +4,7 @@
 import type { StepObservation } from '../forecaster.js';
 import { calibrateIntervals, loadModel, saveModel, scoreWindows, train, type SavedModel, type WindowScore } from '../model/index.js';
 import { createRng } from '../random.js';
+import { ROUND_BUDGET } from './round-budget.js';
 import { DEFAULT_SAMPLING, sampleWindows, type SamplingOptions } from './sampling.js';
 
 export interface RoundOptions {
@@ -22,10 +23,7 @@ export interface RoundOptions {
 
 export const DEFAULT_ROUND: RoundOptions = {
   sampling: DEFAULT_SAMPLING,
-  // 3,840 windows a round in 15 steps of 256: as many windows as 120 of 32, ~1.3-2x faster (fewer, larger tfjs
-  // ops), and over the Beijing year better (MAE 1.92 vs 1.95; docs/training.md).
-  maxSteps: 15,
-  batchSize: 256,
+  ...ROUND_BUDGET,
   learningRate: 1e-3,
   clipNorm: 1,
   margin: 0,

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { trainingFromFlags } from '../../src/cli/training-options.js';
+import { DEFAULT_ROUND } from '../../src/training/round.js';
+
+describe('serve training options', () => {
+  it('defaults to the round budget of round.ts', () => {
+    expect(trainingFromFlags({}, {}).round).toEqual({ maxSteps: DEFAULT_ROUND.maxSteps, batchSize: DEFAULT_ROUND.batchSize });
+  });
+
+  it('takes the round budget from flags over the environment (the cold-start setting)', () => {
+    expect(trainingFromFlags({ trainSteps: 120 }, { WXSTREAM_TRAIN_STEPS: '60', WXSTREAM_TRAIN_BATCH: '32' }).round).toEqual({
+      maxSteps: 120,
+      batchSize: 32,
+    });
+  });
+
+  it('rejects a bad budget naming the flag or variable', () => {
+    expect(() => trainingFromFlags({ trainSteps: 0 }, {})).toThrow(/--train-steps/);
+    expect(() => trainingFromFlags({}, { WXSTREAM_TRAIN_BATCH: '32x' })).toThrow(/WXSTREAM_TRAIN_BATCH/);
+  });
+});
