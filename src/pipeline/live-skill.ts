@@ -78,7 +78,7 @@ export class LiveSkill {
     const e = this.entry(f.sensor);
     const h = this.o.horizon;
     const slot = this.slot(f.origin);
-    // The same origin issued again (a second subscriber path, a re-sent latest): its arrived truths were scored.
+    // The same origin issued again (re-decoded after a model swap): its arrived truths were scored already.
     const again = e.origins[slot] === f.origin;
     e.origins[slot] = f.origin;
     const base = slot * h * FIELDS;

@@ -1,5 +1,5 @@
-// Bookkeeping of issued forecasts: the latest one per sensor (decoded on demand when stale), pending live
-// verification, and storage in issued_forecasts, written in one transaction per `flushMs` (or `flushRows`).
+// Bookkeeping of issued forecasts: the latest one per sensor (decoded on demand when stale, then also handed to
+// live verification), and storage in issued_forecasts, written in one transaction per `flushMs` (or `flushRows`).
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { Logger } from '../log.js';
 import { serializeBatch, type DegradedCheck, type SerializedBatch, type SerializedForecast } from '../pipeline/fan-out.js';
@@ -44,7 +44,10 @@ export class IssuedForecasts {
 
   constructor(private readonly o: IssuedForecastsOptions) {}
 
-  /** Record a decoded batch: latest cache, verification, and (at the end of the tick) storage. */
+  /**
+   * Record a decoded batch: latest cache and (at the end of the tick) storage. Verification is the issuer's: the
+   * forecast pipeline issues its batches to the live skill in event order, `get` the ones it decodes itself.
+   */
   record(batch: SerializedBatch): void {
     const rows: IssuedForecast[] = [];
     for (const s of batch.serialized) {
@@ -54,7 +57,6 @@ export class IssuedForecasts {
       this.latest.set(f.sensor, { ...s, modelVersion: batch.modelVersion });
       if (f.origin > this.newestOrigin) this.newestOrigin = f.origin;
       if (fresh) {
-        this.o.skill.issue(f);
         rows.push({ ...f, modelVersion: batch.modelVersion, issuedAt: batch.issuedAt, stepMs: this.o.stepSeconds * 1000 });
       }
     }
@@ -101,6 +103,7 @@ export class IssuedForecasts {
     const stale = this.stale(sensors);
     if (stale.length > 0) {
       const batch = { forecasts: keeper.forecast(stale), modelVersion: keeper.modelVersion, issuedAt: Date.now() };
+      for (const fc of batch.forecasts) this.o.skill.issue(fc);
       this.record(serializeBatch(batch, this.o.stepSeconds, this.o.degraded));
     }
     return sensors.flatMap((s) => {

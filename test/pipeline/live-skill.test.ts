@@ -42,7 +42,7 @@ describe('LiveSkill', () => {
     const r = skill.report('s');
     expect(r.steps.map((x) => x.n)).toEqual([3, 2, 1]);
     expect(r.steps[0]).toEqual({ step: 1, n: 3, mae: (1 + 0 + 1) / 3, coverage: 1 });
-    expect(skill.issue(forecast(2 * H, 2))).toBe(0); // issued again (two paths issue it): nothing scored twice
+    expect(skill.issue(forecast(2 * H, 2))).toBe(0); // issued again (re-decoded after a swap): nothing scored twice
     expect(skill.report('s').steps.map((x) => x.n)).toEqual([3, 2, 1]);
     // ...and each only once: the next truths score the points still pending.
     skill.truth('s', 4 * H, 2);
