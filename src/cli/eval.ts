@@ -14,6 +14,7 @@ import { formatReportTable, renderReportSvg } from '../replay/report.js';
 import { runReplay, type ReplayRunInput, type ReplayRunResult } from '../replay/run-replay.js';
 import { formatRunSummary, toJson } from '../replay/run-summary.js';
 import { checkTargets, formatTargets, type TargetCheck } from '../replay/targets.js';
+import { TRAINING_MODES, type TrainingMode } from '../training/options.js';
 import { EXIT, positiveInt, usageExitCode } from './output.js';
 import { failureExitCode, type ReplayIo } from './replay.js';
 
@@ -34,7 +35,7 @@ export interface EvalFlags {
   out?: string;
   quick: boolean;
   coldStart: boolean;
-  training: 'inline' | 'worker' | 'off';
+  training: TrainingMode;
   trainEvery?: number;
   check: boolean;
   progress: boolean;
@@ -150,7 +151,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'where evaluation-report.json and evaluation-chart.svg go (default docs/)')
     .option('--quick', 'two months (2015-03..04) after two months of warm-up: a wiring check, not the targets', false)
     .option('--cold-start', 'also run from a fresh seeded model and report the gap to the default weights', false)
-    .addOption(new Option('--training <mode>', 'online training during the replay').choices(['inline', 'worker', 'off']).default('inline'))
+    .addOption(new Option('--training <mode>', 'online training during the replay').choices([...TRAINING_MODES]).default('inline'))
     .option('--train-every <n>', 'closed sensor-steps between training rounds (default: the trainer default)', positiveInt('--train-every'))
     .option('--check', 'exit with 1 when a target is missed', false)
     .option('--no-progress', 'no progress bar (it is drawn only on a terminal anyway)')

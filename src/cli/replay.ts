@@ -15,6 +15,7 @@ import { replayProgressBar } from '../replay/progress-bar.js';
 import { ReplayOptionError } from '../replay/replay-error.js';
 import { runReplay, type ReplayRunInput, type ReplayRunResult } from '../replay/run-replay.js';
 import { formatRunSummary, toJson } from '../replay/run-summary.js';
+import { TRAINING_MODES, type TrainingMode } from '../training/options.js';
 import { EXIT, positiveInt, usageExitCode } from './output.js';
 
 export interface ReplayFlags {
@@ -24,7 +25,7 @@ export interface ReplayFlags {
   frame: number;
   layout: CsvLayout | 'auto';
   utcOffset?: string;
-  training: 'inline' | 'worker' | 'off';
+  training: TrainingMode;
   trainEvery?: number;
   coldStart: boolean;
   evalFrom?: string;
@@ -177,7 +178,7 @@ export function register(program: Command): void {
     .option('--frame <n>', 'readings per push frame (one frame in flight at a time)', positiveInt('--frame'), REPLAY_FLAG_DEFAULTS.frame)
     .addOption(new Option('--layout <layout>', 'CSV layout').choices(['auto', 'simple', 'beijing']).default(REPLAY_FLAG_DEFAULTS.layout))
     .option('--utc-offset <+hh:mm>', 'offset of times without a zone (Beijing calendar fields, date-only options); default +08:00 for Beijing files, else +00:00')
-    .addOption(new Option('--training <mode>', 'online training of the in-process server').choices(['inline', 'worker', 'off']).default(REPLAY_FLAG_DEFAULTS.training))
+    .addOption(new Option('--training <mode>', 'online training of the in-process server').choices([...TRAINING_MODES]).default(REPLAY_FLAG_DEFAULTS.training))
     .option('--train-every <n>', 'closed sensor-steps between training rounds (in-process)', positiveInt('--train-every'))
     .option('--cold-start', 'start the in-process server from a fresh seeded model, not the shipped default weights', false)
     .option('--eval-from <date>', 'first scored target time (default: a week after the first reading)')

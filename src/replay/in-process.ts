@@ -6,11 +6,16 @@ import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import type { ModelOptions } from '../model/index.js';
 import { DEFAULT_MODEL_SEED, startServer, type ForecasterFactory, type RunningServer } from '../server/index.js';
+import { TRAINING_MODES, type TrainingMode } from '../training/options.js';
 import type { TrainerOptions, TrainerStats } from '../training/trainer.js';
 
 export interface InProcessOptions {
-  /** 'inline' makes a replay reproducible (rounds run between the same batches); 'worker' is what serve runs. */
-  training: 'inline' | 'worker' | 'off';
+  /**
+   * 'inline' and 'pipelined' make a replay reproducible (inline: each round runs between the same batches and serves
+   * from the next; pipelined: it trains in the worker while the replay goes on and serves from the next round's
+   * start); 'worker' is what serve runs.
+   */
+  training: TrainingMode;
   /** Closed sensor-steps between training rounds; undefined = the trainer's default. */
   trainEvery: number | undefined;
   /** Passed to every training round (see src/training/round.ts). */
@@ -73,7 +78,7 @@ export function coldStartFactory(model: ModelOptions = {}): ForecasterFactory {
  */
 export async function startInProcess(options: Partial<InProcessOptions> = {}): Promise<InProcessServer> {
   const o = { ...IN_PROCESS_DEFAULTS, ...options };
-  if (!['inline', 'worker', 'off'].includes(o.training)) throw new RangeError(`training must be inline, worker or off; got "${o.training}"`);
+  if (!TRAINING_MODES.includes(o.training)) throw new RangeError(`training must be one of ${TRAINING_MODES.join(', ')}; got "${o.training}"`);
   if (o.coldStart && o.forecaster) throw new RangeError('coldStart and forecaster exclude each other: both choose the starting model');
   const factory = o.coldStart ? coldStartFactory(o.coldModel) : o.forecaster;
   const dir = mkdtempSync(join(tmpdir(), 'wxstream-replay-'));

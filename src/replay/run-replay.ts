@@ -7,6 +7,7 @@ import type { Forecaster, StepObservation } from '../forecaster.js';
 import type { Logger } from '../log.js';
 import type { ModelOptions } from '../model/index.js';
 import type { ForecasterFactory } from '../server/index.js';
+import type { TrainingMode } from '../training/options.js';
 import type { TrainerOptions, TrainerStats } from '../training/trainer.js';
 import { loadCsv, type CsvStats } from './csv.js';
 import type { CsvLayout } from './csv-layouts.js';
@@ -29,7 +30,7 @@ export interface ReplayRunOptions {
   speed: number | 'max';
   frameReadings: number;
   /** In-process server only. */
-  training: 'inline' | 'worker' | 'off';
+  training: TrainingMode;
   trainEvery: number | undefined;
   round: TrainerOptions['round'] | undefined;
   coldStart: boolean;

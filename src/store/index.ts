@@ -36,6 +36,11 @@ export interface Store {
   /** A value of the node's small key-value table (`meta`), e.g. the served band factors. */
   getMeta(key: string): string | undefined;
   setMeta(key: string, value: string): void;
+  /**
+   * Run `read` in one read transaction: it sees the database as it was when `onPinned` was called (right after the
+   * snapshot is taken, before `read`), whatever other connections commit meanwhile (WAL).
+   */
+  snapshot<T>(onPinned: () => void, read: () => T): T;
   close(): void;
 }
 
@@ -72,6 +77,18 @@ export class SqliteStore implements Store {
 
   setMeta(key: string, value: string): void {
     this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  snapshot<T>(onPinned: () => void, read: () => T): T {
+    this.db.exec('BEGIN');
+    try {
+      // A deferred transaction takes its snapshot at its first read.
+      this.db.prepare('SELECT count(*) FROM meta').get();
+      onPinned();
+      return read();
+    } finally {
+      this.db.exec('COMMIT');
+    }
   }
 
   checkStep(stepMs: number): void {

@@ -1,7 +1,9 @@
 // What a training round needs and returns, as plain structured-cloneable data: the same job runs inline (replays,
-// tests) or in the worker thread (live), and both paths go through runJob.
+// tests) or in the worker thread (live, pipelined replays), and every path goes through readJob and runRound.
+import type { StepObservation } from '../forecaster.js';
+import type { SavedModel } from '../model/index.js';
 import type { BucketRules } from '../pipeline/sensor-bucket.js';
-import { openStore } from '../store/index.js';
+import { openStore, type Store } from '../store/index.js';
 import { loadHistory } from './history.js';
 import { runRound, type RoundOptions, type RoundResult } from './round.js';
 
@@ -24,20 +26,35 @@ export interface JobResult extends RoundResult {
   cutoff: number;
 }
 
+/** A job's inputs, read from the store: the champion's weights and every sensor's history up to the cutoff. */
+export interface JobData {
+  champion: SavedModel;
+  series: Map<string, StepObservation[]>;
+}
+
+export function readJob(store: Store, job: TrainingJob): JobData {
+  const champion = store.models.get(job.parent);
+  if (champion === undefined) throw new RangeError(`model version ${job.parent} does not exist`);
+  const sensors = store.readings.sensors().map((s) => s.sensor);
+  const from = job.cutoff - job.historySteps * job.rules.stepMs;
+  const series = loadHistory(store.readings, sensors, { from, to: job.cutoff }, job.rules, store.faults);
+  return { champion: { config: champion.config as never, weights: champion.weights }, series };
+}
+
+export function trainJob(job: TrainingJob, data: JobData): JobResult {
+  const result = runRound(data.champion, data.series, job.round, job.poison && poisons[job.poison]);
+  return { ...result, parent: job.parent, cutoff: job.cutoff };
+}
+
 export function runJob(job: TrainingJob): JobResult {
   const store = openStore(job.dbPath);
+  let data: JobData;
   try {
-    const champion = store.models.get(job.parent);
-    if (champion === undefined) throw new RangeError(`model version ${job.parent} does not exist`);
-    const sensors = store.readings.sensors().map((s) => s.sensor);
-    const from = job.cutoff - job.historySteps * job.rules.stepMs;
-    const series = loadHistory(store.readings, sensors, { from, to: job.cutoff }, job.rules, store.faults);
-    const saved = { config: champion.config as never, weights: champion.weights };
-    const result = runRound(saved, series, job.round, job.poison && poisons[job.poison]);
-    return { ...result, parent: job.parent, cutoff: job.cutoff };
+    data = readJob(store, job);
   } finally {
     store.close();
   }
+  return trainJob(job, data);
 }
 
 const poisons = {

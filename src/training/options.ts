@@ -3,7 +3,14 @@
 import type { RoundOptions } from './round.js';
 import type { TrainingJob } from './job.js';
 
-export type TrainingMode = 'worker' | 'inline' | 'off';
+/**
+ * worker: rounds run in the worker thread and swap in when they end (live); inline: rounds run on the event loop and
+ * swap in at the next batch (reproducible replays, tests); pipelined: rounds run in the worker while the stream goes
+ * on and each one's weights swap in when the next round starts (reproducible replays that overlap training); off.
+ */
+export type TrainingMode = 'worker' | 'inline' | 'pipelined' | 'off';
+
+export const TRAINING_MODES: readonly TrainingMode[] = ['worker', 'inline', 'pipelined', 'off'];
 
 export interface TrainerOptions {
   mode: TrainingMode;

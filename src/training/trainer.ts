@@ -1,6 +1,6 @@
 // Online-training scheduler: counts closed steps (deterministic trigger), optionally a wall-clock interval too,
-// runs one round at a time (worker thread live, inline for reproducible replays), records every candidate in
-// the model_versions table and hands a promoted one to the model host, which swaps it in between ticks.
+// runs one round at a time (worker thread live; inline or pipelined for reproducible replays), records every
+// candidate in the model_versions table and hands a promoted one to the model host, which swaps it in between ticks.
 import type { Forecaster } from '../forecaster.js';
 import type { Logger } from '../log.js';
 import type { SavedModel } from '../model/index.js';
@@ -8,10 +8,13 @@ import type { ModelHost } from '../pipeline/model-host.js';
 import type { BucketRules } from '../pipeline/sensor-bucket.js';
 import type { Store } from '../store/index.js';
 import { runJob, type JobResult, type TrainingJob } from './job.js';
-import { TrainingWorker } from './worker-client.js';
-import { DEFAULT_TRAINER, type TrainerOptions } from './options.js';
+import { TrainingWorker, type SubmittedJob } from './worker-client.js';
+import { DEFAULT_TRAINER, TRAINING_MODES, type TrainerOptions } from './options.js';
 
-export { DEFAULT_TRAINER, type TrainerOptions, type TrainingMode } from './options.js';
+export { DEFAULT_TRAINER, TRAINING_MODES, type TrainerOptions, type TrainingMode } from './options.js';
+
+/** A pipelined round that has not finished within this long is given up (its worker is presumed dead). */
+export const PIPELINED_TIMEOUT_MS = 30 * 60_000;
 
 export interface TrainerContext {
   store: Store;
@@ -44,6 +47,8 @@ export class Trainer {
   private lastEventTime = -Infinity;
   private lastRoundAt: number;
   private running: Promise<JobResult | undefined> | undefined;
+  /** Pipelined mode: the round in the worker whose weights take over when the next round starts. */
+  private submitted: SubmittedJob | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: TrainerContext, options: Partial<TrainerOptions> = {}) {
@@ -57,7 +62,7 @@ export class Trainer {
   }
 
   get busy(): boolean {
-    return this.running !== undefined;
+    return this.running !== undefined || this.submitted !== undefined;
   }
 
   /** Called by the pipeline after each encoder round: `steps` sensor-steps closed, the latest ending at `t`. */
@@ -77,6 +82,7 @@ export class Trainer {
    * the next pipeline batch whatever the machine's speed: a replay that sends the same frames is reproducible.
    */
   start(cutoff: number): Promise<JobResult | undefined> {
+    if (this.o.mode === 'pipelined') return Promise.resolve(this.pipelined(cutoff));
     if (this.running) return Promise.resolve(undefined);
     const job = this.job(cutoff);
     this.lastRoundAt = this.now();
@@ -101,10 +107,43 @@ export class Trainer {
     return done;
   }
 
+  /**
+   * Pipelined mode: finish the previous round (blocking until the worker has it, usually long done) and queue its
+   * swap, then hand the worker the next round, which reads what is committed now. Returns the previous round's
+   * result. Where each version starts serving depends only on the stream, not on the machine's speed: a replay is
+   * reproducible, while the worker trains on another core as the stream goes on.
+   */
+  private pipelined(cutoff: number): JobResult | undefined {
+    const previous = this.collect();
+    this.lastRoundAt = this.now();
+    try {
+      this.submitted = this.worker.submit(this.job(cutoff));
+    } catch (err) {
+      this.failed(err);
+    }
+    return previous;
+  }
+
+  /** Pipelined mode: wait for the submitted round, if any, and apply it. */
+  private collect(): JobResult | undefined {
+    const s = this.submitted;
+    if (s === undefined) return undefined;
+    this.submitted = undefined;
+    const firstRound = this.worker.lowPriority === undefined;
+    try {
+      const r = this.worker.collect(s, { timeoutMs: PIPELINED_TIMEOUT_MS });
+      if (firstRound) this.logPriority();
+      return this.apply(r);
+    } catch (err) {
+      return this.failed(err);
+    }
+  }
+
   private job(cutoff: number): TrainingJob {
     return {
       dbPath: this.ctx.store.path,
-      parent: this.ctx.host.modelVersion,
+      // The version serving from the next tick: a round must not start from weights about to be replaced.
+      parent: this.ctx.host.nextVersion,
       cutoff,
       historySteps: this.o.historySteps,
       rules: this.ctx.rules,
@@ -124,13 +163,15 @@ export class Trainer {
     return undefined;
   }
 
-  /** Wait for the running round, if any. */
+  /** Wait for the running round, if any (pipelined: collect and apply the submitted one). */
   async idle(): Promise<void> {
+    this.collect();
     await this.running;
   }
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.collect();
     await this.running;
     await this.worker.close();
   }
@@ -158,7 +199,7 @@ export class Trainer {
       return r;
     }
     // The champion may have changed while the round ran (manual promote/rollback): never overwrite it then.
-    if (host.modelVersion !== r.parent) {
+    if (host.nextVersion !== r.parent) {
       this.stats.rejected++;
       store.models.insert({ parent: r.parent, status: 'rejected', config: r.candidate.config, weights: r.candidate.weights, metrics: { ...metrics, reason: 'champion changed during the round' } });
       return r;
@@ -179,7 +220,7 @@ export class Trainer {
 }
 
 function validate(o: TrainerOptions): void {
-  if (!['worker', 'inline', 'off'].includes(o.mode)) throw new RangeError(`training mode must be worker, inline or off; got ${o.mode}`);
+  if (!TRAINING_MODES.includes(o.mode)) throw new RangeError(`training mode must be one of ${TRAINING_MODES.join(', ')}; got ${o.mode}`);
   for (const k of ['trainEvery', 'intervalMs', 'historySteps'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 0) throw new RangeError(`training option "${k}" must be an integer >= 0; got ${o[k]}`);
   }

@@ -61,8 +61,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function setup(options: Partial<TrainerOptions>) {
-  const version = store.models.insert({ status: 'champion', config: initial.config, weights: initial.weights });
+function setup(options: Partial<TrainerOptions>, db: Store = store) {
+  const version = db.models.insert({ status: 'champion', config: initial.config, weights: initial.weights });
   const models: Seq2Seq[] = [];
   const forecasterFor = (saved: SavedModel) => {
     const model = loadModel(saved.config, saved.weights);
@@ -70,7 +70,7 @@ function setup(options: Partial<TrainerOptions>) {
     return { forecaster: new RnnForecaster({ model }) };
   };
   const host = new SwappableModelHost(version, forecasterFor(initial).forecaster);
-  const trainer = new Trainer({ store, host, rules, log, forecasterFor }, { mode: 'inline', trainEvery: 0, round, ...options });
+  const trainer = new Trainer({ store: db, host, rules, log, forecasterFor }, { mode: 'inline', trainEvery: 0, round, ...options });
   const cleanup = async () => {
     await trainer.close();
     host.takeSwap();
@@ -147,6 +147,48 @@ describe('online training', () => {
     // The event loop kept turning while the worker trained (an inline round would block it throughout).
     expect(ticks).toBeGreaterThan(5);
     await cleanup();
+  });
+
+  it('pipelined: a round learns from what was committed when it started, trains off the event loop and serves from the next round', async () => {
+    const cutoff = T0 + 30 * 24 * H;
+    const early = readings().filter((r) => r.ts < T0 + 27 * 24 * H);
+    const late = readings().filter((r) => r.ts >= T0 + 27 * 24 * H && r.ts <= cutoff);
+    const quick = { round: { ...round, maxSteps: 8 } };
+    const local = (name: string): Store => {
+      const db = openStore(join(dir, name));
+      db.readings.insertBatch(early, 0);
+      return db;
+    };
+    // Reference: an inline round over the early readings only.
+    const refDb = local('ref.sqlite');
+    const ref = setup(quick, refDb);
+    const expected = await ref.trainer.start(cutoff);
+    await ref.cleanup();
+    refDb.close();
+
+    const db = local('pipelined.sqlite');
+    const { version, host, trainer, cleanup } = setup({ ...quick, mode: 'pipelined' }, db);
+    // Returns once the worker has pinned its snapshot; the previous round's result (none yet) is what it returns.
+    expect(await trainer.start(cutoff)).toBeUndefined();
+    expect(trainer.busy).toBe(true);
+    // Written after the round started, though before its cutoff: the round must not see them.
+    db.readings.insertBatch(late, 0);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(3);
+    // Nothing swaps before the next round starts, however long ago this one finished.
+    expect(host.nextVersion).toBe(version);
+    const first = await trainer.start(cutoff + 24 * H);
+    expect(first?.cutoff).toBe(cutoff);
+    expect(Buffer.compare(Buffer.from(first!.candidate!.weights), Buffer.from(expected!.candidate!.weights))).toBe(0);
+    expect(first?.decision).toBe(expected?.decision);
+    if (first?.decision === 'promoted') expect(host.nextVersion).toBeGreaterThan(version);
+    // close() collects the round still in the worker.
+    await cleanup();
+    expect(trainer.stats.rounds).toBe(2);
+    db.close();
   });
 
   it('skips a round without enough data', async () => {
