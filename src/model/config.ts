@@ -11,6 +11,27 @@ export interface Scale {
   sd: number;
 }
 
+/** Per-sensor alignment of the time features' clock (clock.ts). */
+export interface ClockConfig {
+  /**
+   * UTC hour at which the daily cycle of (temperature - recent level) peaks, as estimated by clock.ts, at the
+   * stations the weights learnt from: every sensor's clock is shifted so that its own peak falls there.
+   * 6.25 = the Beijing stations of the development data (UTC+8; median of the 30-day estimate, 2013-2016).
+   */
+  referenceHour: number;
+  /** Half-life of the estimate, hours of readings. */
+  halfLifeHours: number;
+  /** The shift stays 0 until this many hours of readings were folded in. */
+  minHours: number;
+  /** ...and while the estimated daily amplitude (deg C) is below this: no cycle, no phase to read. */
+  minAmplitude: number;
+  /**
+   * The shift moves (to the nearest whole hour) only when the estimated peak is this many hours from where the
+   * shift puts it: the seasonal drift of the peak (about +-1.5 h at Beijing) never moves it.
+   */
+  hysteresisHours: number;
+}
+
 /** How readings become model inputs. Saved with the weights: a model only makes sense with its own scaling. */
 export interface NormalizationConfig {
   /** Cold-start prior for a sensor's temperature (deg C), blended out as samples arrive. */
@@ -29,6 +50,11 @@ export interface NormalizationConfig {
   minSd: number;
   /** Fixed global scaling for covariates: their climatology varies less between sensors than temperature's. */
   covariates: Record<Covariate, Scale>;
+  /**
+   * Per-sensor clock alignment of the time features; null = time features on the UTC clock (models saved before
+   * the alignment existed load with null, so they keep the inputs they were trained with).
+   */
+  clock: ClockConfig | null;
 }
 
 export interface ModelConfig {
@@ -47,10 +73,13 @@ export interface ModelConfig {
 }
 
 export type ModelOptions = Partial<Omit<ModelConfig, 'normalization'>> & {
-  normalization?: Partial<Omit<NormalizationConfig, 'covariates'>> & {
+  normalization?: Partial<Omit<NormalizationConfig, 'covariates' | 'clock'>> & {
     covariates?: Partial<Record<Covariate, Scale>>;
+    clock?: Partial<ClockConfig> | null;
   };
 };
+
+export const DEFAULT_CLOCK: ClockConfig = { referenceHour: 6.25, halfLifeHours: 720, minHours: 48, minAmplitude: 1, hysteresisHours: 2 };
 
 /**
  * hidden = 64: live step/forecast cost on wasm is dispatch-bound and about equal for 32/64/96 up to ~100
@@ -75,6 +104,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
       dewpoint: { mean: 6, sd: 8 },
       wind: { mean: 4, sd: 3 },
     },
+    clock: DEFAULT_CLOCK,
   },
 };
 
@@ -92,6 +122,7 @@ export function resolveModelConfig(options: ModelOptions = {}): ModelConfig {
       ...n,
       tempPrior: { ...(n.tempPrior ?? d.normalization.tempPrior) },
       covariates: { ...d.normalization.covariates, ...(n.covariates ?? {}) },
+      clock: n.clock === null ? null : { ...DEFAULT_CLOCK, ...(n.clock ?? {}) },
     },
   };
   validate(config);
@@ -122,6 +153,16 @@ function validate(c: ModelConfig): void {
   positive('normalization.levelHalfLifeSteps', nz.levelHalfLifeSteps);
   positive('normalization.minSd', nz.minSd);
   for (const cov of COVARIATES) scale(`normalization.covariates.${cov}`, nz.covariates[cov]);
+  if (nz.clock !== null) {
+    const k = nz.clock;
+    if (typeof k.referenceHour !== 'number' || !(k.referenceHour >= 0 && k.referenceHour < 24)) {
+      throw new RangeError(`normalization.clock.referenceHour must be a number in [0, 24); got ${k.referenceHour}`);
+    }
+    positive('normalization.clock.halfLifeHours', k.halfLifeHours);
+    positive('normalization.clock.minHours', k.minHours);
+    positive('normalization.clock.minAmplitude', k.minAmplitude);
+    positive('normalization.clock.hysteresisHours', k.hysteresisHours);
+  }
   if (c.intervalScale !== undefined) {
     const s = c.intervalScale;
     if (!Array.isArray(s) || s.length !== c.horizon || !s.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0)) {

@@ -1,5 +1,6 @@
-// Input assembly shared by live inference and training windows: time features (UTC, bucket end) and the
-// encoder/decoder input rows, written into flat Float32Arrays so a whole batch becomes one tensor.
+// Input assembly shared by live inference and training windows: time features (bucket end, on the sensor's
+// aligned clock: UTC plus its clock shift, clock.ts) and the encoder/decoder input rows, written into flat
+// Float32Arrays so a whole batch becomes one tensor.
 import type { StepObservation } from '../forecaster.js';
 import type { ModelConfig, Scale } from './config.js';
 
@@ -71,6 +72,8 @@ export function checkObservation(obs: StepObservation, where: string): void {
 /** Per-step scaling: the stats in force after the step, and the recent level (deg C). */
 export interface StepScale extends Scale {
   level: number;
+  /** Added to the step time before its time features are computed (clock.ts); default 0. */
+  clockShiftMs?: number;
 }
 
 /** One encoder row for step `obs`. */
@@ -79,7 +82,7 @@ export function writeEncoderInput(obs: StepObservation, scale: StepScale, config
   out[at] = temp === null ? 0 : (temp - scale.mean) / scale.sd;
   out[at + 1] = temp === null ? 1 : 0;
   out[at + 2] = (scale.level - scale.mean) / scale.sd;
-  writeTimeFeatures(obs.t, out, at + 3);
+  writeTimeFeatures(obs.t + (scale.clockShiftMs ?? 0), out, at + 3);
   writeCovariates(obs, config, out, at + 7);
 }
 
@@ -95,6 +98,8 @@ export interface OriginInfo {
   originMissing: boolean;
   /** The origin step's observation, for its covariates. */
   obs: StepObservation;
+  /** Added to the origin and target times before their time features are computed (clock.ts); default 0. */
+  clockShiftMs?: number;
 }
 
 /** Decoder context rows for all leads of one sensor, laid out [lead][batch][feature]. */
@@ -109,11 +114,12 @@ export function writeDecoderContext(
   const stepMs = config.stepSeconds * 1000;
   // The origin's hour next to the target's makes the diurnal part of a residual (target minus last reading)
   // a linear function of the inputs.
+  const t0 = origin.t + (origin.clockShiftMs ?? 0);
   const originTime = new Float32Array(TIME_FEATURES);
-  writeTimeFeatures(origin.t, originTime, 0);
+  writeTimeFeatures(t0, originTime, 0);
   for (let k = 0; k < config.horizon; k++) {
     const at = (k * batch + row) * size;
-    writeTimeFeatures(origin.t + (k + 1) * stepMs, out, at);
+    writeTimeFeatures(t0 + (k + 1) * stepMs, out, at);
     out[at + 4] = (k + 1) / config.horizon;
     out[at + 5] = originTime[0];
     out[at + 6] = originTime[1];

@@ -3,6 +3,7 @@
 export { initBackend, currentBackend, type BackendName } from './backend.js';
 export {
   DEFAULT_MODEL_CONFIG,
+  DEFAULT_CLOCK,
   resolveModelConfig,
   architectureTag,
   stateSize,
@@ -13,8 +14,10 @@ export {
   type ModelConfig,
   type ModelOptions,
   type NormalizationConfig,
+  type ClockConfig,
   type Scale,
 } from './config.js';
+export { freshClock, updateClock, clockShiftMs, type ClockState } from './clock.js';
 export { ModelError, type ModelErrorCode } from './errors.js';
 export { encoderFeatureNames, decoderContextNames, writeTimeFeatures } from './features.js';
 export { freshNormalizer, updateNormalizer, normalizerScale, type NormalizerState } from './normalizer.js';

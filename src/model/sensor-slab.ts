@@ -7,7 +7,7 @@ import { COVARIATES as ALL_COVARIATES } from './config.js';
 import type { SensorTrack } from './track.js';
 
 // Track fields per slot: running stats, last temperature, the origin step (t, temp, every known covariate, so
-// a model swap to another covariate set loses nothing). NaN = null.
+// a model swap to another covariate set loses nothing), the clock estimate. NaN = null.
 const WEIGHT = 0;
 const MEAN = 1;
 const VARIANCE = 2;
@@ -15,7 +15,12 @@ const LEVEL = 3;
 const LAST_TEMP = 4;
 const T = 5;
 const TEMP = 6;
-const COVARIATES = 7;
+const CLOCK_COS = 7;
+const CLOCK_SIN = 8;
+const CLOCK_WEIGHT = 9;
+const CLOCK_COUNT = 10;
+const CLOCK_SHIFT = 11;
+const COVARIATES = 12;
 
 const orNaN = (v: number | null | undefined): number => (v === null || v === undefined ? NaN : v);
 const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
@@ -89,6 +94,7 @@ export class SensorSlab {
     this.covariates.forEach((c, i) => (last[c] = orNull(f[at + COVARIATES + i])));
     return {
       norm: { weight: f[at + WEIGHT], mean: f[at + MEAN], variance: f[at + VARIANCE], level: f[at + LEVEL] },
+      clock: { cos: f[at + CLOCK_COS], sin: f[at + CLOCK_SIN], weight: f[at + CLOCK_WEIGHT], count: f[at + CLOCK_COUNT], shift: f[at + CLOCK_SHIFT] },
       lastTemp: orNull(f[at + LAST_TEMP]),
       last,
     };
@@ -109,6 +115,11 @@ export class SensorSlab {
     f[at + MEAN] = track.norm.mean;
     f[at + VARIANCE] = track.norm.variance;
     f[at + LEVEL] = track.norm.level;
+    f[at + CLOCK_COS] = track.clock.cos;
+    f[at + CLOCK_SIN] = track.clock.sin;
+    f[at + CLOCK_WEIGHT] = track.clock.weight;
+    f[at + CLOCK_COUNT] = track.clock.count;
+    f[at + CLOCK_SHIFT] = track.clock.shift;
     f[at + LAST_TEMP] = orNaN(track.lastTemp);
     f[at + T] = last.t;
     f[at + TEMP] = orNaN(last.temp);

@@ -3,7 +3,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { ParamSpec } from './cells.js';
 import { canonicalJson, crc32, fnv1a } from './checksum.js';
-import { resolveModelConfig, type ModelConfig } from './config.js';
+import { resolveModelConfig, type ModelConfig, type ModelOptions } from './config.js';
 import { ModelError } from './errors.js';
 import { decoderContextNames, encoderFeatureNames } from './features.js';
 import { modelParamSpecs, OUTPUTS, Seq2Seq } from './seq2seq.js';
@@ -119,7 +119,7 @@ function checkConfig(config: unknown): SavedModelConfig {
   if (c.version !== WEIGHTS_FORMAT) throw new ModelError('WX_MODEL_FORMAT_VERSION', `model config version ${c.version} is not ${WEIGHTS_FORMAT}`);
   let model: ModelConfig;
   try {
-    model = resolveModelConfig(c.model);
+    model = resolveModelConfig(withLegacyClock(c.model) as ModelOptions | undefined);
   } catch (err) {
     throw new ModelError('WX_MODEL_CONFIG_INVALID', `model config: ${(err as Error).message}`);
   }
@@ -134,8 +134,19 @@ function checkConfig(config: unknown): SavedModelConfig {
   return expected;
 }
 
+/** A saved config written before the clock alignment existed has no `clock`: it loads with the UTC clock (null). */
+function withLegacyClock(model: unknown): unknown {
+  if (typeof model !== 'object' || model === null) return model;
+  const n = (model as { normalization?: unknown }).normalization;
+  if (typeof n === 'object' && n !== null && 'clock' in n) return model;
+  return { ...model, normalization: { ...(n as object | undefined), clock: null } };
+}
+
+/** Hash of the config a weights blob was written for; a null clock is left out, so older blobs still match. */
 function configHash(config: ModelConfig): number {
-  return fnv1a(canonicalJson(config));
+  if (config.normalization.clock !== null) return fnv1a(canonicalJson(config));
+  const { clock: _utc, ...normalization } = config.normalization;
+  return fnv1a(canonicalJson({ ...config, normalization }));
 }
 
 function size(s: ParamSpec): number {

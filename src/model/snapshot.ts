@@ -4,11 +4,14 @@ import type { StepObservation } from '../forecaster.js';
 import { crc32 } from './checksum.js';
 import type { Covariate } from './config.js';
 import { ModelError } from './errors.js';
+import { freshClock, type ClockState } from './clock.js';
 import type { SensorTrack } from './track.js';
 
 const MAGIC = 0x53525857; // "WXRS" read as little-endian u32
-const FORMAT = 1;
-const HEADER = 72;
+/** 2 added the clock estimate (clock.ts) after the running stats; format 1 snapshots still load, with a fresh clock. */
+const FORMAT = 2;
+const HEADERS: Record<number, number> = { 1: 72, 2: 112 };
+const HEADER = HEADERS[FORMAT];
 
 export interface SensorState {
   hidden: Float32Array;
@@ -32,6 +35,8 @@ export function encodeSnapshot(state: SensorState, covariates: readonly Covariat
   v.setFloat64(48, state.track.norm.mean, true);
   v.setFloat64(56, state.track.norm.variance, true);
   v.setFloat64(64, state.track.norm.level, true);
+  const clock = state.track.clock;
+  [clock.cos, clock.sin, clock.weight, clock.count, clock.shift].forEach((x, i) => v.setFloat64(72 + 8 * i, x, true));
   let at = HEADER;
   for (const c of covariates) {
     v.setFloat64(at, last[c] ?? NaN, true);
@@ -52,15 +57,17 @@ export function decodeSnapshot(
   stateSize: number,
 ): SensorState {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('snapshot data must be a Uint8Array');
-  if (bytes.length < HEADER) throw new ModelError('WX_MODEL_TRUNCATED', `snapshot has ${bytes.length} bytes, header needs ${HEADER}`);
+  if (bytes.length < HEADERS[1]) throw new ModelError('WX_MODEL_TRUNCATED', `snapshot has ${bytes.length} bytes, header needs ${HEADERS[1]}`);
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (v.getUint32(0, true) !== MAGIC) throw new ModelError('WX_MODEL_CORRUPT', 'snapshot magic is not WXRS');
-  if (v.getUint16(4, true) !== FORMAT) {
-    throw new ModelError('WX_MODEL_FORMAT_VERSION', `snapshot format ${v.getUint16(4, true)} is not ${FORMAT}`);
+  const format = v.getUint16(4, true);
+  const header = HEADERS[format];
+  if (header === undefined) {
+    throw new ModelError('WX_MODEL_FORMAT_VERSION', `snapshot format ${format} is not one of ${Object.keys(HEADERS).join(', ')}`);
   }
   const nCov = v.getUint16(6, true);
   const n = v.getUint32(8, true);
-  const end = HEADER + 8 * nCov + 4 * n;
+  const end = header + 8 * nCov + 4 * n;
   if (bytes.length < end + 4) throw new ModelError('WX_MODEL_TRUNCATED', `snapshot has ${bytes.length} bytes, needs ${end + 4}`);
   if (bytes.length > end + 4 || v.getUint32(end, true) !== crc32(bytes.subarray(0, end))) {
     throw new ModelError('WX_MODEL_CORRUPT', 'snapshot checksum mismatch');
@@ -69,7 +76,11 @@ export function decodeSnapshot(
     throw new ModelError('WX_MODEL_SNAPSHOT_MISMATCH', `snapshot has ${nCov} covariates and state ${n}; model needs ${covariates.length} and ${stateSize}`);
   }
   const last: StepObservation = { sensor, t: v.getFloat64(16, true), temp: nullable(v.getFloat64(24, true)) };
-  let at = HEADER;
+  const clock: ClockState =
+    format === 1
+      ? freshClock()
+      : { cos: v.getFloat64(72, true), sin: v.getFloat64(80, true), weight: v.getFloat64(88, true), count: v.getFloat64(96, true), shift: v.getFloat64(104, true) };
+  let at = header;
   for (const c of covariates) {
     last[c] = nullable(v.getFloat64(at, true));
     at += 8;
@@ -87,6 +98,7 @@ export function decodeSnapshot(
         variance: v.getFloat64(56, true),
         level: v.getFloat64(64, true),
       },
+      clock,
     },
   };
 }

@@ -1,12 +1,15 @@
 // Per-sensor bookkeeping besides the hidden state (running stats, last temperature, origin step). Live
 // inference and buildWindows both go through these two functions, so training sees exactly live scaling.
 import type { StepObservation } from '../forecaster.js';
+import { clockShiftMs, freshClock, updateClock, type ClockState } from './clock.js';
 import type { ModelConfig, Scale } from './config.js';
 import type { OriginInfo, StepScale } from './features.js';
 import { freshNormalizer, normalizerScale, recentLevel, updateNormalizer, type NormalizerState } from './normalizer.js';
 
 export interface SensorTrack {
   norm: NormalizerState;
+  /** Where the sensor's daily cycle peaks: the shift of its time features' clock (clock.ts). */
+  clock: ClockState;
   /** Last non-null temperature (deg C), the base the decoder's residuals are added to. */
   lastTemp: number | null;
   /** The last step folded in: the forecast origin. */
@@ -14,18 +17,22 @@ export interface SensorTrack {
 }
 
 export function freshTrack(): SensorTrack {
-  return { norm: freshNormalizer(), lastTemp: null, last: null };
+  return { norm: freshNormalizer(), clock: freshClock(), lastTemp: null, last: null };
 }
 
 /** Fold one step in (mutates `track`); returns the scale its encoder input is normalized with. */
 export function advanceTrack(track: SensorTrack, obs: StepObservation, config: ModelConfig): StepScale {
   const cfg = config.normalization;
   if (obs.temp !== null) {
+    if (cfg.clock !== null && track.norm.weight > 0) {
+      const anomaly = obs.temp - recentLevel(track.norm, cfg);
+      track.clock = updateClock(track.clock, anomaly, obs.t, config.stepSeconds * 1000, cfg.clock);
+    }
     track.norm = updateNormalizer(track.norm, obs.temp, cfg);
     track.lastTemp = obs.temp;
   }
   track.last = obs;
-  return { ...normalizerScale(track.norm, cfg), level: recentLevel(track.norm, cfg) };
+  return { ...normalizerScale(track.norm, cfg), level: recentLevel(track.norm, cfg), clockShiftMs: clockShiftMs(track.clock) };
 }
 
 export interface Origin {
@@ -48,6 +55,7 @@ export function originOf(track: SensorTrack, config: ModelConfig): Origin {
       levelResidual: (recentLevel(track.norm, config.normalization) - base) / scale.sd,
       originMissing: last.temp === null,
       obs: last,
+      clockShiftMs: clockShiftMs(track.clock),
     },
     scale,
     base,
