@@ -28,7 +28,8 @@ export function freshClock(): ClockState {
 
 /**
  * Fold one reading's anomaly (temperature minus the recent level before it) at step end `t` into the estimate and
- * move the shift when the estimated peak is at least `hysteresisHours` away from where the shift puts it (pure).
+ * move the shift (pure): off the UTC clock only when the estimated peak is `engageHours` or more from the
+ * reference's, then whenever it is `adjustHours` or more from where the shift puts it.
  */
 export function updateClock(s: ClockState, anomaly: number, t: number, stepMs: number, cfg: ClockConfig): ClockState {
   const alpha = 1 - Math.pow(2, -stepMs / (cfg.halfLifeHours * HOUR_MS));
@@ -46,7 +47,8 @@ export function updateClock(s: ClockState, anomaly: number, t: number, stepMs: n
   if (!(amplitude >= cfg.minAmplitude)) return next;
   const peakHour = (Math.atan2(next.sin, next.cos) * 24) / TWO_PI;
   const target = wrapHours(cfg.referenceHour - peakHour);
-  if (Math.abs(wrapHours(target - next.shift)) >= cfg.hysteresisHours) next.shift = wrapHours(Math.round(target));
+  const threshold = next.shift === 0 ? cfg.engageHours : cfg.adjustHours;
+  if (Math.abs(wrapHours(target - next.shift)) >= threshold) next.shift = wrapHours(Math.round(target));
   return next;
 }
 

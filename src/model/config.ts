@@ -21,15 +21,18 @@ export interface ClockConfig {
   referenceHour: number;
   /** Half-life of the estimate, hours of readings. */
   halfLifeHours: number;
-  /** The shift stays 0 until this many hours of readings were folded in. */
+  /** The shift stays 0 until this many hours of readings were folded in (a week: a first estimate is noisy). */
   minHours: number;
   /** ...and while the estimated daily amplitude (deg C) is below this: no cycle, no phase to read. */
   minAmplitude: number;
   /**
-   * The shift moves (to the nearest whole hour) only when the estimated peak is this many hours from where the
-   * shift puts it: the seasonal drift of the peak (about +-1.5 h at Beijing) never moves it.
+   * A sensor leaves the UTC clock (shift 0) only when its estimated peak is this many hours from the reference's:
+   * the seasonal drift of the peak (about +-1.5 h at Beijing) and the noise of a first week's estimate never
+   * moved a Beijing station (416 fresh starts over 2013-2016, docs/model.md).
    */
-  hysteresisHours: number;
+  engageHours: number;
+  /** Once shifted, the shift follows the estimate (to the nearest whole hour) when it is this many hours off. */
+  adjustHours: number;
 }
 
 /** How readings become model inputs. Saved with the weights: a model only makes sense with its own scaling. */
@@ -79,7 +82,7 @@ export type ModelOptions = Partial<Omit<ModelConfig, 'normalization'>> & {
   };
 };
 
-export const DEFAULT_CLOCK: ClockConfig = { referenceHour: 6.25, halfLifeHours: 720, minHours: 48, minAmplitude: 1, hysteresisHours: 2 };
+export const DEFAULT_CLOCK: ClockConfig = { referenceHour: 6.25, halfLifeHours: 720, minHours: 168, minAmplitude: 1, engageHours: 2.5, adjustHours: 1.5 };
 
 /**
  * hidden = 64: live step/forecast cost on wasm is dispatch-bound and about equal for 32/64/96 up to ~100
@@ -161,7 +164,8 @@ function validate(c: ModelConfig): void {
     positive('normalization.clock.halfLifeHours', k.halfLifeHours);
     positive('normalization.clock.minHours', k.minHours);
     positive('normalization.clock.minAmplitude', k.minAmplitude);
-    positive('normalization.clock.hysteresisHours', k.hysteresisHours);
+    positive('normalization.clock.engageHours', k.engageHours);
+    positive('normalization.clock.adjustHours', k.adjustHours);
   }
   if (c.intervalScale !== undefined) {
     const s = c.intervalScale;

@@ -52,9 +52,9 @@ const west = (series: readonly StepObservation[], k: number): StepObservation[] 
 
 describe('clock alignment', () => {
   it('shifts a sensor k hours west by k hours more than its twin, once minHours of readings are in', () => {
-    // Peaks far from the reference's, so that both twins move (within hysteresisHours of it a clock stays put).
+    // Peaks far from the reference's, so that both twins move (within engageHours of it a clock stays put).
     const home = station(14);
-    for (const k of [3, 8, -5]) {
+    for (const k of [3, 8, -4]) {
       const a = clocks(home);
       const b = clocks(west(home, k));
       const settled = DEFAULT_CLOCK.minHours;
@@ -66,12 +66,13 @@ describe('clock alignment', () => {
   });
 
   it('gives twins k hours apart the very same model inputs once their clocks are set', () => {
-    const home = station(5, { steps: 24 * 12 });
-    const away = west(home, 8);
+    const home = station(14, { steps: 24 * 16 });
+    // 3 h west: shifts -7 and -10. (Across the +-12 h wrap the hour inputs agree too, the day of year by a day.)
+    const away = west(home, 3);
     const wa = buildWindows(home, { config, contextLength: 24, stride: 24 });
     const wb = buildWindows(away, { config, contextLength: 24, stride: 24 });
     expect(wb).toHaveLength(wa.length);
-    // From the third day on both clocks are set (the shift moved at most once, at minHours).
+    // From minHours on both clocks are set (each shift moved once, at minHours).
     const late = wa.map((w, i) => [w, wb[i]] as const).filter(([w]) => w.start >= DEFAULT_CLOCK.minHours);
     expect(late.length).toBeGreaterThan(5);
     for (const [a, b] of late) {
@@ -93,29 +94,29 @@ describe('clock alignment', () => {
     expect(flat.every((c) => c.shift === 0)).toBe(true);
   });
 
-  it('leaves a sensor whose peak is within the hysteresis of the reference on the UTC clock', () => {
+  it('leaves a sensor whose peak is within engageHours of the reference on the UTC clock', () => {
     let s = freshClock();
-    // anomaly = cos(angle - phase) with the peak at the reference hour + 1.5 h: target -1.5 h, below hysteresis 2.
-    const peak = DEFAULT_CLOCK.referenceHour + 1.5;
+    // anomaly = cos(angle - phase) with the peak at the reference hour + 2 h: target -2 h, below engageHours 2.5.
+    const peak = DEFAULT_CLOCK.referenceHour + 2;
     for (let i = 1; i <= 24 * 10; i++) {
       const t = T0 + i * HOUR_MS;
       const hour = (t % 86_400_000) / HOUR_MS;
       s = updateClock(s, 3 * Math.cos((2 * Math.PI * (hour - peak)) / 24), t, HOUR_MS, DEFAULT_CLOCK);
     }
     expect(s.shift).toBe(0);
-    // 3 h away it moves, to the nearest whole hour.
+    // 3 h away it moves, to the nearest whole hour; once shifted it follows the estimate more closely.
     let f = freshClock();
     for (let i = 1; i <= 24 * 10; i++) {
       const t = T0 + i * HOUR_MS;
       const hour = (t % 86_400_000) / HOUR_MS;
-      f = updateClock(f, 3 * Math.cos((2 * Math.PI * (hour - peak - 1.5)) / 24), t, HOUR_MS, DEFAULT_CLOCK);
+      f = updateClock(f, 3 * Math.cos((2 * Math.PI * (hour - peak - 1)) / 24), t, HOUR_MS, DEFAULT_CLOCK);
     }
     expect(f.shift).toBe(-3);
   });
 });
 
 describe('clock in snapshots and saved models', () => {
-  const series = station(14, { steps: 24 * 5 });
+  const series = station(14, { steps: 24 * 8 });
   const track = freshTrack();
   for (const s of series) advanceTrack(track, s, config);
   const hidden = Float32Array.from({ length: 4 }, (_, i) => i / 10);
@@ -143,7 +144,7 @@ describe('clock in snapshots and saved models', () => {
   it('a model saved before the clock existed loads with the UTC clock and its weights still match', () => {
     const model = Seq2Seq.create({ hidden: 4, normalization: { clock: null } });
     const saved = saveModel(model);
-    const legacy = structuredClone(saved.config) as { model: { normalization: Record<string, unknown> } };
+    const legacy = structuredClone(saved.config) as unknown as { model: { normalization: Record<string, unknown> } };
     delete legacy.model.normalization.clock;
     const loaded = loadModel(legacy, saved.weights);
     expect(loaded.config.normalization.clock).toBeNull();
@@ -152,7 +153,7 @@ describe('clock in snapshots and saved models', () => {
     const aligned = Seq2Seq.create({ hidden: 4 });
     expect(aligned.config.normalization.clock).toEqual(DEFAULT_CLOCK);
     const other = saveModel(aligned);
-    const tampered = structuredClone(other.config) as { model: { normalization: { clock: { referenceHour: number } } } };
+    const tampered = structuredClone(other.config) as unknown as { model: { normalization: { clock: { referenceHour: number } } } };
     tampered.model.normalization.clock.referenceHour = 3;
     expect(codeOf(() => loadModel(tampered, other.weights))).toBe('WX_MODEL_CONFIG_MISMATCH');
     [model, loaded, aligned].forEach((m) => m.dispose());
@@ -160,6 +161,6 @@ describe('clock in snapshots and saved models', () => {
 
   it('rejects a bad clock config naming the option', () => {
     expect(() => resolveModelConfig({ normalization: { clock: { referenceHour: 24 } } })).toThrow(/normalization\.clock\.referenceHour/);
-    expect(() => resolveModelConfig({ normalization: { clock: { hysteresisHours: 0 } } })).toThrow(/normalization\.clock\.hysteresisHours/);
+    expect(() => resolveModelConfig({ normalization: { clock: { engageHours: 0 } } })).toThrow(/normalization\.clock\.engageHours/);
   });
 });
