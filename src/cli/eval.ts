@@ -15,8 +15,9 @@ import { runReplay, type ReplayRunInput, type ReplayRunResult } from '../replay/
 import { formatRunSummary, toJson } from '../replay/run-summary.js';
 import { checkTargets, formatTargets, type TargetCheck } from '../replay/targets.js';
 import { TRAINING_MODES, type TrainingMode } from '../training/options.js';
+import { ROUND_BUDGET } from '../training/round-budget.js';
 import { EXIT, positiveInt, usageExitCode } from './output.js';
-import { failureExitCode, type ReplayIo } from './replay.js';
+import { failureExitCode, roundBudget, type ReplayIo } from './replay.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const HOUR = 3_600_000;
@@ -37,6 +38,8 @@ export interface EvalFlags {
   coldStart: boolean;
   training: TrainingMode;
   trainEvery?: number;
+  trainSteps?: number;
+  trainBatch?: number;
   check: boolean;
   progress: boolean;
 }
@@ -93,6 +96,7 @@ export async function runEvalCommand(flags: EvalFlags, io: ReplayIo): Promise<nu
     utcOffset: '+08:00',
     training: flags.training,
     trainEvery: flags.trainEvery,
+    round: roundBudget(flags),
     evalFrom: window.evalFrom,
     evalTo: window.evalTo,
     replayFrom: window.replayFrom,
@@ -128,7 +132,7 @@ export async function runEvalCommand(flags: EvalFlags, io: ReplayIo): Promise<nu
   const chartPath = join(out, 'evaluation-chart.svg');
   const summary = {
     generatedAt: new Date().toISOString(),
-    command: `wxstream eval${flags.quick ? ' --quick' : ''}${flags.coldStart ? ' --cold-start' : ''}`,
+    command: evalCommandLine(flags),
     data: relative(REPO, dir),
     window: { evalFrom: new Date(window.evalFrom).toISOString(), evalTo: new Date(window.evalTo).toISOString(), quick: flags.quick },
     shippedWeights: shippedWeights(),
@@ -143,6 +147,18 @@ export async function runEvalCommand(flags: EvalFlags, io: ReplayIo): Promise<nu
   return flags.check && missed ? EXIT.rejected : EXIT.ok;
 }
 
+/** The command line that reproduces a run, for the report. */
+export function evalCommandLine(flags: EvalFlags): string {
+  const parts = ['wxstream eval'];
+  if (flags.quick) parts.push('--quick');
+  if (flags.coldStart) parts.push('--cold-start');
+  if (flags.training !== 'inline') parts.push(`--training ${flags.training}`);
+  if (flags.trainEvery !== undefined) parts.push(`--train-every ${flags.trainEvery}`);
+  if (flags.trainSteps !== undefined) parts.push(`--train-steps ${flags.trainSteps}`);
+  if (flags.trainBatch !== undefined) parts.push(`--train-batch ${flags.trainBatch}`);
+  return parts.join(' ');
+}
+
 export function register(program: Command): void {
   const command = program
     .command('eval')
@@ -153,6 +169,8 @@ export function register(program: Command): void {
     .option('--cold-start', 'also run from a fresh seeded model and report the gap to the default weights', false)
     .addOption(new Option('--training <mode>', 'online training during the replay').choices([...TRAINING_MODES]).default('inline'))
     .option('--train-every <n>', 'closed sensor-steps between training rounds (default: the trainer default)', positiveInt('--train-every'))
+    .option('--train-steps <n>', `Adam steps per training round (default ${ROUND_BUDGET.maxSteps})`, positiveInt('--train-steps'))
+    .option('--train-batch <n>', `windows per Adam step (default ${ROUND_BUDGET.batchSize})`, positiveInt('--train-batch'))
     .option('--check', 'exit with 1 when a target is missed', false)
     .option('--no-progress', 'no progress bar (it is drawn only on a terminal anyway)')
     .addHelpText(

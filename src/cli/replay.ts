@@ -16,6 +16,7 @@ import { ReplayOptionError } from '../replay/replay-error.js';
 import { runReplay, type ReplayRunInput, type ReplayRunResult } from '../replay/run-replay.js';
 import { formatRunSummary, toJson } from '../replay/run-summary.js';
 import { TRAINING_MODES, type TrainingMode } from '../training/options.js';
+import { ROUND_BUDGET } from '../training/round-budget.js';
 import { EXIT, positiveInt, usageExitCode } from './output.js';
 
 export interface ReplayFlags {
@@ -27,6 +28,8 @@ export interface ReplayFlags {
   utcOffset?: string;
   training: TrainingMode;
   trainEvery?: number;
+  trainSteps?: number;
+  trainBatch?: number;
   coldStart: boolean;
   evalFrom?: string;
   evalTo?: string;
@@ -89,7 +92,9 @@ function sniffLayout(file: string): CsvLayout | undefined {
 /** Flags -> runReplay options. Dates without a zone use --utc-offset, else +08:00 for Beijing files, else UTC. */
 export function replayOptions(files: readonly string[], flags: ReplayFlags): ReplayRunInput {
   if (flags.url !== undefined && flags.coldStart) throw new ReplayOptionError('--cold-start needs the in-process server; it cannot be combined with --url');
-  if (flags.url !== undefined && flags.trainEvery !== undefined) throw new ReplayOptionError('--train-every applies to the in-process server; it cannot be combined with --url');
+  for (const [flag, value] of [['--train-every', flags.trainEvery], ['--train-steps', flags.trainSteps], ['--train-batch', flags.trainBatch]] as const) {
+    if (flags.url !== undefined && value !== undefined) throw new ReplayOptionError(`${flag} applies to the in-process server; it cannot be combined with --url`);
+  }
   const layout = flags.layout === 'auto' ? sniffLayout(files[0]) : flags.layout;
   const offset = flags.utcOffset ?? (layout === 'beijing' ? '+08:00' : '+00:00');
   try {
@@ -108,11 +113,21 @@ export function replayOptions(files: readonly string[], flags: ReplayFlags): Rep
     frameReadings: flags.frame,
     training: flags.training,
     trainEvery: flags.trainEvery,
+    round: roundBudget(flags),
     coldStart: flags.coldStart,
     evalFrom: date('--eval-from', flags.evalFrom),
     evalTo: date('--eval-to', flags.evalTo, true),
     linearTrainTo: date('--linear-train-to', flags.linearTrainTo),
     sampleSensor: flags.sampleSensor,
+  };
+}
+
+/** The round budget from --train-steps/--train-batch; undefined = the trainer's default (src/training/round-budget.ts). */
+export function roundBudget(flags: { trainSteps?: number; trainBatch?: number }): { maxSteps?: number; batchSize?: number } | undefined {
+  if (flags.trainSteps === undefined && flags.trainBatch === undefined) return undefined;
+  return {
+    ...(flags.trainSteps === undefined ? {} : { maxSteps: flags.trainSteps }),
+    ...(flags.trainBatch === undefined ? {} : { batchSize: flags.trainBatch }),
   };
 }
 
@@ -180,6 +195,8 @@ export function register(program: Command): void {
     .option('--utc-offset <+hh:mm>', 'offset of times without a zone (Beijing calendar fields, date-only options); default +08:00 for Beijing files, else +00:00')
     .addOption(new Option('--training <mode>', 'online training of the in-process server').choices([...TRAINING_MODES]).default(REPLAY_FLAG_DEFAULTS.training))
     .option('--train-every <n>', 'closed sensor-steps between training rounds (in-process)', positiveInt('--train-every'))
+    .option('--train-steps <n>', `Adam steps per training round (in-process; default ${ROUND_BUDGET.maxSteps})`, positiveInt('--train-steps'))
+    .option('--train-batch <n>', `windows per Adam step (in-process; default ${ROUND_BUDGET.batchSize})`, positiveInt('--train-batch'))
     .option('--cold-start', 'start the in-process server from a fresh seeded model, not the shipped default weights', false)
     .option('--eval-from <date>', 'first scored target time (default: a week after the first reading)')
     .option('--eval-to <date>', 'last scored target time; a date alone includes that whole day (default: the last reading)')

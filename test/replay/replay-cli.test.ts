@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runEvalCommand, type EvalFlags } from '../../src/cli/eval.js';
+import { evalCommandLine, runEvalCommand, type EvalFlags } from '../../src/cli/eval.js';
 import { parseDateOption, parseSpeed, replayOptions, runReplayCommand, REPLAY_FLAG_DEFAULTS, type ReplayFlags } from '../../src/cli/replay.js';
 import { ReplayOptionError } from '../../src/replay/replay-error.js';
 
@@ -56,6 +56,16 @@ describe('replay arguments', () => {
   it('in-process options cannot be combined with --url', () => {
     expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', coldStart: true }))).toThrow(/--cold-start/);
     expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', trainEvery: 10 }))).toThrow(/--train-every/);
+    expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', trainSteps: 1 }))).toThrow(/--train-steps/);
+    expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', trainBatch: 64 }))).toThrow(/--train-batch/);
+  });
+
+  it('--train-steps/--train-batch set the round budget; absent, the trainer default applies', () => {
+    const simple = join(dir, 'budget.csv');
+    writeFileSync(simple, 'sensor,ts,temp\na,2024-01-01T00:00:00Z,1\n');
+    expect(replayOptions([simple], flags({ trainSteps: 1, trainBatch: 64 })).round).toEqual({ maxSteps: 1, batchSize: 64 });
+    expect(replayOptions([simple], flags({ trainSteps: 3 })).round).toEqual({ maxSteps: 3 });
+    expect(replayOptions([simple], flags({})).round).toBeUndefined();
   });
 
   it('a bad CSV line is a usage error naming the file and line, before any server starts', async () => {
@@ -85,6 +95,13 @@ describe('eval without the development data', () => {
     const t = io();
     expect(await runEvalCommand({ ...evalFlags, data: join(dir, 'absent') }, t.io)).toBe(0);
     expect(t.out()).toMatch(/no development data at .*absent .*nothing to evaluate; skipped/);
+  });
+
+  it('the report names the command line that reproduces the run', () => {
+    expect(evalCommandLine(evalFlags)).toBe('wxstream eval');
+    expect(evalCommandLine({ ...evalFlags, coldStart: true, training: 'pipelined', trainEvery: 10_000, trainSteps: 1, trainBatch: 256 })).toBe(
+      'wxstream eval --cold-start --training pipelined --train-every 10000 --train-steps 1 --train-batch 256',
+    );
   });
 
   it('through the real command line too (npm run eval runs this)', () => {
