@@ -35,6 +35,15 @@ export interface CapturedOrigin {
   readonly origin: number;
 }
 
+/**
+ * What a sensor's state keeps across a change of weights (a promotion): learnt from its own readings, not from the
+ * model, so a forecaster re-warmed on new weights takes it over instead of starting from scratch. Opaque outside
+ * the forecaster that made it.
+ */
+export interface CarriedState {
+  readonly kind: string;
+}
+
 /** Opaque per-sensor state, small enough to snapshot to SQLite or hand to another node. */
 export interface SensorSnapshot {
   /** Which forecaster (and model version) wrote it; importing a foreign snapshot is an error. */
@@ -65,6 +74,13 @@ export interface Forecaster {
   lastStep(sensor: string): number | undefined;
   exportState(sensor: string): SensorSnapshot | undefined;
   importState(sensor: string, snapshot: SensorSnapshot): void;
+  /** Optional: the sensor's weight-independent state, for carry() into a forecaster of other weights. */
+  exportCarried?(sensor: string): CarriedState | undefined;
+  /**
+   * Optional: take over another forecaster's carried state for `sensor`; held now or observed next (the state then
+   * starts from it instead of fresh). Foreign kinds are ignored.
+   */
+  importCarried?(sensor: string, carried: CarriedState): void;
   drop(sensor: string): void;
   /** Release tensors and other resources. */
   dispose(): void;

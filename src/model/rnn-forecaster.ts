@@ -1,7 +1,8 @@
 // The live Forecaster: one shared Seq2Seq plus a Map of per-sensor state. observe() advances all given
 // sensors in one batched encoder step (O(1) per reading); forecast() decodes all requested sensors at once.
-import type { CapturedOrigin, Forecaster, SensorForecast, SensorSnapshot, StepObservation } from '../forecaster.js';
+import type { CapturedOrigin, CarriedState, Forecaster, SensorForecast, SensorSnapshot, StepObservation } from '../forecaster.js';
 import { currentBackend, type BackendName } from './backend.js';
+import type { ClockState } from './clock.js';
 import { architectureTag, type ModelOptions, type Scale } from './config.js';
 import { ModelError } from './errors.js';
 import { checkObservation, decoderContextSize, encoderInputSize, writeDecoderContext, writeEncoderInput } from './features.js';
@@ -9,7 +10,7 @@ import { normalizerScale, type NormalizerState } from './normalizer.js';
 import { Seq2Seq } from './seq2seq.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { SensorSlab } from './sensor-slab.js';
-import { advanceTrack, freshTrack, originOf } from './track.js';
+import { advanceTrack, freshTrack, originOf, type SensorTrack } from './track.js';
 import { checkSeries } from './windows.js';
 import { JsInference } from './js-kernels.js';
 import { applyIntervalScale } from './calibration.js';
@@ -33,6 +34,12 @@ export interface RnnForecasterOptions {
  */
 export const DEFAULT_JS_MAX_BATCH = 4;
 
+const CARRIED_KIND = 'rnn-clock-1';
+
+interface RnnCarried extends CarriedState {
+  clock: ClockState;
+}
+
 interface RnnOrigin extends CapturedOrigin {
   hidden: Float32Array;
   base: number;
@@ -51,6 +58,8 @@ export class RnnForecaster implements Forecaster {
   private readonly slab: SensorSlab;
   private readonly jsMaxBatch: number;
   private js: JsInference | undefined;
+  /** Carried clocks of sensors not observed yet (importCarried before a re-warm): their first track starts from it. */
+  private readonly seeds = new Map<string, ClockState>();
 
   constructor(options: RnnForecasterOptions = {}) {
     this.ownsModel = options.model === undefined;
@@ -127,7 +136,7 @@ export class RnnForecaster implements Forecaster {
     // Tracks are advanced on copies and committed only after the tfjs step succeeded.
     const next = steps.map((s, b) => {
       const slot = this.sensors.get(s.sensor);
-      const track = slot === undefined ? freshTrack() : this.slab.trackOf(slot, s.sensor);
+      const track = slot === undefined ? this.seededTrack(s.sensor) : this.slab.trackOf(slot, s.sensor);
       writeEncoderInput(s, advanceTrack(track, s, config), config, x, b * inSize);
       if (slot !== undefined) this.slab.copyHidden(slot, h, b * stateSize);
       return track;
@@ -137,7 +146,40 @@ export class RnnForecaster implements Forecaster {
       const slot = this.slotFor(s.sensor);
       this.slab.setTrack(slot, next[b]);
       this.slab.setHidden(slot, out, b * stateSize);
+      this.seeds.delete(s.sensor);
     });
+  }
+
+  /** A new sensor's track: fresh, but with its carried clock when one was imported. */
+  private seededTrack(sensor: string): SensorTrack {
+    const track = freshTrack();
+    const clock = this.seeds.get(sensor);
+    if (clock !== undefined) track.clock = { ...clock };
+    return track;
+  }
+
+  /**
+   * The clock estimate (clock.ts) is the sensor's, not the weights': carried into the forecaster of promoted
+   * weights, a station keeps its aligned clock instead of waiting another week on the UTC clock. (The running
+   * temperature statistics are rebuilt by the re-warm, as before.)
+   */
+  exportCarried(sensor: string): CarriedState | undefined {
+    const slot = this.sensors.get(sensor);
+    if (slot === undefined) return undefined;
+    return { kind: CARRIED_KIND, clock: { ...this.slab.trackOf(slot, sensor).clock } } as RnnCarried;
+  }
+
+  importCarried(sensor: string, carried: CarriedState): void {
+    if (carried.kind !== CARRIED_KIND) return;
+    const { clock } = carried as RnnCarried;
+    const slot = this.sensors.get(sensor);
+    if (slot === undefined) {
+      this.seeds.set(sensor, { ...clock });
+      return;
+    }
+    const track = this.slab.trackOf(slot, sensor);
+    track.clock = { ...clock };
+    this.slab.setTrack(slot, track);
   }
 
   forecast(sensors: readonly string[]): SensorForecast[] {
@@ -256,6 +298,7 @@ export class RnnForecaster implements Forecaster {
   }
 
   drop(sensor: string): void {
+    this.seeds.delete(sensor);
     const slot = this.sensors.get(sensor);
     if (slot === undefined) return;
     this.sensors.delete(sensor);

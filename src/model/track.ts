@@ -32,7 +32,12 @@ export function advanceTrack(track: SensorTrack, obs: StepObservation, config: M
     track.lastTemp = obs.temp;
   }
   track.last = obs;
-  return { ...normalizerScale(track.norm, cfg), level: recentLevel(track.norm, cfg), clockShiftMs: clockShiftMs(track.clock) };
+  return { ...normalizerScale(track.norm, cfg), level: recentLevel(track.norm, cfg), clockShiftMs: shiftOf(track, config) };
+}
+
+/** The track's clock shift under `config` (a model on the UTC clock ignores a carried estimate). */
+function shiftOf(track: SensorTrack, config: ModelConfig): number {
+  return config.normalization.clock === null ? 0 : clockShiftMs(track.clock);
 }
 
 export interface Origin {
@@ -55,7 +60,7 @@ export function originOf(track: SensorTrack, config: ModelConfig): Origin {
       levelResidual: (recentLevel(track.norm, config.normalization) - base) / scale.sd,
       originMissing: last.temp === null,
       obs: last,
-      clockShiftMs: clockShiftMs(track.clock),
+      clockShiftMs: shiftOf(track, config),
     },
     scale,
     base,

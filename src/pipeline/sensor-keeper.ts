@@ -164,6 +164,7 @@ export class SensorKeeper {
     plans: Map<string, StepEvent[]>,
     into: WarmTarget,
     preloaded?: RestorableSensor,
+    carryFrom?: Forecaster,
   ): RestoreOutcome {
     const f = into.forecaster;
     f.drop(sensor);
@@ -187,6 +188,9 @@ export class SensorKeeper {
     }
     const lastTs = preloaded ? preloaded.lastTs : this.o.store.readings.sensor(sensor)?.lastTs;
     if (lastTs === undefined) return 'empty';
+    // A swap: what the sensor learnt of itself (its clock) survives the change of weights.
+    const carried = carryFrom?.exportCarried?.(sensor);
+    if (carried !== undefined) f.importCarried?.(sensor, carried);
     const end = Math.min(bucketEnd(lastTs, this.o.stepMs), upTo);
     const from = end - this.o.warmupSteps * this.o.stepMs;
     const events = this.collect(sensor, new SensorBucket(sensor, this.rules, undefined, this.warm), from, upTo);
@@ -243,6 +247,7 @@ export class SensorKeeper {
       this.warming = undefined;
       this.known.clear();
       for (const s of w.target.held) this.known.add(s);
+      carryAll(old.forecaster, this.forecaster, this.known);
       retire(old);
       return true;
     }
@@ -252,8 +257,9 @@ export class SensorKeeper {
     this.known.clear();
     const plans = new Map<string, StepEvent[]>();
     const serving = this.serving;
-    for (const s of sensors) this.prepare(s, old.forecaster.lastStep(s) ?? Number.MAX_SAFE_INTEGER, plans, serving);
+    for (const s of sensors) this.prepare(s, old.forecaster.lastStep(s) ?? Number.MAX_SAFE_INTEGER, plans, serving, undefined, old.forecaster);
     this.applyRounds(plans, serving);
+    carryAll(old.forecaster, this.forecaster, sensors);
     retire(old);
     return true;
   }
@@ -265,7 +271,7 @@ export class SensorKeeper {
       plan: (sensor, target) => {
         const plans = new Map<string, StepEvent[]>();
         // Up to where the serving model stands: later steps reach the target as live rounds (forward).
-        this.prepare(sensor, this.forecaster.lastStep(sensor) ?? Number.MAX_SAFE_INTEGER, plans, target);
+        this.prepare(sensor, this.forecaster.lastStep(sensor) ?? Number.MAX_SAFE_INTEGER, plans, target, undefined, this.forecaster);
         return plans.get(sensor) ?? [];
       },
       apply: (target, steps, resets) => this.observeInto(target, steps, resets),
@@ -316,4 +322,17 @@ function normalizationOf(f: Forecaster, sensor: string): string | null {
   const get = (f as Forecaster & { normalization?: (sensor: string) => unknown }).normalization;
   const stats = typeof get === 'function' ? get.call(f, sensor) : undefined;
   return stats === undefined ? null : JSON.stringify(stats);
+}
+
+/**
+ * After a swap's re-warm: the new forecaster takes each sensor's carried state exactly as the retired one holds it
+ * now (the re-warm started from it too, so its inputs were right, but folded the warm-up steps in a second time).
+ */
+function carryAll(from: Forecaster, to: Forecaster, sensors: Iterable<string>): void {
+  if (from.exportCarried === undefined || to.importCarried === undefined) return;
+  for (const s of sensors) {
+    if (!to.has(s)) continue;
+    const carried = from.exportCarried(s);
+    if (carried !== undefined) to.importCarried(s, carried);
+  }
 }

@@ -7,6 +7,7 @@ import type { StepObservation } from '../../src/forecaster.js';
 import { crc32 } from '../../src/model/checksum.js';
 import {
   buildWindows,
+  RnnForecaster,
   DEFAULT_CLOCK,
   freshClock,
   loadModel,
@@ -162,5 +163,31 @@ describe('clock in snapshots and saved models', () => {
   it('rejects a bad clock config naming the option', () => {
     expect(() => resolveModelConfig({ normalization: { clock: { referenceHour: 24 } } })).toThrow(/normalization\.clock\.referenceHour/);
     expect(() => resolveModelConfig({ normalization: { clock: { engageHours: 0 } } })).toThrow(/normalization\.clock\.engageHours/);
+  });
+});
+
+describe('clock carried between forecasters', () => {
+  const series = station(14, { steps: 24 * 8 });
+  const clockOf = (f: RnnForecaster, s: string) => (f.exportCarried(s) as unknown as { clock: ClockState } | undefined)?.clock;
+
+  it('seeds a sensor not held yet (its first step already uses the shift); ignores foreign kinds; drop forgets', () => {
+    const a = new RnnForecaster({ config: { hidden: 4, covariates: [] } });
+    for (const s of series) a.observe([s]);
+    const carried = a.exportCarried('s')!;
+    expect(clockOf(a, 's')!.shift).not.toBe(0);
+
+    const b = new RnnForecaster({ config: { hidden: 4, covariates: [], seed: 9 } });
+    b.importCarried('s', carried);
+    b.importCarried('s', { kind: 'something-else' });
+    b.observe([series[series.length - 1]]);
+    // The seeded clock, untouched by b's first reading (a fresh track has no level to take an anomaly from yet).
+    expect(clockOf(b, 's')).toEqual(clockOf(a, 's'));
+
+    const c = new RnnForecaster({ config: { hidden: 4, covariates: [], seed: 9 } });
+    c.importCarried('s', carried);
+    c.drop('s');
+    c.observe([series[0]]);
+    expect(clockOf(c, 's')!.count).toBe(0);
+    [a, b, c].forEach((f) => f.dispose());
   });
 });

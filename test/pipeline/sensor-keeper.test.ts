@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { initBackend, RnnForecaster, type ClockState } from '../../src/model/index.js';
+import { SwappableModelHost } from '../../src/pipeline/model-host.js';
+import { SensorKeeper } from '../../src/pipeline/sensor-keeper.js';
+import { openStore } from '../../src/store/index.js';
 import { FakeForecaster } from './fake-forecaster.js';
 import { H, makeKeeper } from './helpers.js';
 
@@ -159,5 +163,42 @@ describe('SensorKeeper, sliced swap', () => {
     k.store.close();
     for (let i = 0; i < 5; i++) await turn(); // no slice touches the closed store
     expect(k.keeper.modelVersion).toBe(3);
+  });
+});
+
+describe('SensorKeeper, a swap keeps what a sensor learnt of itself', () => {
+  // A station whose daily cycle peaks at 14 UTC: after a week its clock is shifted (docs/model.md, "Clock alignment").
+  const readings = Array.from({ length: 24 * 9 }, (_, i) => ({
+    sensor: 'far',
+    ts: (i + 1) * H,
+    temp: Math.round((10 + 5 * Math.cos((2 * Math.PI * (i + 1 - 14)) / 24) + 0.5 * Math.sin(i * 1.7)) * 100) / 100,
+  }));
+
+  async function setup() {
+    await initBackend('cpu');
+    const store = openStore(':memory:');
+    store.readings.insertBatch(readings, 0);
+    const old = new RnnForecaster({ config: { hidden: 4, covariates: [], seed: 1 } });
+    const host = new SwappableModelHost(1, old);
+    const keeper = new SensorKeeper({ host, store, stepMs: H, maxGapSteps: 6, warmupSteps: 12 });
+    for (const r of readings) keeper.observe([{ sensor: r.sensor, t: r.ts, temp: r.temp }]);
+    const before = old.exportCarried('far') as unknown as { clock: ClockState };
+    expect(before.clock.shift).not.toBe(0);
+    return { store, old, host, keeper, before };
+  }
+
+  it.each([false, true])('the clock estimate survives a promotion (sliced: %s), exactly, not re-learnt from the warm-up', async (sliced) => {
+    const { store, host, keeper, before } = await setup();
+    const next = new RnnForecaster({ config: { hidden: 4, covariates: [], seed: 2 } });
+    host.swap(2, next, undefined, { sliced });
+    while (!keeper.beforeTick()) await new Promise((resolve) => setImmediate(resolve));
+    expect(keeper.modelVersion).toBe(2);
+    expect((next.exportCarried('far') as unknown as { clock: ClockState }).clock).toEqual(before.clock);
+    // Rebuilt from its 12 warm-up steps alone it would be on the UTC clock again for a week.
+    const fresh = new RnnForecaster({ config: { hidden: 4, covariates: [], seed: 2 } });
+    fresh.warm(new Map([['far', readings.slice(-12).map((r) => ({ sensor: r.sensor, t: r.ts, temp: r.temp }))]]));
+    expect((fresh.exportCarried('far') as unknown as { clock: ClockState }).clock.shift).toBe(0);
+    [next, fresh].forEach((f) => f.dispose());
+    store.close();
   });
 });
