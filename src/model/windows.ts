@@ -4,6 +4,7 @@ import type { StepObservation } from '../forecaster.js';
 import { resolveModelConfig, type ModelConfig, type ModelOptions, type Scale } from './config.js';
 import { ModelError } from './errors.js';
 import { checkObservation, decoderContextSize, encoderInputSize, writeDecoderContext, writeEncoderInput } from './features.js';
+import type { ClockState } from './clock.js';
 import type { NormalizerState } from './normalizer.js';
 import { advanceTrack, freshTrack, originOf } from './track.js';
 
@@ -37,6 +38,8 @@ export interface WindowOptions {
   stride: number;
   /** Skip windows with fewer observed targets than this. */
   minTargets: number;
+  /** The sensor's clock estimate at the start of the series (carried from its previous stretch); default fresh. */
+  clock?: ClockState;
 }
 
 export const DEFAULT_WINDOW_OPTIONS: Omit<WindowOptions, 'config'> = { contextLength: 72, stride: 1, minTargets: 1 };
@@ -68,6 +71,7 @@ export function buildWindows(
   // Encoder rows for the whole series, once: row i is scaled by the stats after step i, as live.
   const rows = new Float32Array(series.length * inSize);
   const track = freshTrack();
+  if (o.clock !== undefined) track.clock = { ...o.clock };
   const windows: TrainingWindow[] = [];
   for (let i = 0; i < series.length; i++) {
     const scale = advanceTrack(track, series[i], config);
@@ -94,6 +98,15 @@ export function buildWindows(
     });
   }
   return windows;
+}
+
+/** The clock estimate after running `series` from `start` (fresh by default): what the next stretch carries on. */
+export function clockAfter(series: readonly StepObservation[], config: ModelConfig | ModelOptions, start?: ClockState): ClockState {
+  const resolved = resolveModelConfig(config);
+  const track = freshTrack();
+  if (start !== undefined) track.clock = { ...start };
+  for (const s of series) advanceTrack(track, s, resolved);
+  return track.clock;
 }
 
 function positiveInt(name: string, v: number): void {

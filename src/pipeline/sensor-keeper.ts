@@ -67,7 +67,7 @@ export class SensorKeeper {
   }
 
   private observeInto(t: WarmTarget, steps: readonly StepObservation[], resets: readonly string[]): void {
-    for (const s of resets) t.forecaster.drop(s);
+    for (const s of resets) resetKeepingCarried(t.forecaster, s);
     if (steps.length === 0) return;
     const started = performance.now();
     t.forecaster.observe(steps);
@@ -335,4 +335,14 @@ function carryAll(from: Forecaster, to: Forecaster, sensors: Iterable<string>): 
     const carried = from.exportCarried(s);
     if (carried !== undefined) to.importCarried(s, carried);
   }
+}
+
+/**
+ * A reset (a gap longer than maxGapSteps) restarts the sensor's state, but the station has not moved: it keeps what
+ * it learnt of itself (its clock). Training windows do the same across the stretches of a history (sampling.ts).
+ */
+function resetKeepingCarried(f: Forecaster, sensor: string): void {
+  const carried = f.exportCarried?.(sensor);
+  f.drop(sensor);
+  if (carried !== undefined) f.importCarried?.(sensor, carried);
 }

@@ -2,7 +2,7 @@
 // held back for validation, the rest are sampled with recent data weighted up and a uniform share of older
 // data (the replay buffer) so one round of summer does not make the model forget winter.
 import type { StepObservation } from '../forecaster.js';
-import { buildWindows, type ModelConfig, type TrainingWindow } from '../model/index.js';
+import { buildWindows, clockAfter, type ClockState, type ModelConfig, type TrainingWindow } from '../model/index.js';
 import type { Rng } from '../random.js';
 
 export interface SamplingOptions {
@@ -52,10 +52,15 @@ export function sampleWindows(
   const older: TrainingWindow[] = [];
   const validation: TrainingWindow[] = [];
   const H = config.horizon;
-  for (const s of [...series.keys()].sort()) {
+  // A sensor's later stretches (after a reset) carry its clock on from the one before, as the live keeper does.
+  let carried: { sensor: string; clock: ClockState } | undefined;
+  for (const s of stretchOrder(series.keys())) {
     const steps = series.get(s) ?? [];
+    const sensor = baseSensor(s);
+    const clock = carried?.sensor === sensor ? carried.clock : undefined;
+    if (config.normalization.clock !== null && steps.length > 0) carried = { sensor, clock: clockAfter(steps, config, clock) };
     const stride = Math.max(1, Math.ceil(steps.length / o.maxWindowsPerSensor));
-    const windows = buildWindows(steps, { config, contextLength: o.contextLength, stride, minTargets: Math.ceil(H / 2) });
+    const windows = buildWindows(steps, { config, contextLength: o.contextLength, stride, minTargets: Math.ceil(H / 2), clock });
     if (windows.length === 0) continue;
     const lastOrigin = windows[windows.length - 1].origin;
     const stepMs = config.stepSeconds * 1000;
@@ -72,6 +77,17 @@ export function sampleWindows(
   const nRecent = older.length === 0 ? o.windows : Math.round(o.windows * o.recentShare);
   const train = [...draw(recent, Math.min(nRecent, o.windows), rng), ...draw(older.length ? older : recent, o.windows - nRecent, rng)];
   return { train, validation: validation.length > o.maxValidation ? draw(validation, o.maxValidation, rng) : validation };
+}
+
+/** History keys (`sensor`, `sensor#1`, ... from loadHistory) by sensor, each sensor's stretches in time order. */
+function stretchOrder(keys: Iterable<string>): string[] {
+  const k = (key: string): number => (baseSensor(key) === key ? 0 : Number(key.slice(key.lastIndexOf('#') + 1)));
+  return [...keys].sort((a, b) => (baseSensor(a) < baseSensor(b) ? -1 : baseSensor(a) > baseSensor(b) ? 1 : k(a) - k(b)));
+}
+
+function baseSensor(key: string): string {
+  const i = key.lastIndexOf('#');
+  return i < 0 || !/^\d+$/.test(key.slice(i + 1)) ? key : key.slice(0, i);
 }
 
 /** `n` draws: every window once while n covers the pool, the remainder sampled without replacement. */

@@ -202,3 +202,24 @@ describe('SensorKeeper, a swap keeps what a sensor learnt of itself', () => {
     store.close();
   });
 });
+
+describe('SensorKeeper, a reset keeps what a sensor learnt of itself', () => {
+  it('restarts the state after a long gap but keeps the clock estimate', async () => {
+    await initBackend('cpu');
+    const store = openStore(':memory:');
+    const f = new RnnForecaster({ config: { hidden: 4, covariates: [], seed: 1 } });
+    const keeper = new SensorKeeper({ host: new SwappableModelHost(1, f), store, stepMs: H, maxGapSteps: 6, warmupSteps: 12 });
+    const cycle = (h: number) => Math.round((10 + 5 * Math.cos((2 * Math.PI * (h - 14)) / 24)) * 100) / 100;
+    for (let h = 1; h <= 24 * 9; h++) keeper.observe([{ sensor: 'far', t: h * H, temp: cycle(h) }]);
+    const before = (f.exportCarried('far') as unknown as { clock: ClockState }).clock;
+    expect(before.shift).not.toBe(0);
+    const after = 24 * 9 + 30;
+    keeper.observe([{ sensor: 'far', t: after * H, temp: cycle(after) }], ['far']);
+    expect(f.lastStep('far')).toBe(after * H);
+    // A fresh state (hidden and running statistics), but the clock goes on: the reading had no level to compare
+    // with yet, so the estimate is exactly the one before the gap.
+    expect((f.exportCarried('far') as unknown as { clock: ClockState }).clock).toEqual(before);
+    f.dispose();
+    store.close();
+  });
+});

@@ -1,0 +1,42 @@
+// Window sampling for a round (src/training/sampling.ts): a sensor's later stretches of history (after a reset)
+// carry its clock estimate on from the stretch before, as the live keeper does across a reset.
+import { describe, expect, it } from 'vitest';
+import type { StepObservation } from '../../src/forecaster.js';
+import { buildWindows, clockAfter, resolveModelConfig } from '../../src/model/index.js';
+import { createRng } from '../../src/random.js';
+import { sampleWindows } from '../../src/training/sampling.js';
+
+const H = 3_600_000;
+const T0 = Date.UTC(2024, 2, 1);
+const config = resolveModelConfig({ hidden: 4, covariates: [] });
+
+/** Hourly steps of a daily cycle peaking at 14 UTC (a station far from the reference), from hour `from`. */
+function stretch(from: number, hours: number): StepObservation[] {
+  return Array.from({ length: hours }, (_, i) => {
+    const h = from + i + 1;
+    return { sensor: 'far', t: T0 + h * H, temp: Math.round((10 + 5 * Math.cos((2 * Math.PI * (h - 14)) / 24) + Math.sin(h * 1.3)) * 100) / 100 };
+  });
+}
+
+describe('sampleWindows', () => {
+  it("starts a sensor's later stretch from the clock its earlier stretch ended with", () => {
+    const first = stretch(0, 24 * 9);
+    const second = stretch(24 * 12, 24 * 4); // after a 3-day gap: a reset, a new stretch "far#1"
+    const carried = clockAfter(first, config);
+    expect(carried.shift).not.toBe(0);
+    const { train, validation } = sampleWindows(new Map([['far#1', second], ['far', first]]), config, createRng(1), {
+      contextLength: 24,
+      validationSteps: 24,
+      windows: 400,
+      recentSteps: 48,
+      maxWindowsPerSensor: 10_000,
+    });
+    const expected = new Map(buildWindows(second, { config, contextLength: 24, clock: carried }).map((w) => [w.origin, w]));
+    const fresh = new Map(buildWindows(second, { config, contextLength: 24 }).map((w) => [w.origin, w]));
+    const inSecond = [...train, ...validation].filter((w) => expected.has(w.origin));
+    expect(inSecond.length).toBeGreaterThan(10);
+    for (const w of inSecond) expect(Array.from(w.encoder)).toEqual(Array.from(expected.get(w.origin)!.encoder));
+    // A fresh clock (what the second stretch would get on its own) gives other inputs there.
+    expect(inSecond.some((w) => Array.from(w.encoder).join() !== Array.from(fresh.get(w.origin)!.encoder).join())).toBe(true);
+  });
+});
