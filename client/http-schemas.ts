@@ -24,6 +24,8 @@ export interface Sensor {
   late: number;
   /** End of the last step the model observed, epoch ms. */
   lastStep?: number;
+  /** Hours the model adds to UTC for this sensor's time features (its clock alignment); absent when not known. */
+  clockShiftHours?: number;
 }
 
 const sensorWire = z.object({
@@ -33,6 +35,7 @@ const sensorWire = z.object({
   readings: z.number(),
   late: z.number(),
   lastStep: isoOrNull,
+  clockShiftHours: z.number().nullable().optional(),
 }) satisfies z.ZodType<SensorWire>;
 
 export const SensorsResponse = (z.object({ sensors: z.array(sensorWire) }) satisfies z.ZodType<SensorsWire>).transform((r) =>
@@ -42,6 +45,7 @@ export const SensorsResponse = (z.object({ sensors: z.array(sensorWire) }) satis
     if (firstTs !== undefined) out.firstTs = firstTs;
     if (lastTs !== undefined) out.lastTs = lastTs;
     if (lastStep !== undefined) out.lastStep = lastStep;
+    if (typeof s.clockShiftHours === 'number') out.clockShiftHours = s.clockShiftHours;
     return out;
   }),
 );

@@ -163,6 +163,13 @@ export class RnnForecaster implements Forecaster {
    * weights, a station keeps its aligned clock instead of waiting another week on the UTC clock. (The running
    * temperature statistics are rebuilt by the re-warm, as before.)
    */
+  /** Hours this sensor's time features add to UTC (clock.ts); undefined when not held or the model has no clock. */
+  clockShiftHours(sensor: string): number | undefined {
+    const slot = this.sensors.get(sensor);
+    if (slot === undefined || this.model.config.normalization.clock === null) return undefined;
+    return this.slab.trackOf(slot, sensor).clock.shift;
+  }
+
   exportCarried(sensor: string): CarriedState | undefined {
     const slot = this.sensors.get(sensor);
     if (slot === undefined) return undefined;

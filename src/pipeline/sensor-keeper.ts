@@ -53,6 +53,11 @@ export class SensorKeeper {
     return this.forecaster.lastStep(sensor);
   }
 
+  /** Hours the serving model's time features add to UTC for this sensor; undefined when not known (clock.ts). */
+  clockShiftHours(sensor: string): number | undefined {
+    return clockShiftOf(this.forecaster, sensor);
+  }
+
   /** Apply one round: resets first, then one batched observe (at most one step per sensor). */
   observe(steps: readonly StepObservation[], resets: readonly string[] = []): void {
     this.observeInto(this.serving, steps, resets);
@@ -315,6 +320,12 @@ export class SensorKeeper {
   private applyRounds(plans: Map<string, StepEvent[]>, into: WarmTarget): void {
     for (const { steps, resets } of planRounds(plans)) this.observeInto(into, steps, resets);
   }
+}
+
+/** A sensor's clock shift (hours), when the forecaster has clock alignment (RnnForecaster.clockShiftHours). */
+function clockShiftOf(f: Forecaster, sensor: string): number | undefined {
+  const get = (f as Forecaster & { clockShiftHours?: (sensor: string) => number | undefined }).clockShiftHours;
+  return typeof get === 'function' ? get.call(f, sensor) : undefined;
 }
 
 /** Normalization statistics, when a forecaster exposes them (optional `normalization(sensor)`), as JSON. */

@@ -10,6 +10,12 @@ export interface SensorInfo {
   late: number;
   /** End of the last step the model has observed, null when unknown to this node. */
   lastStep: string | null;
+  /**
+   * Hours the serving model adds to UTC for this sensor's time features (its clock alignment, docs/model.md): 0 until
+   * its daily cycle is known (a week of readings) or when it peaks where the model learnt; null when this node does
+   * not hold the sensor or the model has no clock alignment. Absent from servers before it existed.
+   */
+  clockShiftHours?: number | null;
 }
 
 export interface SensorsResponse {

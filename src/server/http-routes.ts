@@ -127,6 +127,7 @@ export function httpHandler(ctx: HttpContext): (req: IncomingMessage, res: Serve
         const body: SensorsResponse = {
           sensors: store.readings.sensors().map((s) => {
             const last = service.keeper.lastClosed(s.sensor);
+            const shift = service.keeper.clockShiftHours(s.sensor);
             return {
               sensor: s.sensor,
               firstTs: iso(s.firstTs),
@@ -134,6 +135,7 @@ export function httpHandler(ctx: HttpContext): (req: IncomingMessage, res: Serve
               readings: s.readings,
               late: s.late,
               lastStep: last === undefined ? null : iso(last),
+              clockShiftHours: shift ?? null,
             };
           }),
         };

@@ -20,11 +20,25 @@ describe('HTTP reads', () => {
   it('lists sensors with times as epoch ms', async () => {
     const { http, calls } = api(
       {
-        '/v1/sensors': [200, { sensors: [{ sensor: 'st-1', firstTs: '2024-01-01T00:00:00.000Z', lastTs: null, readings: 3, late: 0, lastStep: null }] }],
+        '/v1/sensors': [
+          200,
+          {
+            sensors: [
+              { sensor: 'st-1', firstTs: '2024-01-01T00:00:00.000Z', lastTs: null, readings: 3, late: 0, lastStep: null, clockShiftHours: -8 },
+              // A server from before clock alignment sends no field; a node without the sensor sends null.
+              { sensor: 'st-2', firstTs: null, lastTs: null, readings: 0, late: 0, lastStep: null },
+              { sensor: 'st-3', firstTs: null, lastTs: null, readings: 0, late: 0, lastStep: null, clockShiftHours: null },
+            ],
+          },
+        ],
       },
       'secret',
     );
-    expect(await http.sensors()).toEqual([{ sensor: 'st-1', firstTs: Date.UTC(2024, 0, 1), readings: 3, late: 0 }]);
+    expect(await http.sensors()).toEqual([
+      { sensor: 'st-1', firstTs: Date.UTC(2024, 0, 1), readings: 3, late: 0, clockShiftHours: -8 },
+      { sensor: 'st-2', readings: 0, late: 0 },
+      { sensor: 'st-3', readings: 0, late: 0 },
+    ]);
     expect(calls[0].auth).toBe('Bearer secret');
   });
 

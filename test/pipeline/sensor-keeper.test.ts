@@ -219,6 +219,9 @@ describe('SensorKeeper, a reset keeps what a sensor learnt of itself', () => {
     // A fresh state (hidden and running statistics), but the clock goes on: the reading had no level to compare
     // with yet, so the estimate is exactly the one before the gap.
     expect((f.exportCarried('far') as unknown as { clock: ClockState }).clock).toEqual(before);
+    // What GET /v1/sensors shows as clockShiftHours.
+    expect(keeper.clockShiftHours('far')).toBe(before.shift);
+    expect(keeper.clockShiftHours('unknown')).toBeUndefined();
     f.dispose();
     store.close();
   });

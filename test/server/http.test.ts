@@ -43,6 +43,8 @@ describe('HTTP beside the stream', () => {
         readings: 100,
         late: 0,
         lastStep: '2016-03-05T03:00:00.000Z',
+        // The fake forecaster has no clock alignment.
+        clockShiftHours: null,
       },
       expect.objectContaining({ sensor: 'st-2', readings: 100 }),
     ]);
