@@ -45,7 +45,8 @@ export function addTrainingOptions(cmd: Command): Command {
 export function trainingFromFlags(flags: TrainingFlags, env: NodeJS.ProcessEnv = process.env): Partial<TrainerOptions> {
   const mode = flags.training ?? env[TRAINING_ENV.mode] ?? 'worker';
   if (mode !== 'worker' && mode !== 'inline' && mode !== 'off') {
-    throw new RangeError(`--training (${TRAINING_ENV.mode}) must be worker, inline or off; got "${mode}"`);
+    const hint = mode === 'pipelined' ? ' (pipelined is for replays: wxstream replay/eval --training pipelined)' : '';
+    throw new RangeError(`--training (${TRAINING_ENV.mode}) must be worker, inline or off; got "${mode}"${hint}`);
   }
   const int = (flag: number | undefined, name: string, fallback: number): number => {
     if (flag !== undefined) return flag;

@@ -18,4 +18,9 @@ describe('serve training options', () => {
     expect(() => trainingFromFlags({ trainSteps: 0 }, {})).toThrow(/--train-steps/);
     expect(() => trainingFromFlags({}, { WXSTREAM_TRAIN_BATCH: '32x' })).toThrow(/WXSTREAM_TRAIN_BATCH/);
   });
+
+  it('refuses the replay-only pipelined mode for a server, saying where it belongs', () => {
+    expect(() => trainingFromFlags({ training: 'pipelined' }, {})).toThrow(/pipelined is for replays/);
+    expect(() => trainingFromFlags({}, { WXSTREAM_TRAINING: 'often' })).toThrow(/must be worker, inline or off; got "often"$/);
+  });
 });
