@@ -3,7 +3,6 @@
 import { Subject, Subscription, filter, map, of, retry, share, type SchedulerLike } from 'rxjs';
 import type { ServeConfig } from '../config.js';
 import type { Logger } from '../log.js';
-import { DEFAULT_DECODE_BATCH } from '../pipeline/decode-forecasts.js';
 import { forecastPipeline } from '../pipeline/forecast-pipeline.js';
 import { IntervalTuner } from '../pipeline/interval-tuner.js';
 import { LiveSkill } from '../pipeline/live-skill.js';
@@ -12,7 +11,6 @@ import { parseFrames, type IncomingFrame, type ParsedFrame } from '../pipeline/p
 import { persistReadings } from '../pipeline/persist-readings.js';
 import { SensorKeeper } from '../pipeline/sensor-keeper.js';
 import { fanOut } from '../pipeline/fan-out.js';
-import { Plausibility, type Fault } from '../pipeline/plausibility.js';
 import type { EncodedRound, PersistedBatch, PushJob } from '../pipeline/types.js';
 import {
   ErrorCode,
@@ -23,9 +21,11 @@ import {
   type SubscribeFrame,
 } from '../protocol/index.js';
 import type { Store } from '../store/index.js';
+import { CatchUp } from './catch-up.js';
 import { IssuedForecasts } from './issued-forecasts.js';
 import { ServiceMetrics } from './metrics.js';
 import { CloseCode, type Peer } from './peer.js';
+import { SensorFaults } from './sensor-faults.js';
 import { Subscriptions } from './subscriptions.js';
 
 export interface ServiceOptions {
@@ -40,9 +40,6 @@ export interface ServiceOptions {
   onRound?: (round: EncodedRound) => void;
 }
 
-/** Steps after a flagged reading during which the sensor's forecasts say `degraded: true`. */
-export const DEGRADED_STEPS = 24;
-
 export class ForecastService {
   readonly keeper: SensorKeeper;
   readonly skill: LiveSkill;
@@ -54,13 +51,9 @@ export class ForecastService {
   private readonly frames = new Subject<IncomingFrame<Peer>>();
   private readonly issued: IssuedForecasts;
   private readonly errorsInARow = new WeakMap<Peer, number>();
-  /** Subscribers still being sent the latest forecasts of stale sensors, chunk by chunk. */
-  private readonly catchingUp = new Map<Peer, Subscription>();
+  private readonly catchUp: CatchUp;
   private readonly knownSensors: Set<string>;
-  private readonly plausibility = new Plausibility();
-  /** Per sensor, the end of its latest flagged span (restored from sensor_faults). */
-  private readonly lastFault: Map<string, number>;
-  private readonly degradedMs: number;
+  private readonly faults: SensorFaults;
   private readonly stepMs: number;
   private readonly graph: Subscription;
   private snapshotTimer: NodeJS.Timeout | undefined;
@@ -95,8 +88,12 @@ export class ForecastService {
         (kind === 'observe' ? this.metrics.roundSeconds : this.metrics.decodeSeconds).observe(seconds),
     });
     this.knownSensors = new Set(store.readings.sensors().map((s) => s.sensor));
-    this.lastFault = store.faults.latest();
-    this.degradedMs = DEGRADED_STEPS * this.stepMs;
+    this.faults = new SensorFaults({
+      store,
+      stepMs: this.stepMs,
+      log: o.log,
+      onFault: (f) => this.metrics.readingsImplausible.inc({ kind: f.kind }),
+    });
     this.issued = new IssuedForecasts({
       keeper: this.keeper,
       skill: this.skill,
@@ -113,6 +110,7 @@ export class ForecastService {
         }
       },
     });
+    this.catchUp = new CatchUp({ issued: this.issued, subscriptions: this.subscriptions, scheduler: o.scheduler, log: o.log });
     this.graph = this.build();
   }
 
@@ -172,8 +170,7 @@ export class ForecastService {
 
   disconnect(peer: Peer): void {
     this.subscriptions.removeConnection(peer);
-    this.catchingUp.get(peer)?.unsubscribe();
-    this.catchingUp.delete(peer);
+    this.catchUp.cancel(peer);
   }
 
   /** Latest forecast per sensor, decoding (one batch) those older than the sensor's last closed step. */
@@ -217,7 +214,7 @@ export class ForecastService {
         // Kelvin or hot Fahrenheit readings are rejected as out of range; a known sensor sending them is faulty.
         onUnitSuspect: (peer, s) => {
           if (this.knownSensors.has(s.sensor) && (peer.grant === undefined || peer.grant.permits(s.sensor))) {
-            this.recordFaults([{ sensor: s.sensor, kind: s.unit, from: s.ts, to: s.ts }]);
+            this.faults.record([{ sensor: s.sensor, kind: s.unit, from: s.ts, to: s.ts }]);
           }
         },
         // Admitted names count at once, so one frame cannot overshoot the limit with many new sensors.
@@ -255,7 +252,7 @@ export class ForecastService {
       }
     });
     // Before the forecast chain (subscribers run in order): a step closed by a flagged reading is already degraded.
-    sub.add(persisted$.subscribe((batch) => this.recordFaults(this.plausibility.check(batch.stored))));
+    sub.add(persisted$.subscribe((batch) => this.faults.check(batch.stored)));
     sub.add(persisted$.subscribe((batch) => this.acknowledge(batch)));
     sub.add(
       persisted$
@@ -314,21 +311,9 @@ export class ForecastService {
     return sub;
   }
 
-  /** Whether forecasts of `sensor` from `origin` rest on flagged data (a fault within DEGRADED_STEPS before it). */
+  /** Whether forecasts of `sensor` from `origin` rest on flagged data (sensor-faults.ts). */
   isDegraded(sensor: string, origin: number): boolean {
-    const last = this.lastFault.get(sensor);
-    return last !== undefined && last > origin - this.degradedMs;
-  }
-
-  private recordFaults(faults: readonly Fault[]): void {
-    if (faults.length === 0) return;
-    for (const f of faults) if (f.to > (this.lastFault.get(f.sensor) ?? -Infinity)) this.lastFault.set(f.sensor, f.to);
-    for (const f of faults) this.metrics.readingsImplausible.inc({ kind: f.kind });
-    try {
-      this.o.store.faults.record(faults);
-    } catch (err) {
-      this.o.log.error({ err }, 'recording plausibility faults failed');
-    }
+    return this.faults.isDegraded(sensor, origin);
   }
 
   private acknowledge(batch: PersistedBatch<Peer>): void {
@@ -373,39 +358,7 @@ export class ForecastService {
     }
     this.subscriptions.add(peer, frame.sensors);
     peer.sendControl({ type: 'subscribed', ...id, sensors: frame.sensors });
-    this.sendLatest(peer, frame.sensors === '*' ? this.keeper.sensors() : frame.sensors);
-  }
-
-  /**
-   * A new subscriber's latest forecasts: cached ones at once, stale ones decoded in chunks, one per scheduler task
-   * (a "*" over 5,000 stale sensors was one 7.5 s decode blocking the loop). A forecast the pipeline issues
-   * meanwhile reaches the peer anyway, and the chunk then sends that same latest frame.
-   */
-  private sendLatest(peer: Peer, sensors: readonly string[]): void {
-    const stale = this.issued.stale(sensors);
-    const later = new Set(stale);
-    for (const l of this.issued.get(sensors.filter((s) => !later.has(s)))) peer.sendForecast(l.forecast.sensor, l.json);
-    if (stale.length === 0) return;
-    let tasks = this.catchingUp.get(peer);
-    if (tasks === undefined) this.catchingUp.set(peer, (tasks = new Subscription()));
-    const all = tasks;
-    const step = (from: number): void => {
-      const chunk = stale.slice(from, from + DEFAULT_DECODE_BATCH).filter((s) => this.subscriptions.wants(peer, s));
-      try {
-        for (const l of this.issued.get(chunk)) peer.sendForecast(l.forecast.sensor, l.json);
-      } catch (err) {
-        this.o.log.error({ err }, 'decoding latest forecasts for a new subscriber failed');
-        return;
-      }
-      if (from + DEFAULT_DECODE_BATCH < stale.length) {
-        const next = this.o.scheduler.schedule(() => {
-          all.remove(next);
-          step(from + DEFAULT_DECODE_BATCH);
-        });
-        all.add(next);
-      }
-    };
-    step(0);
+    this.catchUp.send(peer, frame.sensors === '*' ? this.keeper.sensors() : frame.sensors);
   }
 
   private countLate(late: readonly Reading[]): void {
