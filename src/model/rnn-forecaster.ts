@@ -158,11 +158,6 @@ export class RnnForecaster implements Forecaster {
     return track;
   }
 
-  /**
-   * The clock estimate (clock.ts) is the sensor's, not the weights': carried into the forecaster of promoted
-   * weights, a station keeps its aligned clock instead of waiting another week on the UTC clock. (The running
-   * temperature statistics are rebuilt by the re-warm, as before.)
-   */
   /** Hours this sensor's time features add to UTC (clock.ts); undefined when not held or the model has no clock. */
   clockShiftHours(sensor: string): number | undefined {
     const slot = this.sensors.get(sensor);
@@ -170,6 +165,11 @@ export class RnnForecaster implements Forecaster {
     return this.slab.trackOf(slot, sensor).clock.shift;
   }
 
+  /**
+   * The clock estimate (clock.ts) is the sensor's, not the weights': carried into the forecaster of promoted
+   * weights, a station keeps its aligned clock instead of waiting another week on the UTC clock. (The running
+   * temperature statistics are rebuilt by the re-warm, as before.)
+   */
   exportCarried(sensor: string): CarriedState | undefined {
     const slot = this.sensors.get(sensor);
     if (slot === undefined) return undefined;
