@@ -9,7 +9,6 @@ import type { JobResult, TrainingJob } from './job.js';
 interface Reply {
   id: number;
   ok: boolean;
-  backend?: string;
   /** Whether the worker thread runs at lowered CPU priority (worker.ts). */
   niced?: boolean;
   result?: JobResult;
