@@ -32,6 +32,12 @@ export function renderStatus(state: ConnectionState): void {
   badge.dataset.state = state;
 }
 
+/** The sensor's clock alignment when the model shifted it: its hour inputs are read this many hours off UTC. */
+function cycle(s: Sensor): string {
+  const h = s.clockShiftHours;
+  return h === undefined || h === 0 ? '' : ` · clock ${h > 0 ? '+' : '−'}${Math.abs(h)} h`;
+}
+
 export function renderSensors(sensors: readonly Sensor[], selected: string | undefined, choose: (sensor: string) => void): void {
   const list = byId('sensors');
   list.replaceChildren(
@@ -40,7 +46,7 @@ export function renderSensors(sensors: readonly Sensor[], selected: string | und
       button.type = 'button';
       button.dataset.sensor = s.sensor;
       button.setAttribute('aria-pressed', String(s.sensor === selected));
-      button.append(el('span', s.sensor, 'sensor-id'), el('span', `${s.readings} readings · ${time(s.lastTs)}`, 'sensor-meta'));
+      button.append(el('span', s.sensor, 'sensor-id'), el('span', `${s.readings} readings · ${time(s.lastTs)}${cycle(s)}`, 'sensor-meta'));
       button.addEventListener('click', () => choose(s.sensor));
       const item = el('li');
       item.append(button);
