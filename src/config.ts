@@ -66,6 +66,12 @@ export interface ServeConfig {
   busyTimeoutMs: number;
   /** SQLite `synchronous`: 'normal' survives process crashes, 'full' also power loss (slower commits). */
   synchronous: 'normal' | 'full';
+  /**
+   * Where this node's stations are, as a UTC offset ("+01:00"), or "" when unknown: a new sensor's clock alignment
+   * starts from it instead of the UTC clock, so its forecasts follow the right hours from the first reading; its
+   * own estimate takes over after a week (docs/model.md, "Clock alignment").
+   */
+  stationUtcOffset: string;
 }
 
 export const DEFAULTS: Readonly<ServeConfig> = Object.freeze({
@@ -98,6 +104,7 @@ export const DEFAULTS: Readonly<ServeConfig> = Object.freeze({
   heartbeatSeconds: 30,
   busyTimeoutMs: 5000,
   synchronous: 'normal',
+  stationUtcOffset: '',
 });
 
 /** Environment variable of each option (all documented in docs/configuration.md). */
@@ -131,6 +138,7 @@ export const ENV_VARS: Readonly<Record<keyof ServeConfig, string>> = Object.free
   heartbeatSeconds: 'WXSTREAM_HEARTBEAT',
   busyTimeoutMs: 'WXSTREAM_BUSY_TIMEOUT_MS',
   synchronous: 'WXSTREAM_SYNCHRONOUS',
+  stationUtcOffset: 'WXSTREAM_STATION_UTC_OFFSET',
 });
 
 type IntRule = [min: number, max: number];
@@ -204,6 +212,9 @@ export function resolveConfig(options: Partial<ServeConfig> = {}): ServeConfig {
   if (config.synchronous !== 'normal' && config.synchronous !== 'full') {
     throw new RangeError(`option "synchronous" must be "normal" or "full"; got ${JSON.stringify(config.synchronous)}`);
   }
+  if (typeof config.stationUtcOffset !== 'string' || (config.stationUtcOffset !== '' && offsetHours(config.stationUtcOffset) === undefined)) {
+    throw new RangeError(`option "stationUtcOffset" must be "" or an offset like +01:00 or -05:30; got ${JSON.stringify(config.stationUtcOffset)}`);
+  }
   if (config.maxReadingsPerFrame > config.batchMaxReadings) {
     throw new RangeError(
       `option "batchMaxReadings" (${config.batchMaxReadings}) must be at least "maxReadingsPerFrame" (${config.maxReadingsPerFrame})`,
@@ -216,6 +227,18 @@ export function resolveConfig(options: Partial<ServeConfig> = {}): ServeConfig {
     );
   }
   return config;
+}
+
+/** A UTC offset "+hh:mm" in hours (-14..14); undefined when malformed. */
+function offsetHours(text: string): number | undefined {
+  const m = /^([+-])(\d{2}):(\d{2})$/.exec(text);
+  if (!m || Number(m[2]) > 14 || Number(m[3]) > 59) return undefined;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) + Number(m[3]) / 60);
+}
+
+/** The declared station offset of a resolved config in hours, undefined when none was given. */
+export function stationUtcOffsetHours(config: Pick<ServeConfig, 'stationUtcOffset'>): number | undefined {
+  return config.stationUtcOffset === '' ? undefined : offsetHours(config.stationUtcOffset);
 }
 
 /**

@@ -30,6 +30,7 @@ export interface ReplayFlags {
   trainEvery?: number;
   trainSteps?: number;
   trainBatch?: number;
+  stationUtcOffset?: string;
   coldStart: boolean;
   evalFrom?: string;
   evalTo?: string;
@@ -92,7 +93,12 @@ function sniffLayout(file: string): CsvLayout | undefined {
 /** Flags -> runReplay options. Dates without a zone use --utc-offset, else +08:00 for Beijing files, else UTC. */
 export function replayOptions(files: readonly string[], flags: ReplayFlags): ReplayRunInput {
   if (flags.url !== undefined && flags.coldStart) throw new ReplayOptionError('--cold-start needs the in-process server; it cannot be combined with --url');
-  for (const [flag, value] of [['--train-every', flags.trainEvery], ['--train-steps', flags.trainSteps], ['--train-batch', flags.trainBatch]] as const) {
+  for (const [flag, value] of [
+    ['--train-every', flags.trainEvery],
+    ['--train-steps', flags.trainSteps],
+    ['--train-batch', flags.trainBatch],
+    ['--station-utc-offset', flags.stationUtcOffset],
+  ] as const) {
     if (flags.url !== undefined && value !== undefined) throw new ReplayOptionError(`${flag} applies to the in-process server; it cannot be combined with --url`);
   }
   const layout = flags.layout === 'auto' ? sniffLayout(files[0]) : flags.layout;
@@ -114,6 +120,7 @@ export function replayOptions(files: readonly string[], flags: ReplayFlags): Rep
     training: flags.training,
     trainEvery: flags.trainEvery,
     round: roundBudget(flags),
+    stationUtcOffset: flags.stationUtcOffset,
     coldStart: flags.coldStart,
     evalFrom: date('--eval-from', flags.evalFrom),
     evalTo: date('--eval-to', flags.evalTo, true),
@@ -197,6 +204,7 @@ export function register(program: Command): void {
     .option('--train-every <n>', 'closed sensor-steps between training rounds (in-process)', positiveInt('--train-every'))
     .option('--train-steps <n>', `Adam steps per training round (in-process; default ${ROUND_BUDGET.maxSteps})`, positiveInt('--train-steps'))
     .option('--train-batch <n>', `windows per Adam step (in-process; default ${ROUND_BUDGET.batchSize})`, positiveInt('--train-batch'))
+    .option('--station-utc-offset <+hh:mm>', 'where the stations are: new sensors start from that clock shift (in-process; docs/model.md)')
     .option('--cold-start', 'start the in-process server from a fresh seeded model, not the shipped default weights', false)
     .option('--eval-from <date>', 'first scored target time (default: a week after the first reading)')
     .option('--eval-to <date>', 'last scored target time; a date alone includes that whole day (default: the last reading)')

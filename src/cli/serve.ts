@@ -15,6 +15,7 @@ interface ServeFlags extends TrainingFlags {
   maxReadings?: number;
   grace?: number;
   insecure?: boolean;
+  stationUtcOffset?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -33,6 +34,10 @@ export function registerServe(program: Command): void {
     )
     .option('--grace <seconds>', `live bucket grace [${ENV_VARS.graceSeconds}, default ${DEFAULTS.graceSeconds}]`, intOption('--grace'))
     .option('--insecure', `allow a non-loopback --host without any token [${ENV_VARS.insecure}]`)
+    .option(
+      '--station-utc-offset <+hh:mm>',
+      `where the stations are: new sensors start from that clock shift instead of UTC [${ENV_VARS.stationUtcOffset}, default none]`,
+    )
     .addHelpText('after', '\nEvery option, with its environment variable, is listed in docs/configuration.md.');
   addTrainingOptions(cmd).action(async (flags: ServeFlags) => {
       const fromFlags: Partial<ServeConfig> = {};
@@ -44,6 +49,7 @@ export function registerServe(program: Command): void {
       if (flags.maxReadings !== undefined) fromFlags.maxReadingsPerFrame = flags.maxReadings;
       if (flags.grace !== undefined) fromFlags.graceSeconds = flags.grace;
       if (flags.insecure) fromFlags.insecure = true;
+      if (flags.stationUtcOffset !== undefined) fromFlags.stationUtcOffset = flags.stationUtcOffset;
       let server;
       try {
         // Loaded here, not at the top: every other subcommand starts without the server stack.

@@ -52,6 +52,28 @@ export function updateClock(s: ClockState, anomaly: number, t: number, stepMs: n
   return next;
 }
 
+/**
+ * Local hour at which the estimate of clock.ts puts a station's daily cycle peak: 14.25 h at the Beijing stations
+ * (their median peak estimate 6.25 UTC, at UTC+8). Where stations are is then a first guess of their shift.
+ */
+export const TYPICAL_LOCAL_PEAK_HOUR = 14.25;
+
+/**
+ * The shift a station at UTC offset `utcOffsetHours` most likely needs (its own estimate takes over after
+ * `minHours`): declared by the operator (`--station-utc-offset`) so a new station's forecasts follow the right hours
+ * from its first reading.
+ */
+export function hintedShift(cfg: ClockConfig, utcOffsetHours: number): number {
+  return wrapHours(Math.round(cfg.referenceHour - TYPICAL_LOCAL_PEAK_HOUR + utcOffsetHours));
+}
+
+/** A fresh estimate starting from the declared station offset's shift, or from the UTC clock without one. */
+export function startClock(cfg: ClockConfig | null, utcOffsetHours: number | undefined): ClockState {
+  const clock = freshClock();
+  if (cfg !== null && utcOffsetHours !== undefined) clock.shift = hintedShift(cfg, utcOffsetHours);
+  return clock;
+}
+
 /** The shift to add to a step time before computing its time features (ms). */
 export function clockShiftMs(s: ClockState): number {
   return s.shift * HOUR_MS;

@@ -17,7 +17,7 @@ export {
   type ClockConfig,
   type Scale,
 } from './config.js';
-export { freshClock, updateClock, clockShiftMs, type ClockState } from './clock.js';
+export { freshClock, updateClock, clockShiftMs, hintedShift, startClock, type ClockState } from './clock.js';
 export { ModelError, type ModelErrorCode } from './errors.js';
 export { encoderFeatureNames, decoderContextNames, writeTimeFeatures } from './features.js';
 export { freshNormalizer, updateNormalizer, normalizerScale, type NormalizerState } from './normalizer.js';

@@ -2,7 +2,7 @@
 // sensors in one batched encoder step (O(1) per reading); forecast() decodes all requested sensors at once.
 import type { CapturedOrigin, CarriedState, Forecaster, SensorForecast, SensorSnapshot, StepObservation } from '../forecaster.js';
 import { currentBackend, type BackendName } from './backend.js';
-import type { ClockState } from './clock.js';
+import { startClock, type ClockState } from './clock.js';
 import { architectureTag, type ModelOptions, type Scale } from './config.js';
 import { ModelError } from './errors.js';
 import { checkObservation, decoderContextSize, encoderInputSize, writeDecoderContext, writeEncoderInput } from './features.js';
@@ -25,6 +25,11 @@ export interface RnnForecasterOptions {
    * dispatch dominates small batches (docs/benchmarks.md); 0 = always tfjs. Both agree to ~1e-6.
    */
   jsMaxBatch?: number;
+  /**
+   * Where this node's stations are (UTC offset, hours): a new sensor's clock starts from the shift that offset
+   * suggests instead of the UTC clock, until its own estimate takes over (clock.ts). Default: UTC clock.
+   */
+  stationUtcOffsetHours?: number;
 }
 
 /**
@@ -60,6 +65,7 @@ export class RnnForecaster implements Forecaster {
   private js: JsInference | undefined;
   /** Carried clocks of sensors not observed yet (importCarried before a re-warm): their first track starts from it. */
   private readonly seeds = new Map<string, ClockState>();
+  private readonly stationUtcOffsetHours: number | undefined;
 
   constructor(options: RnnForecasterOptions = {}) {
     this.ownsModel = options.model === undefined;
@@ -67,6 +73,7 @@ export class RnnForecaster implements Forecaster {
     this.version = this.model.version();
     this.slab = new SensorSlab(this.model.stateSize);
     this.jsMaxBatch = options.jsMaxBatch ?? DEFAULT_JS_MAX_BATCH;
+    this.stationUtcOffsetHours = options.stationUtcOffsetHours;
     if (!Number.isInteger(this.jsMaxBatch) || this.jsMaxBatch < 0) {
       throw new RangeError(`jsMaxBatch must be an integer >= 0; got ${options.jsMaxBatch}`);
     }
@@ -150,11 +157,11 @@ export class RnnForecaster implements Forecaster {
     });
   }
 
-  /** A new sensor's track: fresh, but with its carried clock when one was imported. */
+  /** A new sensor's track: fresh, but with its carried clock when one was imported, else the declared offset's. */
   private seededTrack(sensor: string): SensorTrack {
     const track = freshTrack();
     const clock = this.seeds.get(sensor);
-    if (clock !== undefined) track.clock = { ...clock };
+    track.clock = clock !== undefined ? { ...clock } : startClock(this.model.config.normalization.clock, this.stationUtcOffsetHours);
     return track;
   }
 

@@ -22,6 +22,8 @@ export interface InProcessOptions {
   round: TrainerOptions['round'] | undefined;
   /** Start from a fresh seeded model instead of the server's default (shipped weights when present). */
   coldStart: boolean;
+  /** Where the stations are ("+01:00"): new sensors' clocks start there (config stationUtcOffset). */
+  stationUtcOffset: string | undefined;
   /** Architecture and seed of the cold-start model. */
   coldModel: ModelOptions;
   /** Any other starting model (tests: a small pre-trained one); excludes coldStart. */
@@ -36,6 +38,7 @@ export const IN_PROCESS_DEFAULTS: Readonly<InProcessOptions> = Object.freeze({
   trainEvery: undefined,
   round: undefined,
   coldStart: false,
+  stationUtcOffset: undefined,
   coldModel: { seed: DEFAULT_MODEL_SEED },
   forecaster: undefined,
   stepSeconds: 3600,
@@ -89,6 +92,7 @@ export async function startInProcess(options: Partial<InProcessOptions> = {}): P
       db: join(dir, 'replay.db'),
       stepSeconds: o.stepSeconds,
       horizon: o.horizon,
+      ...(o.stationUtcOffset === undefined ? {} : { stationUtcOffset: o.stationUtcOffset }),
       ...(factory ? { forecaster: factory } : {}),
       ...(o.log ? { log: o.log } : {}),
       training: {

@@ -34,6 +34,8 @@ export interface ReplayRunOptions {
   trainEvery: number | undefined;
   round: TrainerOptions['round'] | undefined;
   coldStart: boolean;
+  /** In-process server only: where the stations are ("+01:00"), seeding new sensors' clocks (config stationUtcOffset). */
+  stationUtcOffset: string | undefined;
   coldModel: ModelOptions | undefined;
   /** In-process server only: another starting model (tests inject a small pre-trained one). */
   forecaster: ForecasterFactory | undefined;
@@ -71,6 +73,7 @@ export const REPLAY_RUN_DEFAULTS = Object.freeze({
   trainEvery: undefined,
   round: undefined,
   coldStart: false,
+  stationUtcOffset: undefined,
   coldModel: undefined,
   forecaster: undefined,
   replayFrom: undefined,
@@ -191,6 +194,7 @@ export async function runReplay(input: ReplayRunInput): Promise<ReplayRunResult>
         trainEvery: o.trainEvery,
         round: o.round,
         coldStart: o.coldStart,
+        stationUtcOffset: o.stationUtcOffset,
         ...(o.coldModel ? { coldModel: o.coldModel } : {}),
         forecaster: o.forecaster,
         stepSeconds: o.stepMs / 1000,

@@ -19,6 +19,8 @@ export interface ModelContext {
   stepSeconds: number;
   horizon: number;
   log: Logger;
+  /** Declared UTC offset of the stations (config stationUtcOffset), hours; seeds new sensors' clocks. */
+  stationUtcOffsetHours?: number;
 }
 
 /** Builds the forecaster a server starts with; tests inject a baseline or a fake. */
@@ -34,7 +36,7 @@ export const DEFAULT_MODEL_SEED = 1;
  */
 export const rnnFactory =
   (options: { shippedWeights?: string } = {}): ForecasterFactory =>
-  async ({ store, stepSeconds, horizon, log }) => {
+  async ({ store, stepSeconds, horizon, log, stationUtcOffsetHours }) => {
     const m = await import('../model/index.js');
     const backend = await m.initBackend();
     const champion = store.models.champion();
@@ -49,7 +51,7 @@ export const rnnFactory =
         );
       }
       log.info({ modelVersion: champion.version, backend, cell: c.cell, hidden: c.hidden }, 'serving champion model');
-      return { version: champion.version, forecaster: new m.RnnForecaster({ model }), release: () => model.dispose() };
+      return { version: champion.version, forecaster: new m.RnnForecaster({ model, stationUtcOffsetHours }), release: () => model.dispose() };
     }
     const shipped = await shippedDefault(m, options.shippedWeights ?? SHIPPED_WEIGHTS, stepSeconds, horizon, log);
     const model = shipped ?? m.Seq2Seq.create({ stepSeconds, horizon, seed: DEFAULT_MODEL_SEED });
@@ -69,7 +71,7 @@ export const rnnFactory =
         'no champion model in the database: created an untrained seeded model as version 1 (train one to get useful forecasts)',
       );
     }
-    return { version, forecaster: new m.RnnForecaster({ model }), release: () => model.dispose() };
+    return { version, forecaster: new m.RnnForecaster({ model, stationUtcOffsetHours }), release: () => model.dispose() };
   };
 
 /** The default factory: champion, else shipped default weights, else a seeded init. */

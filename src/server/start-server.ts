@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { isLoopback, resolveConfig, type ServeConfig } from '../config.js';
+import { isLoopback, resolveConfig, stationUtcOffsetHours, type ServeConfig } from '../config.js';
 import { log as rootLog, type Logger } from '../log.js';
 import { SwappableModelHost, type ModelHost } from '../pipeline/model-host.js';
 import type { EncodedRound } from '../pipeline/types.js';
@@ -89,7 +89,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   let stopWatch: (() => void) | undefined;
   try {
     store.checkStep(config.stepSeconds * 1000);
-    const choice = await factory({ store, stepSeconds: config.stepSeconds, horizon: config.horizon, log });
+    const offset = stationUtcOffsetHours(config);
+    const choice = await factory({ store, stepSeconds: config.stepSeconds, horizon: config.horizon, log, ...(offset === undefined ? {} : { stationUtcOffsetHours: offset }) });
     release = () => {
       choice.forecaster.dispose();
       choice.release?.();
@@ -102,7 +103,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       );
     }
     host = new SwappableModelHost(choice.version, f, choice.release);
-    const wiring = { store, host, log, stepMs: config.stepSeconds * 1000, maxGapSteps: config.maxGapSteps };
+    const wiring = {
+      store,
+      host,
+      log,
+      stepMs: config.stepSeconds * 1000,
+      maxGapSteps: config.maxGapSteps,
+      ...(offset === undefined ? {} : { stationUtcOffsetHours: offset }),
+    };
     trainer = await startTrainer(training, wiring);
     if (championPollMs > 0) stopWatch = watchChampion(wiring, championPollMs);
     const t = trainer;

@@ -14,21 +14,29 @@ export interface TrainerWiring {
   log: Logger;
   stepMs: number;
   maxGapSteps: number;
+  /** Declared UTC offset of the stations, hours (config stationUtcOffset): new sensors' and windows' first clock. */
+  stationUtcOffsetHours?: number;
 }
 
-async function rnnFor(): Promise<(saved: SavedModel) => { forecaster: Forecaster; release: () => void }> {
+async function rnnFor(w: TrainerWiring): Promise<(saved: SavedModel) => { forecaster: Forecaster; release: () => void }> {
   const m = await import('../model/index.js');
   return (saved) => {
     const model = m.loadModel(saved.config, saved.weights);
-    return { forecaster: new m.RnnForecaster({ model }), release: () => model.dispose() };
+    return { forecaster: new m.RnnForecaster({ model, stationUtcOffsetHours: w.stationUtcOffsetHours }), release: () => model.dispose() };
   };
 }
 
 export async function startTrainer(options: Partial<TrainerOptions> | undefined, w: TrainerWiring): Promise<Trainer | undefined> {
   if (options === undefined || options.mode === 'off') return undefined;
-  const [{ Trainer }, forecasterFor] = await Promise.all([import('../training/trainer.js'), rnnFor()]);
+  const [{ Trainer }, forecasterFor] = await Promise.all([import('../training/trainer.js'), rnnFor(w)]);
   const rules = { stepMs: w.stepMs, maxGapSteps: w.maxGapSteps };
-  const trainer = new Trainer({ store: w.store, host: w.host, log: w.log, rules, forecasterFor }, options);
+  // Training windows start a sensor's history from the same clock a new live sensor starts from.
+  const round = options.round ?? {};
+  const withOffset: Partial<TrainerOptions> =
+    w.stationUtcOffsetHours === undefined
+      ? options
+      : { ...options, round: { ...round, sampling: { ...round.sampling, stationUtcOffsetHours: w.stationUtcOffsetHours } } };
+  const trainer = new Trainer({ store: w.store, host: w.host, log: w.log, rules, forecasterFor }, withOffset);
   w.log.info({ mode: options.mode ?? 'worker', trainEvery: options.trainEvery }, 'online training on');
   return trainer;
 }
@@ -48,7 +56,7 @@ export function watchChampion(w: TrainerWiring, intervalMs: number): () => void 
     if (champion === undefined) return;
     busy = true;
     try {
-      const { forecaster, release } = (await rnnFor())({ config: champion.config as never, weights: champion.weights });
+      const { forecaster, release } = (await rnnFor(w))({ config: champion.config as never, weights: champion.weights });
       // The trainer may have queued its own promotion meanwhile; the database's champion wins.
       w.host.swap(champion.version, forecaster, release, { sliced: true });
       w.log.info({ version: champion.version }, 'champion changed in the database: swapping it in');

@@ -2,7 +2,7 @@
 // held back for validation, the rest are sampled with recent data weighted up and a uniform share of older
 // data (the replay buffer) so one round of summer does not make the model forget winter.
 import type { StepObservation } from '../forecaster.js';
-import { buildWindows, clockAfter, type ClockState, type ModelConfig, type TrainingWindow } from '../model/index.js';
+import { buildWindows, clockAfter, startClock, type ClockState, type ModelConfig, type TrainingWindow } from '../model/index.js';
 import type { Rng } from '../random.js';
 
 export interface SamplingOptions {
@@ -20,6 +20,8 @@ export interface SamplingOptions {
   maxWindowsPerSensor: number;
   /** Validation windows scored per round at most (a random subset beyond): scoring two models is a round's tail. */
   maxValidation: number;
+  /** Declared UTC offset of the node's stations (hours): a sensor's first stretch starts from its clock, as live. */
+  stationUtcOffsetHours?: number;
 }
 
 export const DEFAULT_SAMPLING: SamplingOptions = {
@@ -57,7 +59,7 @@ export function sampleWindows(
   for (const s of stretchOrder(series.keys())) {
     const steps = series.get(s) ?? [];
     const sensor = baseSensor(s);
-    const clock = carried?.sensor === sensor ? carried.clock : undefined;
+    const clock = carried?.sensor === sensor ? carried.clock : startClock(config.normalization.clock, o.stationUtcOffsetHours);
     if (config.normalization.clock !== null && steps.length > 0) carried = { sensor, clock: clockAfter(steps, config, clock) };
     const stride = Math.max(1, Math.ceil(steps.length / o.maxWindowsPerSensor));
     const windows = buildWindows(steps, { config, contextLength: o.contextLength, stride, minTargets: Math.ceil(H / 2), clock });

@@ -9,6 +9,8 @@ import {
   buildWindows,
   RnnForecaster,
   DEFAULT_CLOCK,
+  hintedShift,
+  startClock,
   freshClock,
   loadModel,
   resolveModelConfig,
@@ -189,5 +191,32 @@ describe('clock carried between forecasters', () => {
     c.observe([series[0]]);
     expect(clockOf(c, 's')!.count).toBe(0);
     [a, b, c].forEach((f) => f.dispose());
+  });
+});
+
+describe('declared station offset', () => {
+  it('suggests the shift of a station at that UTC offset (the shipped reference is Beijing, UTC+8)', () => {
+    expect(hintedShift(DEFAULT_CLOCK, 8)).toBe(0);
+    expect(hintedShift(DEFAULT_CLOCK, 1)).toBe(-7);
+    expect(hintedShift(DEFAULT_CLOCK, -5)).toBe(11); // -13 h wraps to +11 h
+    expect(hintedShift(DEFAULT_CLOCK, 5.5)).toBe(-2); // -2.5 rounds half up, to -2
+    expect(startClock(null, 1)).toEqual(freshClock());
+    expect(startClock(DEFAULT_CLOCK, undefined)).toEqual(freshClock());
+  });
+
+  it('starts a new sensor from the declared shift; a wrong declaration is corrected by the sensor\'s own estimate', () => {
+    // Declared UTC+1 (shift -7), but the data peak where the reference stations' did (its estimate says about 0).
+    const f = new RnnForecaster({ config: { hidden: 4, covariates: [] }, stationUtcOffsetHours: 1 });
+    const home = station(6, { steps: 24 * 10 });
+    f.observe([home[0]]);
+    expect(f.clockShiftHours('s')).toBe(-7);
+    for (const s of home.slice(1)) f.observe([s]);
+    const settled = f.clockShiftHours('s')!;
+    expect(Math.abs(settled)).toBeLessThanOrEqual(2);
+    // A model on the UTC clock ignores the declaration.
+    const utc = new RnnForecaster({ config: { hidden: 4, covariates: [], normalization: { clock: null } }, stationUtcOffsetHours: 1 });
+    utc.observe([home[0]]);
+    expect(utc.clockShiftHours('s')).toBeUndefined();
+    [f, utc].forEach((x) => x.dispose());
   });
 });

@@ -58,6 +58,7 @@ describe('replay arguments', () => {
     expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', trainEvery: 10 }))).toThrow(/--train-every/);
     expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', trainSteps: 1 }))).toThrow(/--train-steps/);
     expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', trainBatch: 64 }))).toThrow(/--train-batch/);
+    expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', stationUtcOffset: '+01:00' }))).toThrow(/--station-utc-offset/);
   });
 
   it('--train-steps/--train-batch set the round budget; absent, the trainer default applies', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, configFromEnv, resolveConfig } from '../../src/config.js';
+import { DEFAULTS, configFromEnv, resolveConfig, stationUtcOffsetHours } from '../../src/config.js';
 
 describe('config', () => {
   it('needs no configuration', () => {
@@ -37,6 +37,8 @@ describe('config', () => {
     [{ heartbeatSeconds: 0 }, /"heartbeatSeconds"/],
     [{ bandTuningRate: -0.1 }, /"bandTuningRate"/],
     [{ bandTuningRate: Number.NaN }, /"bandTuningRate"/],
+    [{ stationUtcOffset: '+1' }, /"stationUtcOffset"/],
+    [{ stationUtcOffset: '+15:00' }, /"stationUtcOffset"/],
   ])('rejects %j naming the option', (opts, re) => {
     expect(() => resolveConfig(opts)).toThrow(RangeError);
     expect(() => resolveConfig(opts)).toThrow(re);
@@ -57,5 +59,12 @@ describe('config', () => {
     expect(configFromEnv({ WXSTREAM_BAND_TUNING_RATE: '0' })).toEqual({ bandTuningRate: 0 });
     expect(() => configFromEnv({ WXSTREAM_BAND_TUNING_RATE: '5%' })).toThrow(/WXSTREAM_BAND_TUNING_RATE/);
     expect(resolveConfig({ bandTuningRate: 0.05 }).bandTuningRate).toBe(0.05);
+  });
+
+  it('reads the stations\' UTC offset as +hh:mm, none by default', () => {
+    expect(configFromEnv({ WXSTREAM_STATION_UTC_OFFSET: '-05:30' })).toEqual({ stationUtcOffset: '-05:30' });
+    expect(stationUtcOffsetHours(resolveConfig({ stationUtcOffset: '-05:30' }))).toBe(-5.5);
+    expect(stationUtcOffsetHours(resolveConfig({ stationUtcOffset: '+01:00' }))).toBe(1);
+    expect(stationUtcOffsetHours(resolveConfig())).toBeUndefined();
   });
 });

@@ -96,3 +96,24 @@ describe('shipped default weights', () => {
     }
   });
 });
+
+describe('declared station offset (stationUtcOffset)', () => {
+  it('starts a new sensor on the clock its stations\' offset suggests, shown in GET /v1/sensors', async () => {
+    const server = await startServer({ port: 0, db: db.path, snapshotSeconds: 0, stationUtcOffset: '+01:00' });
+    try {
+      const client = await Client.connect(server.url);
+      client.send({ type: 'push', id: 'p', readings: hourly(['r1'], 0, 3) });
+      await client.waitFor(isAck('p'));
+      await client.close();
+      const body = (await (await fetch(`${server.httpUrl}/v1/sensors`)).json()) as { sensors: Array<{ clockShiftHours: number | null }> };
+      // Shipped weights learnt Beijing (UTC+8): a station at UTC+1 is read 7 hours earlier from its first step.
+      expect(body.sensors[0].clockShiftHours).toBe(-7);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses a malformed offset naming the option', async () => {
+    await expect(startServer({ port: 0, db: db.path, stationUtcOffset: '+1' })).rejects.toThrow(/"stationUtcOffset"/);
+  });
+});

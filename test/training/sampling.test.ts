@@ -2,7 +2,7 @@
 // carry its clock estimate on from the stretch before, as the live keeper does across a reset.
 import { describe, expect, it } from 'vitest';
 import type { StepObservation } from '../../src/forecaster.js';
-import { buildWindows, clockAfter, resolveModelConfig } from '../../src/model/index.js';
+import { buildWindows, clockAfter, resolveModelConfig, startClock } from '../../src/model/index.js';
 import { createRng } from '../../src/random.js';
 import { sampleWindows } from '../../src/training/sampling.js';
 
@@ -38,5 +38,17 @@ describe('sampleWindows', () => {
     for (const w of inSecond) expect(Array.from(w.encoder)).toEqual(Array.from(expected.get(w.origin)!.encoder));
     // A fresh clock (what the second stretch would get on its own) gives other inputs there.
     expect(inSecond.some((w) => Array.from(w.encoder).join() !== Array.from(fresh.get(w.origin)!.encoder).join())).toBe(true);
+  });
+});
+
+describe('sampleWindows with a declared station offset', () => {
+  it("starts each sensor's first stretch from the declared clock, as a new live sensor does", () => {
+    const first = stretch(0, 24 * 4);
+    const options = { contextLength: 24, validationSteps: 24, windows: 200, recentSteps: 24, maxWindowsPerSensor: 10_000 };
+    const { train, validation } = sampleWindows(new Map([['far', first]]), config, createRng(1), { ...options, stationUtcOffsetHours: 1 });
+    const declared = new Map(buildWindows(first, { config, contextLength: 24, clock: startClock(config.normalization.clock, 1) }).map((w) => [w.origin, w]));
+    const all = [...train, ...validation];
+    expect(all.length).toBeGreaterThan(10);
+    for (const w of all) expect(Array.from(w.encoder)).toEqual(Array.from(declared.get(w.origin)!.encoder));
   });
 });
