@@ -1,6 +1,8 @@
 // Configuration of `wxstream serve`: one defaults object, environment variables, and validation that makes bad
 // settings fail at start with a sentence naming the option (never coerced silently).
 
+import { parseUtcOffset } from './utc-offset.js';
+
 export interface ServeConfig {
   /** TCP port; 0 picks a free one. */
   port: number;
@@ -231,9 +233,11 @@ export function resolveConfig(options: Partial<ServeConfig> = {}): ServeConfig {
 
 /** A UTC offset "+hh:mm" in hours (-14..14); undefined when malformed. */
 function offsetHours(text: string): number | undefined {
-  const m = /^([+-])(\d{2}):(\d{2})$/.exec(text);
-  if (!m || Number(m[2]) > 14 || Number(m[3]) > 59) return undefined;
-  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) + Number(m[3]) / 60);
+  try {
+    return parseUtcOffset(text) / 60;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The declared station offset of a resolved config in hours, undefined when none was given. */

@@ -58,14 +58,7 @@ export function simpleLayout(header: readonly string[]): LayoutParser {
   };
 }
 
-const OFFSET = /^([+-])(\d{2}):(\d{2})$/;
-
-/** "+08:00" -> 480 minutes. */
-export function parseUtcOffset(offset: string): number {
-  const m = OFFSET.exec(offset);
-  if (!m || Number(m[2]) > 14 || Number(m[3]) > 59) throw new RangeError(`utcOffset must look like +08:00 or -05:30; got "${offset}"`);
-  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
-}
+export { parseUtcOffset } from '../utc-offset.js';
 
 /** Calendar field as an integer within [lo, hi]. */
 function calendar(text: string, column: string, lo: number, hi: number): number {
