@@ -22,6 +22,14 @@ export interface ClockState {
   shift: number;
 }
 
+/** The state's numbers in their stored order (sensor slab, snapshot format 2). */
+export const CLOCK_FIELDS = ['cos', 'sin', 'weight', 'count', 'shift'] as const satisfies readonly (keyof ClockState)[];
+
+/** The state from its numbers in CLOCK_FIELDS order, read by `at(i)`. */
+export function clockFrom(at: (i: number) => number): ClockState {
+  return { cos: at(0), sin: at(1), weight: at(2), count: at(3), shift: at(4) };
+}
+
 export function freshClock(): ClockState {
   return { cos: 0, sin: 0, weight: 0, count: 0, shift: 0 };
 }

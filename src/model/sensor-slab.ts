@@ -3,6 +3,7 @@
 // (a 64-float hidden state in its own ArrayBuffer is ~0.4 KiB, a track with its normalizer and origin step
 // ~0.3 KiB; docs/benchmarks.md, benchmark 6); a slot costs 4 * stateSize + 8 * trackFields bytes.
 import type { StepObservation } from '../forecaster.js';
+import { CLOCK_FIELDS, clockFrom } from './clock.js';
 import { COVARIATES as ALL_COVARIATES } from './config.js';
 import type { SensorTrack } from './track.js';
 
@@ -15,12 +16,8 @@ const LEVEL = 3;
 const LAST_TEMP = 4;
 const T = 5;
 const TEMP = 6;
-const CLOCK_COS = 7;
-const CLOCK_SIN = 8;
-const CLOCK_WEIGHT = 9;
-const CLOCK_COUNT = 10;
-const CLOCK_SHIFT = 11;
-const COVARIATES = 12;
+const CLOCK = 7;
+const COVARIATES = CLOCK + CLOCK_FIELDS.length;
 
 const orNaN = (v: number | null | undefined): number => (v === null || v === undefined ? NaN : v);
 const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
@@ -94,7 +91,7 @@ export class SensorSlab {
     this.covariates.forEach((c, i) => (last[c] = orNull(f[at + COVARIATES + i])));
     return {
       norm: { weight: f[at + WEIGHT], mean: f[at + MEAN], variance: f[at + VARIANCE], level: f[at + LEVEL] },
-      clock: { cos: f[at + CLOCK_COS], sin: f[at + CLOCK_SIN], weight: f[at + CLOCK_WEIGHT], count: f[at + CLOCK_COUNT], shift: f[at + CLOCK_SHIFT] },
+      clock: clockFrom((i) => f[at + CLOCK + i]),
       lastTemp: orNull(f[at + LAST_TEMP]),
       last,
     };
@@ -115,11 +112,7 @@ export class SensorSlab {
     f[at + MEAN] = track.norm.mean;
     f[at + VARIANCE] = track.norm.variance;
     f[at + LEVEL] = track.norm.level;
-    f[at + CLOCK_COS] = track.clock.cos;
-    f[at + CLOCK_SIN] = track.clock.sin;
-    f[at + CLOCK_WEIGHT] = track.clock.weight;
-    f[at + CLOCK_COUNT] = track.clock.count;
-    f[at + CLOCK_SHIFT] = track.clock.shift;
+    for (let i = 0; i < CLOCK_FIELDS.length; i++) f[at + CLOCK + i] = track.clock[CLOCK_FIELDS[i]];
     f[at + LAST_TEMP] = orNaN(track.lastTemp);
     f[at + T] = last.t;
     f[at + TEMP] = orNaN(last.temp);

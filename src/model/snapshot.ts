@@ -4,7 +4,7 @@ import type { StepObservation } from '../forecaster.js';
 import { crc32 } from './checksum.js';
 import type { Covariate } from './config.js';
 import { ModelError } from './errors.js';
-import { freshClock, type ClockState } from './clock.js';
+import { CLOCK_FIELDS, clockFrom, freshClock, type ClockState } from './clock.js';
 import type { SensorTrack } from './track.js';
 
 const MAGIC = 0x53525857; // "WXRS" read as little-endian u32
@@ -35,8 +35,7 @@ export function encodeSnapshot(state: SensorState, covariates: readonly Covariat
   v.setFloat64(48, state.track.norm.mean, true);
   v.setFloat64(56, state.track.norm.variance, true);
   v.setFloat64(64, state.track.norm.level, true);
-  const clock = state.track.clock;
-  [clock.cos, clock.sin, clock.weight, clock.count, clock.shift].forEach((x, i) => v.setFloat64(72 + 8 * i, x, true));
+  CLOCK_FIELDS.forEach((k, i) => v.setFloat64(72 + 8 * i, state.track.clock[k], true));
   let at = HEADER;
   for (const c of covariates) {
     v.setFloat64(at, last[c] ?? NaN, true);
@@ -76,10 +75,7 @@ export function decodeSnapshot(
     throw new ModelError('WX_MODEL_SNAPSHOT_MISMATCH', `snapshot has ${nCov} covariates and state ${n}; model needs ${covariates.length} and ${stateSize}`);
   }
   const last: StepObservation = { sensor, t: v.getFloat64(16, true), temp: nullable(v.getFloat64(24, true)) };
-  const clock: ClockState =
-    format === 1
-      ? freshClock()
-      : { cos: v.getFloat64(72, true), sin: v.getFloat64(80, true), weight: v.getFloat64(88, true), count: v.getFloat64(96, true), shift: v.getFloat64(104, true) };
+  const clock: ClockState = format === 1 ? freshClock() : clockFrom((i) => v.getFloat64(72 + 8 * i, true));
   let at = header;
   for (const c of covariates) {
     last[c] = nullable(v.getFloat64(at, true));
