@@ -55,12 +55,17 @@ export function sampleWindows(
   const validation: TrainingWindow[] = [];
   const H = config.horizon;
   // A sensor's later stretches (after a reset) carry its clock on from the one before, as the live keeper does.
+  // (The extra pass over a stretch that clockAfter makes is only paid when a later stretch of its sensor follows.)
+  const keys = stretchOrder(series.keys());
   let carried: { sensor: string; clock: ClockState } | undefined;
-  for (const s of stretchOrder(series.keys())) {
+  for (const [i, s] of keys.entries()) {
     const steps = series.get(s) ?? [];
     const sensor = baseSensor(s);
     const clock = carried?.sensor === sensor ? carried.clock : startClock(config.normalization.clock, o.stationUtcOffsetHours);
-    if (config.normalization.clock !== null && steps.length > 0) carried = { sensor, clock: clockAfter(steps, config, clock) };
+    const next = keys[i + 1];
+    if (config.normalization.clock !== null && next !== undefined && baseSensor(next) === sensor) {
+      carried = { sensor, clock: clockAfter(steps, config, clock) };
+    }
     const stride = Math.max(1, Math.ceil(steps.length / o.maxWindowsPerSensor));
     const windows = buildWindows(steps, { config, contextLength: o.contextLength, stride, minTargets: Math.ceil(H / 2), clock });
     if (windows.length === 0) continue;
