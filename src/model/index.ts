@@ -23,7 +23,7 @@ export { encoderFeatureNames, decoderContextNames, writeTimeFeatures } from './f
 export { freshNormalizer, updateNormalizer, normalizerScale, type NormalizerState } from './normalizer.js';
 export { cellStep, cellParamSpecs, type CellState, type ParamSpec } from './cells.js';
 export { Seq2Seq, OUTPUTS, modelParamSpecs, type TeacherForcing } from './seq2seq.js';
-export { buildWindows, checkSeries, clockAfter, DEFAULT_WINDOW_OPTIONS, type TrainingWindow, type WindowOptions } from './windows.js';
+export { buildWindows, checkSeries, clockAfter, DEFAULT_WINDOW_OPTIONS, windowIndices, type TrainingWindow, type WindowOptions } from './windows.js';
 export { forecastLoss } from './loss.js';
 export { predictWindows, scoreWindows, windowLoss, type PredictOptions, type WindowScore } from './predict.js';
 export {

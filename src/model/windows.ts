@@ -40,6 +40,11 @@ export interface WindowOptions {
   minTargets: number;
   /** The sensor's clock estimate at the start of the series (carried from its previous stretch); default fresh. */
   clock?: ClockState;
+  /**
+   * Build only the windows whose origin is at these series indices (from windowIndices); default all. The
+   * statistics still run along the whole series, so a window is the same whether built alone or among all.
+   */
+  only?: ReadonlySet<number>;
 }
 
 export const DEFAULT_WINDOW_OPTIONS: Omit<WindowOptions, 'config'> = { contextLength: 72, stride: 1, minTargets: 1 };
@@ -73,15 +78,16 @@ export function buildWindows(
   const track = freshTrack();
   if (o.clock !== undefined) track.clock = { ...o.clock };
   const windows: TrainingWindow[] = [];
+  const wanted = o.only ?? new Set(windowIndices(series, o, H));
   for (let i = 0; i < series.length; i++) {
     const scale = advanceTrack(track, series[i], config);
     writeEncoderInput(series[i], scale, config, rows, i * inSize);
+    if (!wanted.has(i)) continue;
     const start = i - C + 1;
-    if (start < 0 || i + H >= series.length || (i - (C - 1)) % o.stride !== 0) continue;
+    if (start < 0 || i + H >= series.length) throw new RangeError(`no window fits at series index ${i} (context ${C}, horizon ${H}, ${series.length} steps)`);
     const origin = originOf(track, config);
     const targetTemp = series.slice(i + 1, i + 1 + H).map((s) => s.temp);
     const target = Float32Array.from(targetTemp, (v) => (v === null ? NaN : (v - origin.base) / origin.scale.sd));
-    if (targetTemp.filter((v) => v !== null).length < o.minTargets) continue;
     const decoder = new Float32Array(H * ctxSize);
     writeDecoderContext(origin.info, config, decoder, 0, 1);
     windows.push({
@@ -98,6 +104,26 @@ export function buildWindows(
     });
   }
   return windows;
+}
+
+/**
+ * Series indices of the origins buildWindows would build windows at (a full context before, the whole horizon
+ * after, on the stride, at least minTargets observed targets), without building them: a caller that keeps a few
+ * (a training round's sample) builds just those with `only`.
+ */
+export function windowIndices(
+  series: readonly StepObservation[],
+  options: Pick<WindowOptions, 'contextLength' | 'stride' | 'minTargets'>,
+  horizon: number,
+): number[] {
+  const { contextLength: C, stride, minTargets } = options;
+  const out: number[] = [];
+  for (let i = C - 1; i + horizon < series.length; i += stride) {
+    let observed = 0;
+    for (let k = i + 1; k <= i + horizon && observed < minTargets; k++) if (series[k].temp !== null) observed++;
+    if (observed >= minTargets) out.push(i);
+  }
+  return out;
 }
 
 /** The clock estimate after running `series` from `start` (fresh by default): what the next stretch carries on. */

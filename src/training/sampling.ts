@@ -2,7 +2,7 @@
 // held back for validation, the rest are sampled with recent data weighted up and a uniform share of older
 // data (the replay buffer) so one round of summer does not make the model forget winter.
 import type { StepObservation } from '../forecaster.js';
-import { buildWindows, clockAfter, startClock, type ClockState, type ModelConfig, type TrainingWindow } from '../model/index.js';
+import { buildWindows, clockAfter, startClock, windowIndices, type ClockState, type ModelConfig, type TrainingWindow } from '../model/index.js';
 import type { Rng } from '../random.js';
 
 export interface SamplingOptions {
@@ -50,10 +50,14 @@ export function sampleWindows(
   options: Partial<SamplingOptions> = {},
 ): SampledWindows {
   const o = { ...DEFAULT_SAMPLING, ...options };
-  const recent: TrainingWindow[] = [];
-  const older: TrainingWindow[] = [];
-  const validation: TrainingWindow[] = [];
+  // Windows are chosen by origin first and built after the draw, only those drawn: a year of history of many
+  // sensors holds millions of possible windows, of which a round keeps a few thousand.
+  const recent: WindowRef[] = [];
+  const older: WindowRef[] = [];
+  const validation: WindowRef[] = [];
+  const stretches: Stretch[] = [];
   const H = config.horizon;
+  const stepMs = config.stepSeconds * 1000;
   // A sensor's later stretches (after a reset) carry its clock on from the one before, as the live keeper does.
   // (The extra pass over a stretch that clockAfter makes is only paid when a later stretch of its sensor follows.)
   const keys = stretchOrder(series.keys());
@@ -67,23 +71,59 @@ export function sampleWindows(
       carried = { sensor, clock: clockAfter(steps, config, clock) };
     }
     const stride = Math.max(1, Math.ceil(steps.length / o.maxWindowsPerSensor));
-    const windows = buildWindows(steps, { config, contextLength: o.contextLength, stride, minTargets: Math.ceil(H / 2), clock });
-    if (windows.length === 0) continue;
-    const lastOrigin = windows[windows.length - 1].origin;
-    const stepMs = config.stepSeconds * 1000;
+    const window = { contextLength: o.contextLength, stride, minTargets: Math.ceil(H / 2) };
+    const origins = windowIndices(steps, window, H);
+    if (origins.length === 0) continue;
+    const stretch = stretches.push({ steps, clock, stride }) - 1;
+    const lastOrigin = steps[origins[origins.length - 1]].t;
     const valFrom = lastOrigin - (o.validationSteps - 1) * stepMs;
     const trainUntil = valFrom - H * stepMs; // last target of a training window <= first validation origin
     const recentFrom = trainUntil - o.recentSteps * stepMs;
-    for (const w of windows) {
-      if (w.origin >= valFrom) validation.push(w);
-      else if (w.origin > trainUntil) continue;
-      else if (w.origin > recentFrom) recent.push(w);
-      else older.push(w);
+    for (const index of origins) {
+      const origin = steps[index].t;
+      const ref = { stretch, index };
+      if (origin >= valFrom) validation.push(ref);
+      else if (origin > trainUntil) continue;
+      else if (origin > recentFrom) recent.push(ref);
+      else older.push(ref);
     }
   }
   const nRecent = older.length === 0 ? o.windows : Math.round(o.windows * o.recentShare);
   const train = [...draw(recent, Math.min(nRecent, o.windows), rng), ...draw(older.length ? older : recent, o.windows - nRecent, rng)];
-  return { train, validation: validation.length > o.maxValidation ? draw(validation, o.maxValidation, rng) : validation };
+  const held = validation.length > o.maxValidation ? draw(validation, o.maxValidation, rng) : validation;
+  const built = buildDrawn([...train, ...held], stretches, config, o.contextLength, H);
+  return { train: train.map((r) => built(r)), validation: held.map((r) => built(r)) };
+}
+
+interface Stretch {
+  steps: readonly StepObservation[];
+  clock: ClockState;
+  stride: number;
+}
+
+/** A possible window: its stretch and the series index of its origin. */
+interface WindowRef {
+  stretch: number;
+  index: number;
+}
+
+/** Build each drawn window once (one pass over each stretch that has any) and look them up by reference. */
+function buildDrawn(
+  refs: readonly WindowRef[],
+  stretches: readonly Stretch[],
+  config: ModelConfig,
+  contextLength: number,
+  horizon: number,
+): (ref: WindowRef) => TrainingWindow {
+  const wanted = new Map<number, Set<number>>();
+  for (const r of refs) (wanted.get(r.stretch) ?? wanted.set(r.stretch, new Set()).get(r.stretch)!).add(r.index);
+  const byStretch = new Map<number, Map<number, TrainingWindow>>();
+  for (const [k, only] of wanted) {
+    const { steps, clock, stride } = stretches[k];
+    const windows = buildWindows(steps, { config, contextLength, stride, minTargets: Math.ceil(horizon / 2), clock, only });
+    byStretch.set(k, new Map(windows.map((w) => [w.start + contextLength - 1, w])));
+  }
+  return (r) => byStretch.get(r.stretch)!.get(r.index)!;
 }
 
 /** History keys (`sensor`, `sensor#1`, ... from loadHistory) by sensor, each sensor's stretches in time order. */

@@ -9,6 +9,7 @@ import {
   normalizerScale,
   resolveModelConfig,
   updateNormalizer,
+  windowIndices,
 } from '../../src/model/index.js';
 import { encoderInputSize } from '../../src/model/features.js';
 import { diurnalSeries, HOUR_MS } from './synthetic.js';
@@ -57,6 +58,20 @@ describe('buildWindows', () => {
       if (t === null) expect(Number.isNaN(w[3].target[k])).toBe(true);
       else expect(w[3].target[k]).toBeCloseTo((t - w[3].base) / w[3].scale.sd, 5);
     });
+  });
+
+  it('windowIndices names exactly the origins buildWindows builds, and `only` builds just those, identically', () => {
+    const gappy = series.map((o, i) => (i > 120 && i < 150 ? { ...o, temp: null } : o));
+    for (const [stride, minTargets] of [[1, 1], [3, 12], [7, 0]] as const) {
+      const all = buildWindows(gappy, { config, contextLength: 24, stride, minTargets });
+      const indices = windowIndices(gappy, { contextLength: 24, stride, minTargets }, config.horizon);
+      expect(indices.map((i) => gappy[i].t)).toEqual(all.map((w) => w.origin));
+      const some = new Set(indices.filter((_, k) => k % 5 === 2));
+      const built = buildWindows(gappy, { config, contextLength: 24, stride, minTargets, only: some });
+      expect(built).toEqual(all.filter((w) => some.has(w.start + 23)));
+    }
+    // An index where no window fits is a caller's mistake, not an empty result.
+    expect(() => buildWindows(series, { config, contextLength: 24, only: new Set([10]) })).toThrow(/no window fits at series index 10/);
   });
 
   it('drops windows with too few observed targets', () => {

@@ -41,6 +41,34 @@ describe('sampleWindows', () => {
   });
 });
 
+describe('sampleWindows builds only what it draws', () => {
+  it('returns the very windows a full build of each stretch has at those origins, validation held back', () => {
+    const series = new Map([
+      ['a', stretch(0, 24 * 20).map((o) => ({ ...o, sensor: 'a' }))],
+      ['b', stretch(5, 24 * 12).map((o) => ({ ...o, sensor: 'b' }))],
+    ]);
+    const options = { contextLength: 24, validationSteps: 24, windows: 300, recentSteps: 72, maxWindowsPerSensor: 200, maxValidation: 15 };
+    const { train, validation } = sampleWindows(series, config, createRng(3), options);
+    expect(train).toHaveLength(300);
+    expect(validation).toHaveLength(15); // of 8 + 12 held back (strides 3 and 2)
+    for (const [sensor, steps] of series) {
+      const stride = Math.ceil(steps.length / options.maxWindowsPerSensor);
+      const full = new Map(buildWindows(steps, { config, contextLength: 24, stride, minTargets: 12 }).map((w) => [w.origin, w]));
+      const firstValidation = Math.max(...full.keys()) - 23 * H;
+      for (const w of train.filter((x) => x.sensor === sensor)) {
+        expect(w).toEqual(full.get(w.origin));
+        expect(w.origin + config.horizon * H).toBeLessThanOrEqual(firstValidation);
+      }
+      for (const w of validation.filter((x) => x.sensor === sensor)) {
+        expect(w).toEqual(full.get(w.origin));
+        expect(w.origin).toBeGreaterThanOrEqual(firstValidation);
+      }
+    }
+    // Both sensors are drawn from, and recent windows are weighted up (60 % of draws from the last 72 origins).
+    expect(new Set(train.map((w) => w.sensor))).toEqual(new Set(['a', 'b']));
+  });
+});
+
 describe('sampleWindows with a declared station offset', () => {
   it("starts each sensor's first stretch from the declared clock, as a new live sensor does", () => {
     const first = stretch(0, 24 * 4);
