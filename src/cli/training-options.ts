@@ -10,6 +10,7 @@ export const TRAINING_ENV = {
   intervalSeconds: 'WXSTREAM_TRAIN_INTERVAL',
   steps: 'WXSTREAM_TRAIN_STEPS',
   batch: 'WXSTREAM_TRAIN_BATCH',
+  sensors: 'WXSTREAM_TRAIN_SENSORS',
 } as const;
 
 export interface TrainingFlags {
@@ -18,6 +19,7 @@ export interface TrainingFlags {
   trainInterval?: number;
   trainSteps?: number;
   trainBatch?: number;
+  trainSensors?: number;
 }
 
 export function addTrainingOptions(cmd: Command): Command {
@@ -38,7 +40,12 @@ export function addTrainingOptions(cmd: Command): Command {
       `Adam steps per round [${TRAINING_ENV.steps}, default ${ROUND_BUDGET.maxSteps}; 120 with --train-batch 32 for a cold start]`,
       intOption('--train-steps'),
     )
-    .option('--train-batch <n>', `windows per Adam step [${TRAINING_ENV.batch}, default ${ROUND_BUDGET.batchSize}]`, intOption('--train-batch'));
+    .option('--train-batch <n>', `windows per Adam step [${TRAINING_ENV.batch}, default ${ROUND_BUDGET.batchSize}]`, intOption('--train-batch'))
+    .option(
+      '--train-sensors <n>',
+      `sensors a round learns from at most, a different sample each round [${TRAINING_ENV.sensors}, default ${DEFAULT_TRAINER.maxSensors}]`,
+      intOption('--train-sensors'),
+    );
 }
 
 /** Flags over environment over defaults; a bad value throws RangeError naming the flag or variable. */
@@ -59,10 +66,13 @@ export function trainingFromFlags(flags: TrainingFlags, env: NodeJS.ProcessEnv =
   const batchSize = int(flags.trainBatch, TRAINING_ENV.batch, ROUND_BUDGET.batchSize);
   if (maxSteps < 1) throw new RangeError(`--train-steps (${TRAINING_ENV.steps}) must be at least 1; got ${maxSteps}`);
   if (batchSize < 1) throw new RangeError(`--train-batch (${TRAINING_ENV.batch}) must be at least 1; got ${batchSize}`);
+  const maxSensors = int(flags.trainSensors, TRAINING_ENV.sensors, DEFAULT_TRAINER.maxSensors);
+  if (maxSensors < 1) throw new RangeError(`--train-sensors (${TRAINING_ENV.sensors}) must be at least 1; got ${maxSensors}`);
   return {
     mode: mode as TrainingMode,
     trainEvery: int(flags.trainEvery, TRAINING_ENV.trainEvery, DEFAULT_TRAINER.trainEvery),
     intervalMs: 1000 * int(flags.trainInterval, TRAINING_ENV.intervalSeconds, DEFAULT_TRAINER.intervalMs / 1000),
+    maxSensors,
     round: { maxSteps, batchSize },
   };
 }

@@ -19,6 +19,8 @@ export interface TrainerOptions {
   /** Live only: also start a round when this much wall-clock time passed since the last; 0 = off. */
   intervalMs: number;
   historySteps: number;
+  /** Sensors a round learns from at most: a seeded sample of a larger network, different every round (job.ts). */
+  maxSensors: number;
   round: Partial<RoundOptions>;
   /** Test hook, see TrainingJob.poison. */
   poison?: TrainingJob['poison'];
@@ -29,6 +31,7 @@ export const DEFAULT_TRAINER: TrainerOptions = {
   trainEvery: 5000,
   intervalMs: 6 * 3600_000,
   historySteps: 24 * 365,
+  maxSensors: 32,
   round: {},
 };
 

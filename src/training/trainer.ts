@@ -146,6 +146,7 @@ export class Trainer {
       parent: this.ctx.host.nextVersion,
       cutoff,
       historySteps: this.o.historySteps,
+      maxSensors: this.o.maxSensors,
       rules: this.ctx.rules,
       round: this.o.round,
       ...(this.o.poison ? { poison: this.o.poison } : {}),
@@ -221,6 +222,7 @@ export class Trainer {
 
 function validate(o: TrainerOptions): void {
   if (!TRAINING_MODES.includes(o.mode)) throw new RangeError(`training mode must be one of ${TRAINING_MODES.join(', ')}; got ${o.mode}`);
+  if (!Number.isInteger(o.maxSensors) || o.maxSensors < 1) throw new RangeError(`training option "maxSensors" must be an integer >= 1; got ${o.maxSensors}`);
   for (const k of ['trainEvery', 'intervalMs', 'historySteps'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 0) throw new RangeError(`training option "${k}" must be an integer >= 0; got ${o[k]}`);
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { trainingFromFlags } from '../../src/cli/training-options.js';
+import { DEFAULT_TRAINER } from '../../src/training/options.js';
 import { DEFAULT_ROUND } from '../../src/training/round.js';
 
 describe('serve training options', () => {
@@ -12,6 +13,13 @@ describe('serve training options', () => {
       maxSteps: 120,
       batchSize: 32,
     });
+  });
+
+  it('bounds the sensors a round learns from: flag over environment over the default', () => {
+    expect(trainingFromFlags({}, {}).maxSensors).toBe(DEFAULT_TRAINER.maxSensors);
+    expect(trainingFromFlags({}, { WXSTREAM_TRAIN_SENSORS: '100' }).maxSensors).toBe(100);
+    expect(trainingFromFlags({ trainSensors: 8 }, { WXSTREAM_TRAIN_SENSORS: '100' }).maxSensors).toBe(8);
+    expect(() => trainingFromFlags({ trainSensors: 0 }, {})).toThrow(/--train-sensors \(WXSTREAM_TRAIN_SENSORS\) must be at least 1/);
   });
 
   it('rejects a bad budget naming the flag or variable', () => {
