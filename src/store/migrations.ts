@@ -83,6 +83,27 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX sensor_faults_range ON sensor_faults(sensor, to_ts);
   `,
+  // 3: issued forecasts in a rowid table with a unique index instead of WITHOUT ROWID. Their ~430-byte rows are far
+  // above the size WITHOUT ROWID suits (SQLite advises it for rows under ~1/20 of a page), and one row per sensor
+  // per step lands all over a table ordered by sensor; a rowid table appends them and only the small index entries
+  // scatter. Side by side (WAL, batches of 1,000): 90 -> 27 us a row once the table holds 1M rows (10,000 sensors x
+  // 100 steps; the default retention of 90 days holds 21.6M at that size), 76-82 -> 15-16 us at 200,000 rows.
+  `
+  CREATE TABLE issued_forecasts_rowid (
+    sensor TEXT NOT NULL,
+    origin INTEGER NOT NULL,
+    model_version INTEGER NOT NULL,
+    issued_at INTEGER NOT NULL,
+    step_ms INTEGER NOT NULL,
+    points BLOB NOT NULL
+  );
+  INSERT INTO issued_forecasts_rowid (sensor, origin, model_version, issued_at, step_ms, points)
+    SELECT sensor, origin, model_version, issued_at, step_ms, points FROM issued_forecasts ORDER BY sensor, origin, model_version;
+  DROP TABLE issued_forecasts;
+  ALTER TABLE issued_forecasts_rowid RENAME TO issued_forecasts;
+  CREATE UNIQUE INDEX issued_key ON issued_forecasts(sensor, origin, model_version);
+  CREATE INDEX issued_by_origin ON issued_forecasts(origin);
+  `,
 ];
 
 export function migrate(db: Database): number {

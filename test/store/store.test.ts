@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { openStore, type Store } from '../../src/store/index.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 
 let dir: string;
 let store: Store;
@@ -120,6 +122,41 @@ describe('issued forecasts', () => {
     expect(store.forecasts.since('a', 99)).toHaveLength(1);
     expect(store.forecasts.since('a', 100)).toHaveLength(0);
     expect(store.forecasts.pruneBefore(101)).toBe(1);
+  });
+
+  it('replaces a forecast of the same sensor, origin and model version, and keeps other versions', () => {
+    const at = (mean: number, modelVersion = 1) => ({ sensor: 'a', origin: 100, modelVersion, issuedAt: mean, stepMs: 10, points: [{ ts: 110, mean, p10: 0, p50: mean, p90: 9 }] });
+    store.forecasts.insertMany([at(1), at(2, 2)]);
+    store.forecasts.insertMany([at(3)]);
+    expect(store.forecasts.since('a', 0).map((f) => [f.modelVersion, f.points[0]!.mean])).toEqual([[1, 3], [2, 2]]);
+  });
+
+  it('moves forecasts written before schema 3 (WITHOUT ROWID) into the rowid table, intact', () => {
+    const path = join(dir, 'v2.db');
+    const old = new Database(path);
+    for (const sql of MIGRATIONS.slice(0, 2)) old.exec(sql);
+    old.pragma('user_version = 2');
+    const blob = Buffer.from(new Float32Array([1.5, 0, 1, 2]).buffer);
+    const row = old.prepare('INSERT INTO issued_forecasts (sensor, origin, model_version, issued_at, step_ms, points) VALUES (?, ?, ?, ?, ?, ?)');
+    row.run('a', 100, 1, 5, 10, blob);
+    row.run('a', 200, 1, 6, 10, blob);
+    old.close();
+    const migrated = openStore(path);
+    try {
+      expect(migrated.forecasts.since('a', 0).map((f) => [f.origin, f.issuedAt, f.points])).toEqual([
+        [100, 5, [{ ts: 110, mean: 1.5, p10: 0, p50: 1, p90: 2 }]],
+        [200, 6, [{ ts: 210, mean: 1.5, p10: 0, p50: 1, p90: 2 }]],
+      ]);
+      const db = new Database(path, { readonly: true });
+      const sql = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'issued_forecasts'").get() as { sql: string }).sql;
+      const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'issued_forecasts'").all() as Array<{ name: string }>).map((r) => r.name);
+      expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+      db.close();
+      expect(sql).not.toMatch(/WITHOUT ROWID/);
+      expect(indexes.sort()).toEqual(['issued_by_origin', 'issued_key']);
+    } finally {
+      migrated.close();
+    }
   });
 
   it('reads the pending forecasts of many sensors in one query, each after its own cut-off', () => {
