@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -13,7 +14,7 @@ import { replayProgressBar } from '../replay/progress-bar.js';
 import { formatReportTable, renderReportSvg } from '../replay/report.js';
 import { runReplay, type ReplayRunInput, type ReplayRunResult } from '../replay/run-replay.js';
 import { formatRunSummary, toJson } from '../replay/run-summary.js';
-import { checkTargets, formatTargets, type TargetCheck } from '../replay/targets.js';
+import { checkSpeed, checkTargets, formatSpeed, formatTargets, type SpeedCheck, type TargetCheck } from '../replay/targets.js';
 import { TRAINING_MODES, type TrainingMode } from '../training/options.js';
 import { ROUND_BUDGET } from '../training/round-budget.js';
 import { EXIT, positiveInt, usageExitCode } from './output.js';
@@ -113,9 +114,12 @@ export async function runEvalCommand(flags: EvalFlags, io: ReplayIo): Promise<nu
   );
   let main: RunOutcome;
   let cold: RunOutcome | undefined;
+  let speed: SpeedCheck;
   try {
     main = await evalRun('default   ', base, flags, io);
     io.stdout.write(`${formatRunSummary(main.result)}\n\n${formatReportTable(main.result.report)}\n\n${formatTargets(main.targets)}\n`);
+    speed = checkSpeed(main.result.replay.readingsPerSecond, flags.training !== 'off');
+    if (!flags.quick) io.stdout.write(`${formatSpeed(speed, cpus().length)}\n`);
     if (!shippedWeights()) {
       io.stdout.write('\nNote: no shipped default weights (src/model/default/model.{json,bin}); this run started from a seeded model, i.e. it is a cold start.\n');
     }
@@ -137,6 +141,7 @@ export async function runEvalCommand(flags: EvalFlags, io: ReplayIo): Promise<nu
     window: { evalFrom: new Date(window.evalFrom).toISOString(), evalTo: new Date(window.evalTo).toISOString(), quick: flags.quick },
     shippedWeights: shippedWeights(),
     targets: main.targets,
+    ...(flags.quick ? {} : { speed: { ...speed, cores: cpus().length } }),
     run: main.result,
     ...(cold ? { coldStart: { targets: cold.targets, run: cold.result }, coldStartGap: coldStartGap(main.result.report, cold.result.report, MODEL) } : {}),
   };

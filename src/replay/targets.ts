@@ -97,3 +97,28 @@ export function formatTargets(check: TargetCheck): string {
     check.pass ? 'All targets met on every station.' : 'Some targets are missed (MISS above).',
   ].join('\n');
 }
+
+/** The issue's replay-speed target: readings per second end to end, forecast at every step, training rounds included. */
+export const SPEED_TARGET = 5000;
+
+export interface SpeedCheck {
+  target: number;
+  readingsPerSecond: number;
+  /** The run trained during the replay (the target counts training rounds in). */
+  training: boolean;
+  /** Met, missed, or not judged (a run without training does not measure what the target asks). */
+  result: 'pass' | 'miss' | 'not judged';
+}
+
+/** The speed target against a run; informational, never part of --check: it measures the machine, not the model. */
+export function checkSpeed(readingsPerSecond: number, training: boolean, target = SPEED_TARGET): SpeedCheck {
+  const result = !training ? 'not judged' : readingsPerSecond >= target ? 'pass' : 'miss';
+  return { target, readingsPerSecond, training, result };
+}
+
+export function formatSpeed(c: SpeedCheck, cores: number): string {
+  const rate = `${Math.round(c.readingsPerSecond).toLocaleString('en-US')} readings/s`;
+  const head = `Speed target (>= ${c.target.toLocaleString('en-US')} readings/s end to end, training rounds included):`;
+  if (c.result === 'not judged') return `${head} not judged, this run did not train (${rate}).`;
+  return `${head} ${c.result === 'pass' ? 'PASS' : 'MISS'} at ${rate} on ${cores} cores. Not part of --check (it measures the machine); docs/evaluation.md "Replay speed" has the trade-off.`;
+}

@@ -4,7 +4,7 @@ import type { ForecastPoint, StepObservation } from '../../src/forecaster.js';
 import { evaluate } from '../../src/replay/evaluate.js';
 import { ForecastLog, RecordedForecaster } from '../../src/replay/forecast-log.js';
 import { coldStartGap, formatColdStartGap } from '../../src/replay/cold-start-gap.js';
-import { checkTargets, formatTargets } from '../../src/replay/targets.js';
+import { checkSpeed, checkTargets, formatSpeed, formatTargets } from '../../src/replay/targets.js';
 import { expectedLastOrigins, sendOrder } from '../../src/replay/ws-replay.js';
 
 const H = 3_600_000;
@@ -100,6 +100,14 @@ describe('targets and the cold-start gap', () => {
     expect(table).toMatch(/s1 .*MISS/);
     expect(table).toMatch(/Some targets are missed/);
     expect(() => checkTargets(report(2, 0.8), 'rnn')).toThrow(/no model "rnn"/);
+  });
+
+  it('judges the replay speed only for runs that trained, and says it is not part of --check', () => {
+    expect(checkSpeed(5_000, true).result).toBe('pass');
+    expect(checkSpeed(4_999.9, true).result).toBe('miss');
+    expect(checkSpeed(9_000, false).result).toBe('not judged');
+    expect(formatSpeed(checkSpeed(509.4, true), 2)).toMatch(/>= 5,000 readings\/s .*training rounds included\): MISS at 509 readings\/s on 2 cores\. Not part of --check/);
+    expect(formatSpeed(checkSpeed(5_564, false), 2)).toMatch(/not judged, this run did not train \(5,564 readings\/s\)/);
   });
 
   it('reports the gap between a cold start and the default weights per station and overall', () => {
