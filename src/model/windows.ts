@@ -117,6 +117,8 @@ export function windowIndices(
   horizon: number,
 ): number[] {
   const { contextLength: C, stride, minTargets } = options;
+  positiveInt('contextLength', C);
+  positiveInt('stride', stride);
   const out: number[] = [];
   for (let i = C - 1; i + horizon < series.length; i += stride) {
     let observed = 0;

@@ -49,10 +49,11 @@ const RECENT_STEPS = 168;
 
 /**
  * The sensors a round learns from. A round keeps a few thousand windows whatever the network's size, but loading and
- * scanning a year of every sensor's history grows with it (one-step round, a year each: 6.5 s at 20 sensors, 45.8 s
- * and 2.5 GB at 100 before this bound); so beyond `max` sensors, a seeded random `max` of them, those that
- * reported within `recentMs` before the cutoff first (the others have no validation windows). The seed mixes in
- * the cutoff: successive rounds see different sensors, and a replay is reproducible. At most `max`: all, in order.
+ * scanning a year of every sensor's history grows with it (a one-step round over every sensor: 16.4 s at 100
+ * sensors, 50.1 s and 2.3 GB at 400; bench/round-scale.ts); so beyond `max` sensors, a seeded random `max` of them,
+ * those that reported within `recentMs` before the cutoff first (the others have no validation windows). The seed
+ * mixes in the cutoff: successive rounds see different sensors, and a replay is reproducible. At most `max`: all,
+ * in order.
  */
 export function roundSensors(rows: readonly SensorRow[], max: number, cutoff: number, recentMs: number, seed: number): string[] {
   if (rows.length <= max) return rows.map((r) => r.sensor);
