@@ -15,7 +15,7 @@ import { replayProgressBar } from '../replay/progress-bar.js';
 import { ReplayOptionError } from '../replay/replay-error.js';
 import { runReplay, type ReplayRunInput, type ReplayRunResult } from '../replay/run-replay.js';
 import { formatRunSummary, toJson } from '../replay/run-summary.js';
-import { TRAINING_MODES, type TrainingMode } from '../training/options.js';
+import { DEFAULT_TRAINER, TRAINING_MODES, type TrainingMode } from '../training/options.js';
 import { ROUND_BUDGET } from '../training/round-budget.js';
 import { EXIT, positiveInt, usageExitCode } from './output.js';
 
@@ -30,6 +30,7 @@ export interface ReplayFlags {
   trainEvery?: number;
   trainSteps?: number;
   trainBatch?: number;
+  trainSensors?: number;
   stationUtcOffset?: string;
   coldStart: boolean;
   evalFrom?: string;
@@ -97,6 +98,7 @@ export function replayOptions(files: readonly string[], flags: ReplayFlags): Rep
     ['--train-every', flags.trainEvery],
     ['--train-steps', flags.trainSteps],
     ['--train-batch', flags.trainBatch],
+    ['--train-sensors', flags.trainSensors],
     ['--station-utc-offset', flags.stationUtcOffset],
   ] as const) {
     if (flags.url !== undefined && value !== undefined) throw new ReplayOptionError(`${flag} applies to the in-process server; it cannot be combined with --url`);
@@ -119,6 +121,7 @@ export function replayOptions(files: readonly string[], flags: ReplayFlags): Rep
     frameReadings: flags.frame,
     training: flags.training,
     trainEvery: flags.trainEvery,
+    trainSensors: flags.trainSensors,
     round: roundBudget(flags),
     stationUtcOffset: flags.stationUtcOffset,
     coldStart: flags.coldStart,
@@ -204,6 +207,7 @@ export function register(program: Command): void {
     .option('--train-every <n>', 'closed sensor-steps between training rounds (in-process)', positiveInt('--train-every'))
     .option('--train-steps <n>', `Adam steps per training round (in-process; default ${ROUND_BUDGET.maxSteps})`, positiveInt('--train-steps'))
     .option('--train-batch <n>', `windows per Adam step (in-process; default ${ROUND_BUDGET.batchSize})`, positiveInt('--train-batch'))
+    .option('--train-sensors <n>', `sensors a training round learns from at most (in-process; default ${DEFAULT_TRAINER.maxSensors})`, positiveInt('--train-sensors'))
     .option('--station-utc-offset <+hh:mm>', 'where the stations are: new sensors start from that clock shift (in-process; docs/model.md)')
     .option('--cold-start', 'start the in-process server from a fresh seeded model, not the shipped default weights', false)
     .option('--eval-from <date>', 'first scored target time (default: a week after the first reading)')

@@ -18,6 +18,8 @@ export interface InProcessOptions {
   training: TrainingMode;
   /** Closed sensor-steps between training rounds; undefined = the trainer's default. */
   trainEvery: number | undefined;
+  /** Sensors a round learns from at most; undefined = the trainer's default (src/training/job.ts roundSensors). */
+  trainSensors: number | undefined;
   /** Passed to every training round (see src/training/round.ts). */
   round: TrainerOptions['round'] | undefined;
   /** Start from a fresh seeded model instead of the server's default (shipped weights when present). */
@@ -36,6 +38,7 @@ export interface InProcessOptions {
 export const IN_PROCESS_DEFAULTS: Readonly<InProcessOptions> = Object.freeze({
   training: 'inline',
   trainEvery: undefined,
+  trainSensors: undefined,
   round: undefined,
   coldStart: false,
   stationUtcOffset: undefined,
@@ -100,6 +103,7 @@ export async function startInProcess(options: Partial<InProcessOptions> = {}): P
         // Wall-clock rounds would make a replay depend on the machine's speed.
         intervalMs: 0,
         ...(o.trainEvery !== undefined ? { trainEvery: o.trainEvery } : {}),
+        ...(o.trainSensors !== undefined ? { maxSensors: o.trainSensors } : {}),
         ...(o.round ? { round: o.round } : {}),
       },
     });

@@ -32,6 +32,8 @@ export interface ReplayRunOptions {
   /** In-process server only. */
   training: TrainingMode;
   trainEvery: number | undefined;
+  /** In-process server only: sensors a round learns from at most; undefined = the trainer's default. */
+  trainSensors: number | undefined;
   round: TrainerOptions['round'] | undefined;
   coldStart: boolean;
   /** In-process server only: where the stations are ("+01:00"), seeding new sensors' clocks (config stationUtcOffset). */
@@ -71,6 +73,7 @@ export const REPLAY_RUN_DEFAULTS = Object.freeze({
   frameReadings: 500,
   training: 'inline' as const,
   trainEvery: undefined,
+  trainSensors: undefined,
   round: undefined,
   coldStart: false,
   stationUtcOffset: undefined,
@@ -192,6 +195,7 @@ export async function runReplay(input: ReplayRunInput): Promise<ReplayRunResult>
       inProcess = await startInProcess({
         training: o.training,
         trainEvery: o.trainEvery,
+        trainSensors: o.trainSensors,
         round: o.round,
         coldStart: o.coldStart,
         stationUtcOffset: o.stationUtcOffset,

@@ -58,6 +58,7 @@ describe('replay arguments', () => {
     expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', trainEvery: 10 }))).toThrow(/--train-every/);
     expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', trainSteps: 1 }))).toThrow(/--train-steps/);
     expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', trainBatch: 64 }))).toThrow(/--train-batch/);
+    expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', trainSensors: 8 }))).toThrow(/--train-sensors/);
     expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', stationUtcOffset: '+01:00' }))).toThrow(/--station-utc-offset/);
   });
 
@@ -67,6 +68,8 @@ describe('replay arguments', () => {
     expect(replayOptions([simple], flags({ trainSteps: 1, trainBatch: 64 })).round).toEqual({ maxSteps: 1, batchSize: 64 });
     expect(replayOptions([simple], flags({ trainSteps: 3 })).round).toEqual({ maxSteps: 3 });
     expect(replayOptions([simple], flags({})).round).toBeUndefined();
+    expect(replayOptions([simple], flags({ trainSensors: 8 })).trainSensors).toBe(8);
+    expect(replayOptions([simple], flags({})).trainSensors).toBeUndefined();
   });
 
   it('a bad CSV line is a usage error naming the file and line, before any server starts', async () => {

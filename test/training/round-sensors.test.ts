@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '../../src/protocol/index.js';
 import { openStore, type SensorRow } from '../../src/store/index.js';
+import { startInProcess } from '../../src/replay/in-process.js';
 import { readJob, roundSensors } from '../../src/training/job.js';
 
 const H = 3_600_000;
@@ -49,4 +50,26 @@ describe('readJob', () => {
     expect(readJob(store, { ...job, maxSensors: 32 }).series.size).toBe(6);
     store.close();
   });
+});
+
+describe('the in-process replay server', () => {
+  it('passes trainSensors (replay --train-sensors) to its rounds', async () => {
+    const round = { maxSteps: 1, batchSize: 8, sampling: { contextLength: 24, validationSteps: 24, windows: 16, recentSteps: 48 } };
+    const validationWindows = async (trainSensors: number | undefined): Promise<number | undefined> => {
+      const p = await startInProcess({ training: 'inline', trainEvery: 0, round, trainSensors });
+      try {
+        const readings: Reading[] = [];
+        for (let s = 0; s < 3; s++) for (let h = 1; h <= 200; h++) readings.push({ sensor: `s${s}`, ts: h * H, temp: 10 + 5 * Math.sin(h / 4) + s });
+        p.server.store.readings.insertBatch(readings, 0);
+        const r = await p.server.trainer!.start(200 * H);
+        return r?.metrics?.validationWindows;
+      } finally {
+        await p.close();
+      }
+    };
+    const all = await validationWindows(undefined);
+    const one = await validationWindows(1);
+    expect(all).toBeGreaterThan(0);
+    expect(one! * 3).toBe(all);
+  }, 60_000);
 });
