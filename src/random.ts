@@ -9,6 +9,16 @@ export interface Rng {
   normal(): number;
 }
 
+/** A seeded random order of 0..n-1 (Fisher-Yates, from the top). */
+export function permutation(n: number, rng: Rng): number[] {
+  const a = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
 export function createRng(seed: number): Rng {
   let a = seed >>> 0;
   const next = (): number => {

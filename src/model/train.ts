@@ -1,7 +1,7 @@
 // Training loop: truncated BPTT over (context, target) windows with a gradient-free warm-up prefix, scheduled
 // free-running decoding, masked pinball+MSE loss, global-norm clipping and Adam; seeded and deterministic.
 import * as tf from '@tensorflow/tfjs';
-import { createRng, type Rng } from '../random.js';
+import { createRng, permutation, type Rng } from '../random.js';
 import { assembleBatch, checkWindows, decoderTensors, encoderTensors, targetTensors, truthTensors } from './batch.js';
 import type { ModelOptions } from './config.js';
 import { forecastLoss } from './loss.js';
@@ -97,7 +97,7 @@ export function train(windows: readonly TrainingWindow[], options: Partial<Train
   let step = 0;
   try {
     for (let epoch = 0; step < totalSteps; epoch++) {
-      const order = shuffle(windows.length, rng);
+      const order = permutation(windows.length, rng);
       const epochStart = history.stepLoss.length;
       for (let i = 0; i < order.length && step < totalSteps; i += o.batchSize, step++) {
         const freeRun = scheduled(o.freeRun, step / totalSteps);
@@ -177,15 +177,6 @@ export function clipByGlobalNorm(grads: tf.NamedTensorMap, clip: number): tf.Nam
     const scale = tf.div(clip, tf.maximum(norm, clip));
     return Object.fromEntries(names.map((n) => [n, tf.mul(grads[n], scale)]));
   });
-}
-
-function shuffle(n: number, rng: Rng): number[] {
-  const a = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
 }
 
 function mean(xs: number[]): number {

@@ -3,7 +3,7 @@
 import type { StepObservation } from '../forecaster.js';
 import type { SavedModel } from '../model/index.js';
 import type { BucketRules } from '../pipeline/sensor-bucket.js';
-import { createRng } from '../random.js';
+import { createRng, permutation } from '../random.js';
 import { openStore, type SensorRow, type Store } from '../store/index.js';
 import { loadHistory } from './history.js';
 import { runRound, type RoundOptions, type RoundResult } from './round.js';
@@ -61,17 +61,9 @@ export function roundSensors(rows: readonly SensorRow[], max: number, cutoff: nu
   const known = rows.filter((r) => r.firstTs <= cutoff);
   const recent = known.filter((r) => r.lastTs >= cutoff - recentMs);
   const older = known.filter((r) => r.lastTs < cutoff - recentMs);
-  const chosen = [...shuffled(recent, rng), ...shuffled(older, rng)].slice(0, max);
+  const shuffled = (rows: readonly SensorRow[]): SensorRow[] => permutation(rows.length, rng).map((i) => rows[i]!);
+  const chosen = [...shuffled(recent), ...shuffled(older)].slice(0, max);
   return chosen.map((r) => r.sensor).sort();
-}
-
-function shuffled<T>(items: readonly T[], rng: { int(n: number): number }): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 export function trainJob(job: TrainingJob, data: JobData): JobResult {
