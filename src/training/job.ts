@@ -44,14 +44,15 @@ export function readJob(store: Store, job: TrainingJob): JobData {
   return { champion: { config: champion.config as never, weights: champion.weights }, series };
 }
 
-/** A sensor that reported within this many steps before the cutoff has validation windows (a week of origins). */
+/** A sensor that reported within this many steps (a week) before the cutoff counts as current for the sample. */
 const RECENT_STEPS = 168;
 
 /**
  * The sensors a round learns from. A round keeps a few thousand windows whatever the network's size, but loading and
  * scanning a year of every sensor's history grows with it (a one-step round over every sensor: 16.4 s at 100
  * sensors, 50.1 s and 2.3 GB at 400; bench/round-scale.ts); so beyond `max` sensors, a seeded random `max` of them,
- * those that reported within `recentMs` before the cutoff first (the others have no validation windows). The seed
+ * those that reported within `recentMs` before the cutoff first (a silent sensor's windows, its held-back week among
+ * them, lie in the past: they would judge the candidate on old weather). The seed
  * mixes in the cutoff: successive rounds see different sensors, and a replay is reproducible. At most `max`: all,
  * in order.
  */
