@@ -1,6 +1,7 @@
 // Configuration of `wxstream serve`: one defaults object, environment variables, and validation that makes bad
 // settings fail at start with a sentence naming the option (never coerced silently).
 
+import { SOUTHERN_SEASON_DAYS } from './model/config.js';
 import { parseUtcOffset } from './utc-offset.js';
 
 export interface ServeConfig {
@@ -74,6 +75,12 @@ export interface ServeConfig {
    * own estimate takes over after a week (docs/model.md, "Clock alignment").
    */
   stationUtcOffset: string;
+  /**
+   * The hemisphere of this node's stations. 'south' shifts every sensor's time features by half a year (182 whole
+   * days), live and in training windows, so southern stations meet the seasons of the northern stations the shipped
+   * weights learnt from (without it they score worse than persistence, docs/model.md).
+   */
+  stationHemisphere: 'north' | 'south';
 }
 
 export const DEFAULTS: Readonly<ServeConfig> = Object.freeze({
@@ -107,6 +114,7 @@ export const DEFAULTS: Readonly<ServeConfig> = Object.freeze({
   busyTimeoutMs: 5000,
   synchronous: 'normal',
   stationUtcOffset: '',
+  stationHemisphere: 'north',
 });
 
 /** Environment variable of each option (all documented in docs/configuration.md). */
@@ -141,6 +149,7 @@ export const ENV_VARS: Readonly<Record<keyof ServeConfig, string>> = Object.free
   busyTimeoutMs: 'WXSTREAM_BUSY_TIMEOUT_MS',
   synchronous: 'WXSTREAM_SYNCHRONOUS',
   stationUtcOffset: 'WXSTREAM_STATION_UTC_OFFSET',
+  stationHemisphere: 'WXSTREAM_STATION_HEMISPHERE',
 });
 
 type IntRule = [min: number, max: number];
@@ -217,6 +226,9 @@ export function resolveConfig(options: Partial<ServeConfig> = {}): ServeConfig {
   if (typeof config.stationUtcOffset !== 'string' || (config.stationUtcOffset !== '' && offsetHours(config.stationUtcOffset) === undefined)) {
     throw new RangeError(`option "stationUtcOffset" must be "" or an offset like +01:00 or -05:30; got ${JSON.stringify(config.stationUtcOffset)}`);
   }
+  if (config.stationHemisphere !== 'north' && config.stationHemisphere !== 'south') {
+    throw new RangeError(`option "stationHemisphere" must be "north" or "south"; got ${JSON.stringify(config.stationHemisphere)}`);
+  }
   if (config.maxReadingsPerFrame > config.batchMaxReadings) {
     throw new RangeError(
       `option "batchMaxReadings" (${config.batchMaxReadings}) must be at least "maxReadingsPerFrame" (${config.maxReadingsPerFrame})`,
@@ -243,6 +255,11 @@ function offsetHours(text: string): number | undefined {
 /** The declared station offset of a resolved config in hours, undefined when none was given. */
 export function stationUtcOffsetHours(config: Pick<ServeConfig, 'stationUtcOffset'>): number | undefined {
   return config.stationUtcOffset === '' ? undefined : offsetHours(config.stationUtcOffset);
+}
+
+/** Whole days a resolved config shifts its sensors' time features by: half a year for southern stations. */
+export function stationSeasonDays(config: Pick<ServeConfig, 'stationHemisphere'>): number {
+  return config.stationHemisphere === 'south' ? SOUTHERN_SEASON_DAYS : 0;
 }
 
 /**

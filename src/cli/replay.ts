@@ -32,6 +32,7 @@ export interface ReplayFlags {
   trainBatch?: number;
   trainSensors?: number;
   stationUtcOffset?: string;
+  stationHemisphere?: string;
   coldStart: boolean;
   evalFrom?: string;
   evalTo?: string;
@@ -100,6 +101,7 @@ export function replayOptions(files: readonly string[], flags: ReplayFlags): Rep
     ['--train-batch', flags.trainBatch],
     ['--train-sensors', flags.trainSensors],
     ['--station-utc-offset', flags.stationUtcOffset],
+    ['--station-hemisphere', flags.stationHemisphere],
   ] as const) {
     if (flags.url !== undefined && value !== undefined) throw new ReplayOptionError(`${flag} applies to the in-process server; it cannot be combined with --url`);
   }
@@ -124,12 +126,18 @@ export function replayOptions(files: readonly string[], flags: ReplayFlags): Rep
     trainSensors: flags.trainSensors,
     round: roundBudget(flags),
     stationUtcOffset: flags.stationUtcOffset,
+    stationHemisphere: hemisphere(flags.stationHemisphere),
     coldStart: flags.coldStart,
     evalFrom: date('--eval-from', flags.evalFrom),
     evalTo: date('--eval-to', flags.evalTo, true),
     linearTrainTo: date('--linear-train-to', flags.linearTrainTo),
     sampleSensor: flags.sampleSensor,
   };
+}
+
+function hemisphere(raw: string | undefined): 'north' | 'south' | undefined {
+  if (raw === undefined || raw === 'north' || raw === 'south') return raw;
+  throw new ReplayOptionError(`--station-hemisphere must be north or south; got "${raw}"`);
 }
 
 /** The round budget from --train-steps/--train-batch; undefined = the trainer's default (src/training/round-budget.ts). */
@@ -209,6 +217,7 @@ export function register(program: Command): void {
     .option('--train-batch <n>', `windows per Adam step (in-process; default ${ROUND_BUDGET.batchSize})`, positiveInt('--train-batch'))
     .option('--train-sensors <n>', `sensors a training round learns from at most (in-process; default ${DEFAULT_TRAINER.maxSensors})`, positiveInt('--train-sensors'))
     .option('--station-utc-offset <+hh:mm>', 'where the stations are: new sensors start from that clock shift (in-process; docs/model.md)')
+    .option('--station-hemisphere <north|south>', "south: time features shifted half a year to the weights' seasons (in-process; docs/model.md)")
     .option('--cold-start', 'start the in-process server from a fresh seeded model, not the shipped default weights', false)
     .option('--eval-from <date>', 'first scored target time (default: a week after the first reading)')
     .option('--eval-to <date>', 'last scored target time; a date alone includes that whole day (default: the last reading)')

@@ -16,6 +16,7 @@ interface ServeFlags extends TrainingFlags {
   grace?: number;
   insecure?: boolean;
   stationUtcOffset?: string;
+  stationHemisphere?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -38,6 +39,10 @@ export function registerServe(program: Command): void {
       '--station-utc-offset <+hh:mm>',
       `where the stations are: new sensors start from that clock shift instead of UTC [${ENV_VARS.stationUtcOffset}, default none]`,
     )
+    .option(
+      '--station-hemisphere <north|south>',
+      `south: time features shifted half a year, so southern stations meet the weights' seasons [${ENV_VARS.stationHemisphere}, default north]`,
+    )
     .addHelpText('after', '\nEvery option, with its environment variable, is listed in docs/configuration.md.');
   addTrainingOptions(cmd).action(async (flags: ServeFlags) => {
       const fromFlags: Partial<ServeConfig> = {};
@@ -50,6 +55,7 @@ export function registerServe(program: Command): void {
       if (flags.grace !== undefined) fromFlags.graceSeconds = flags.grace;
       if (flags.insecure) fromFlags.insecure = true;
       if (flags.stationUtcOffset !== undefined) fromFlags.stationUtcOffset = flags.stationUtcOffset;
+      if (flags.stationHemisphere !== undefined) fromFlags.stationHemisphere = flags.stationHemisphere as ServeConfig['stationHemisphere'];
       let server;
       try {
         // Loaded here, not at the top: every other subcommand starts without the server stack.

@@ -33,6 +33,12 @@ export interface ClockConfig {
   engageHours: number;
   /** Once shifted, the shift follows the estimate (to the nearest whole hour) when it is this many hours off. */
   adjustHours: number;
+  /**
+   * Whole days added to the time features' clock on top of the sensor's hour shift: 182 on a node whose stations
+   * are southern (`stationHemisphere`), so that they meet the seasons of the northern stations the weights learnt
+   * from; whole days leave the hours alone. Set at run time (withSeasonDays), never part of a saved model.
+   */
+  seasonDays?: number;
 }
 
 /** How readings become model inputs. Saved with the weights: a model only makes sense with its own scaling. */
@@ -208,4 +214,17 @@ export function stateSize(c: Pick<ModelConfig, 'cell' | 'hidden'>): number {
 /** Short identifier of the architecture, used in snapshot kinds and model versions, e.g. "gru64c3". */
 export function architectureTag(c: ModelConfig): string {
   return `${c.cell}${c.hidden}c${c.covariates.length}`;
+}
+
+/** Days a southern station's time features are shifted by: half a year, in whole days (hours stay as they are). */
+export const SOUTHERN_SEASON_DAYS = 182;
+
+/**
+ * `config` with its clock shifted by `seasonDays` whole days, for the sensor tracks and training windows of a node
+ * whose stations are southern; unchanged for 0 days or a model on the UTC clock (it has no clock to shift).
+ */
+export function withSeasonDays(config: ModelConfig, seasonDays: number): ModelConfig {
+  const clock = config.normalization.clock;
+  if (seasonDays === 0 || clock === null) return config;
+  return { ...config, normalization: { ...config.normalization, clock: { ...clock, seasonDays } } };
 }

@@ -4,6 +4,8 @@ export { initBackend, currentBackend, type BackendName } from './backend.js';
 export {
   DEFAULT_MODEL_CONFIG,
   DEFAULT_CLOCK,
+  SOUTHERN_SEASON_DAYS,
+  withSeasonDays,
   resolveModelConfig,
   architectureTag,
   stateSize,

@@ -3,7 +3,7 @@
 import type { CapturedOrigin, CarriedState, Forecaster, SensorForecast, SensorSnapshot, StepObservation } from '../forecaster.js';
 import { currentBackend, type BackendName } from './backend.js';
 import { startClock, type ClockState } from './clock.js';
-import { architectureTag, type ModelOptions, type Scale } from './config.js';
+import { architectureTag, withSeasonDays, type ModelConfig, type ModelOptions, type Scale } from './config.js';
 import { ModelError } from './errors.js';
 import { checkObservation, decoderContextSize, encoderInputSize, writeDecoderContext, writeEncoderInput } from './features.js';
 import { normalizerScale, type NormalizerState } from './normalizer.js';
@@ -30,6 +30,11 @@ export interface RnnForecasterOptions {
    * suggests instead of the UTC clock, until its own estimate takes over (clock.ts). Default: UTC clock.
    */
   stationUtcOffsetHours?: number;
+  /**
+   * Whole days added to every sensor's time-feature clock: SOUTHERN_SEASON_DAYS (182) where the stations are
+   * southern (config stationHemisphere), so they meet the weights' northern seasons. Default 0.
+   */
+  seasonDays?: number;
 }
 
 /**
@@ -66,6 +71,9 @@ export class RnnForecaster implements Forecaster {
   /** Carried clocks of sensors not observed yet (importCarried before a re-warm): their first track starts from it. */
   private readonly seeds = new Map<string, ClockState>();
   private readonly stationUtcOffsetHours: number | undefined;
+  private readonly seasonDays: number;
+  /** The model's config with the node's season shift: what sensor tracks are advanced and read with. */
+  private trackConfig: ModelConfig;
 
   constructor(options: RnnForecasterOptions = {}) {
     this.ownsModel = options.model === undefined;
@@ -74,6 +82,8 @@ export class RnnForecaster implements Forecaster {
     this.slab = new SensorSlab(this.model.stateSize);
     this.jsMaxBatch = options.jsMaxBatch ?? DEFAULT_JS_MAX_BATCH;
     this.stationUtcOffsetHours = options.stationUtcOffsetHours;
+    this.seasonDays = options.seasonDays ?? 0;
+    this.trackConfig = withSeasonDays(this.model.config, this.seasonDays);
     if (!Number.isInteger(this.jsMaxBatch) || this.jsMaxBatch < 0) {
       throw new RangeError(`jsMaxBatch must be an integer >= 0; got ${options.jsMaxBatch}`);
     }
@@ -117,6 +127,7 @@ export class RnnForecaster implements Forecaster {
     }
     if (this.ownsModel && model !== this.model) this.model.dispose();
     this.model = model;
+    this.trackConfig = withSeasonDays(model.config, this.seasonDays);
     this.js = undefined;
     this.ownsModel = false;
     this.version = model.version();
@@ -144,7 +155,7 @@ export class RnnForecaster implements Forecaster {
     const next = steps.map((s, b) => {
       const slot = this.sensors.get(s.sensor);
       const track = slot === undefined ? this.seededTrack(s.sensor) : this.slab.trackOf(slot, s.sensor);
-      writeEncoderInput(s, advanceTrack(track, s, config), config, x, b * inSize);
+      writeEncoderInput(s, advanceTrack(track, s, this.trackConfig), config, x, b * inSize);
       if (slot !== undefined) this.slab.copyHidden(slot, h, b * stateSize);
       return track;
     });
@@ -206,7 +217,7 @@ export class RnnForecaster implements Forecaster {
     return sensors.map((sensor) => {
       const slot = this.sensors.get(sensor);
       if (slot === undefined) throw new ModelError('WX_MODEL_UNKNOWN_SENSOR', `sensor "${sensor}" has no state; observe it first`);
-      const o = originOf(this.slab.trackOf(slot, sensor), config);
+      const o = originOf(this.slab.trackOf(slot, sensor), this.trackConfig);
       // A copy: the slab row is overwritten by the next observe().
       const hidden = this.slab.hiddenOf(slot).slice();
       return { sensor, origin: o.info.t, hidden, base: o.base, scale: o.scale, info: o.info, version: this.version };

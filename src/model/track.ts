@@ -37,8 +37,11 @@ export function advanceTrack(track: SensorTrack, obs: StepObservation, config: M
 
 /** The track's clock shift under `config` (a model on the UTC clock ignores a carried estimate). */
 function shiftOf(track: SensorTrack, config: ModelConfig): number {
-  return config.normalization.clock === null ? 0 : clockShiftMs(track.clock);
+  const clock = config.normalization.clock;
+  return clock === null ? 0 : clockShiftMs(track.clock) + (clock.seasonDays ?? 0) * DAY_MS;
 }
+
+const DAY_MS = 86_400_000;
 
 export interface Origin {
   info: OriginInfo;

@@ -26,6 +26,8 @@ export interface InProcessOptions {
   coldStart: boolean;
   /** Where the stations are ("+01:00"): new sensors' clocks start there (config stationUtcOffset). */
   stationUtcOffset: string | undefined;
+  /** The stations' hemisphere (config stationHemisphere): 'south' shifts the time features half a year. */
+  stationHemisphere: 'north' | 'south' | undefined;
   /** Architecture and seed of the cold-start model. */
   coldModel: ModelOptions;
   /** Any other starting model (tests: a small pre-trained one); excludes coldStart. */
@@ -42,6 +44,7 @@ export const IN_PROCESS_DEFAULTS: Readonly<InProcessOptions> = Object.freeze({
   round: undefined,
   coldStart: false,
   stationUtcOffset: undefined,
+  stationHemisphere: undefined,
   coldModel: { seed: DEFAULT_MODEL_SEED },
   forecaster: undefined,
   stepSeconds: 3600,
@@ -96,6 +99,7 @@ export async function startInProcess(options: Partial<InProcessOptions> = {}): P
       stepSeconds: o.stepSeconds,
       horizon: o.horizon,
       ...(o.stationUtcOffset === undefined ? {} : { stationUtcOffset: o.stationUtcOffset }),
+      ...(o.stationHemisphere === undefined ? {} : { stationHemisphere: o.stationHemisphere }),
       ...(factory ? { forecaster: factory } : {}),
       ...(o.log ? { log: o.log } : {}),
       training: {

@@ -38,6 +38,8 @@ export interface ReplayRunOptions {
   coldStart: boolean;
   /** In-process server only: where the stations are ("+01:00"), seeding new sensors' clocks (config stationUtcOffset). */
   stationUtcOffset: string | undefined;
+  /** In-process server only: the stations' hemisphere (config stationHemisphere). */
+  stationHemisphere: 'north' | 'south' | undefined;
   coldModel: ModelOptions | undefined;
   /** In-process server only: another starting model (tests inject a small pre-trained one). */
   forecaster: ForecasterFactory | undefined;
@@ -77,6 +79,7 @@ export const REPLAY_RUN_DEFAULTS = Object.freeze({
   round: undefined,
   coldStart: false,
   stationUtcOffset: undefined,
+  stationHemisphere: undefined,
   coldModel: undefined,
   forecaster: undefined,
   replayFrom: undefined,
@@ -199,6 +202,7 @@ export async function runReplay(input: ReplayRunInput): Promise<ReplayRunResult>
         round: o.round,
         coldStart: o.coldStart,
         stationUtcOffset: o.stationUtcOffset,
+        stationHemisphere: o.stationHemisphere,
         ...(o.coldModel ? { coldModel: o.coldModel } : {}),
         forecaster: o.forecaster,
         stepSeconds: o.stepMs / 1000,

@@ -21,6 +21,8 @@ export interface ModelContext {
   log: Logger;
   /** Declared UTC offset of the stations (config stationUtcOffset), hours; seeds new sensors' clocks. */
   stationUtcOffsetHours?: number;
+  /** Whole days the stations' time-feature clock is shifted by (config stationHemisphere south: 182). */
+  seasonDays?: number;
 }
 
 /** Builds the forecaster a server starts with; tests inject a baseline or a fake. */
@@ -36,7 +38,7 @@ export const DEFAULT_MODEL_SEED = 1;
  */
 export const rnnFactory =
   (options: { shippedWeights?: string } = {}): ForecasterFactory =>
-  async ({ store, stepSeconds, horizon, log, stationUtcOffsetHours }) => {
+  async ({ store, stepSeconds, horizon, log, stationUtcOffsetHours, seasonDays }) => {
     const m = await import('../model/index.js');
     const backend = await m.initBackend();
     const champion = store.models.champion();
@@ -51,7 +53,7 @@ export const rnnFactory =
         );
       }
       log.info({ modelVersion: champion.version, backend, cell: c.cell, hidden: c.hidden }, 'serving champion model');
-      return { version: champion.version, forecaster: new m.RnnForecaster({ model, stationUtcOffsetHours }), release: () => model.dispose() };
+      return { version: champion.version, forecaster: new m.RnnForecaster({ model, stationUtcOffsetHours, seasonDays }), release: () => model.dispose() };
     }
     const shipped = await shippedDefault(m, options.shippedWeights ?? SHIPPED_WEIGHTS, stepSeconds, horizon, log);
     const model = shipped ?? m.Seq2Seq.create({ stepSeconds, horizon, seed: DEFAULT_MODEL_SEED });
@@ -71,7 +73,7 @@ export const rnnFactory =
         'no champion model in the database: created an untrained seeded model as version 1 (train one to get useful forecasts)',
       );
     }
-    return { version, forecaster: new m.RnnForecaster({ model, stationUtcOffsetHours }), release: () => model.dispose() };
+    return { version, forecaster: new m.RnnForecaster({ model, stationUtcOffsetHours, seasonDays }), release: () => model.dispose() };
   };
 
 /** The default factory: champion, else shipped default weights, else a seeded init. */

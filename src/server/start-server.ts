@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { isLoopback, resolveConfig, stationUtcOffsetHours, type ServeConfig } from '../config.js';
+import { isLoopback, resolveConfig, stationSeasonDays, stationUtcOffsetHours, type ServeConfig } from '../config.js';
 import { log as rootLog, type Logger } from '../log.js';
 import { SwappableModelHost, type ModelHost } from '../pipeline/model-host.js';
 import type { EncodedRound } from '../pipeline/types.js';
@@ -90,7 +90,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   try {
     store.checkStep(config.stepSeconds * 1000);
     const offset = stationUtcOffsetHours(config);
-    const choice = await factory({ store, stepSeconds: config.stepSeconds, horizon: config.horizon, log, ...(offset === undefined ? {} : { stationUtcOffsetHours: offset }) });
+    const seasonDays = stationSeasonDays(config);
+    const station = { ...(offset === undefined ? {} : { stationUtcOffsetHours: offset }), ...(seasonDays === 0 ? {} : { seasonDays }) };
+    const choice = await factory({ store, stepSeconds: config.stepSeconds, horizon: config.horizon, log, ...station });
     release = () => {
       choice.forecaster.dispose();
       choice.release?.();
@@ -109,7 +111,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       log,
       stepMs: config.stepSeconds * 1000,
       maxGapSteps: config.maxGapSteps,
-      ...(offset === undefined ? {} : { stationUtcOffsetHours: offset }),
+      ...station,
     };
     trainer = await startTrainer(training, wiring);
     if (championPollMs > 0) stopWatch = watchChampion(wiring, championPollMs);

@@ -16,13 +16,15 @@ export interface TrainerWiring {
   maxGapSteps: number;
   /** Declared UTC offset of the stations, hours (config stationUtcOffset): new sensors' and windows' first clock. */
   stationUtcOffsetHours?: number;
+  /** Whole days the stations' time-feature clock is shifted by (config stationHemisphere south: 182). */
+  seasonDays?: number;
 }
 
 async function rnnFor(w: TrainerWiring): Promise<(saved: SavedModel) => { forecaster: Forecaster; release: () => void }> {
   const m = await import('../model/index.js');
   return (saved) => {
     const model = m.loadModel(saved.config, saved.weights);
-    return { forecaster: new m.RnnForecaster({ model, stationUtcOffsetHours: w.stationUtcOffsetHours }), release: () => model.dispose() };
+    return { forecaster: new m.RnnForecaster({ model, stationUtcOffsetHours: w.stationUtcOffsetHours, seasonDays: w.seasonDays }), release: () => model.dispose() };
   };
 }
 
@@ -30,12 +32,14 @@ export async function startTrainer(options: Partial<TrainerOptions> | undefined,
   if (options === undefined || options.mode === 'off') return undefined;
   const [{ Trainer }, forecasterFor] = await Promise.all([import('../training/trainer.js'), rnnFor(w)]);
   const rules = { stepMs: w.stepMs, maxGapSteps: w.maxGapSteps };
-  // Training windows start a sensor's history from the same clock a new live sensor starts from.
+  // Training windows start a sensor's history from the same clock a new live sensor starts from, season included.
   const round = options.round ?? {};
+  const station = {
+    ...(w.stationUtcOffsetHours === undefined ? {} : { stationUtcOffsetHours: w.stationUtcOffsetHours }),
+    ...(w.seasonDays === undefined ? {} : { seasonDays: w.seasonDays }),
+  };
   const withOffset: Partial<TrainerOptions> =
-    w.stationUtcOffsetHours === undefined
-      ? options
-      : { ...options, round: { ...round, sampling: { ...round.sampling, stationUtcOffsetHours: w.stationUtcOffsetHours } } };
+    Object.keys(station).length === 0 ? options : { ...options, round: { ...round, sampling: { ...round.sampling, ...station } } };
   const trainer = new Trainer({ store: w.store, host: w.host, log: w.log, rules, forecasterFor }, withOffset);
   w.log.info({ mode: options.mode ?? 'worker', trainEvery: options.trainEvery }, 'online training on');
   return trainer;

@@ -2,7 +2,7 @@
 // held back for validation, the rest are sampled with recent data weighted up and a uniform share of older
 // data (the replay buffer) so one round of summer does not make the model forget winter.
 import type { StepObservation } from '../forecaster.js';
-import { buildWindows, clockAfter, startClock, windowIndices, type ClockState, type ModelConfig, type TrainingWindow } from '../model/index.js';
+import { buildWindows, clockAfter, startClock, windowIndices, withSeasonDays, type ClockState, type ModelConfig, type TrainingWindow } from '../model/index.js';
 import type { Rng } from '../random.js';
 
 export interface SamplingOptions {
@@ -22,6 +22,8 @@ export interface SamplingOptions {
   maxValidation: number;
   /** Declared UTC offset of the node's stations (hours): a sensor's first stretch starts from its clock, as live. */
   stationUtcOffsetHours?: number;
+  /** Whole days the node's time-feature clock is shifted by (southern stations: 182), as live (RnnForecaster). */
+  seasonDays?: number;
 }
 
 export const DEFAULT_SAMPLING: SamplingOptions = {
@@ -50,6 +52,8 @@ export function sampleWindows(
   options: Partial<SamplingOptions> = {},
 ): SampledWindows {
   const o = { ...DEFAULT_SAMPLING, ...options };
+  // The windows' inputs are the live ones: on the clock of the node's stations, season shift included.
+  const windowConfig = withSeasonDays(config, o.seasonDays ?? 0);
   // Windows are chosen by origin first and built after the draw, only those drawn: a year of history of many
   // sensors holds millions of possible windows, of which a round keeps a few thousand.
   const recent: WindowRef[] = [];
@@ -68,7 +72,7 @@ export function sampleWindows(
     const clock = carried?.sensor === sensor ? carried.clock : startClock(config.normalization.clock, o.stationUtcOffsetHours);
     const next = keys[i + 1];
     if (config.normalization.clock !== null && next !== undefined && baseSensor(next) === sensor) {
-      carried = { sensor, clock: clockAfter(steps, config, clock) };
+      carried = { sensor, clock: clockAfter(steps, windowConfig, clock) };
     }
     const stride = Math.max(1, Math.ceil(steps.length / o.maxWindowsPerSensor));
     const window = { contextLength: o.contextLength, stride, minTargets: Math.ceil(H / 2) };
@@ -91,7 +95,7 @@ export function sampleWindows(
   const nRecent = older.length === 0 ? o.windows : Math.round(o.windows * o.recentShare);
   const train = [...draw(recent, Math.min(nRecent, o.windows), rng), ...draw(older.length ? older : recent, o.windows - nRecent, rng)];
   const held = validation.length > o.maxValidation ? draw(validation, o.maxValidation, rng) : validation;
-  const built = buildDrawn([...train, ...held], stretches, config, o.contextLength, H);
+  const built = buildDrawn([...train, ...held], stretches, windowConfig, o.contextLength, H);
   return { train: train.map((r) => built(r)), validation: held.map((r) => built(r)) };
 }
 

@@ -59,6 +59,7 @@ describe('replay arguments', () => {
     expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', trainSteps: 1 }))).toThrow(/--train-steps/);
     expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', trainBatch: 64 }))).toThrow(/--train-batch/);
     expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', trainSensors: 8 }))).toThrow(/--train-sensors/);
+    expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', stationHemisphere: 'south' }))).toThrow(/--station-hemisphere/);
     expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', stationUtcOffset: '+01:00' }))).toThrow(/--station-utc-offset/);
   });
 
@@ -70,6 +71,8 @@ describe('replay arguments', () => {
     expect(replayOptions([simple], flags({})).round).toBeUndefined();
     expect(replayOptions([simple], flags({ trainSensors: 8 })).trainSensors).toBe(8);
     expect(replayOptions([simple], flags({})).trainSensors).toBeUndefined();
+    expect(replayOptions([simple], flags({ stationHemisphere: 'south' })).stationHemisphere).toBe('south');
+    expect(() => replayOptions([simple], flags({ stationHemisphere: 'sud' }))).toThrow(/--station-hemisphere must be north or south; got "sud"/);
   });
 
   it('a bad CSV line is a usage error naming the file and line, before any server starts', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, configFromEnv, resolveConfig, stationUtcOffsetHours } from '../../src/config.js';
+import { DEFAULTS, configFromEnv, resolveConfig, stationSeasonDays, stationUtcOffsetHours } from '../../src/config.js';
 
 describe('config', () => {
   it('needs no configuration', () => {
@@ -39,6 +39,7 @@ describe('config', () => {
     [{ bandTuningRate: Number.NaN }, /"bandTuningRate"/],
     [{ stationUtcOffset: '+1' }, /"stationUtcOffset"/],
     [{ stationUtcOffset: '+15:00' }, /"stationUtcOffset"/],
+    [{ stationHemisphere: 'South' as never }, /"stationHemisphere"/],
   ])('rejects %j naming the option', (opts, re) => {
     expect(() => resolveConfig(opts)).toThrow(RangeError);
     expect(() => resolveConfig(opts)).toThrow(re);
@@ -66,5 +67,8 @@ describe('config', () => {
     expect(stationUtcOffsetHours(resolveConfig({ stationUtcOffset: '-05:30' }))).toBe(-5.5);
     expect(stationUtcOffsetHours(resolveConfig({ stationUtcOffset: '+01:00' }))).toBe(1);
     expect(stationUtcOffsetHours(resolveConfig())).toBeUndefined();
+    expect(configFromEnv({ WXSTREAM_STATION_HEMISPHERE: 'south' })).toEqual({ stationHemisphere: 'south' });
+    expect(stationSeasonDays(resolveConfig({ stationHemisphere: 'south' }))).toBe(182);
+    expect(stationSeasonDays(resolveConfig())).toBe(0);
   });
 });

@@ -117,3 +117,41 @@ describe('declared station offset (stationUtcOffset)', () => {
     await expect(startServer({ port: 0, db: db.path, stationUtcOffset: '+1' })).rejects.toThrow(/"stationUtcOffset"/);
   });
 });
+
+describe('declared southern stations (stationHemisphere)', () => {
+  it("forecast a southern station exactly as the weights forecast its readings half a year later (their seasons)", async () => {
+    const readings = hourly(['r1', 'r2'], 0, 30);
+    const DAY = 86_400_000;
+    const later = readings.map((r) => ({ ...r, ts: new Date(Date.parse(r.ts) + 182 * DAY).toISOString() }));
+    const lastOrigin = '2016-03-02T05:00:00.000Z';
+    const other = tempDb();
+    const south = await startServer({ port: 0, db: db.path, snapshotSeconds: 0, stationHemisphere: 'south' });
+    const north = await startServer({ port: 0, db: other.path, snapshotSeconds: 0 });
+    try {
+      const a = (await pushAndCollect(south.url, readings, lastOrigin)).filter((f) => f.origin === lastOrigin);
+      const b = (await pushAndCollect(north.url, later, new Date(Date.parse(lastOrigin) + 182 * DAY).toISOString())).filter(
+        (f) => Date.parse(f.origin) === Date.parse(lastOrigin) + 182 * DAY,
+      );
+      expect(a).toHaveLength(2);
+      expect(a.map((f) => f.points.map((p) => p.p50))).toEqual(b.map((f) => f.points.map((p) => p.p50)));
+      // And not what the northern seasons give the same readings.
+      const third = tempDb();
+      const plain = await startServer({ port: 0, db: third.path, snapshotSeconds: 0 });
+      try {
+        const c = (await pushAndCollect(plain.url, readings, lastOrigin)).filter((f) => f.origin === lastOrigin);
+        expect(c.map((f) => f.points.map((p) => p.p50))).not.toEqual(a.map((f) => f.points.map((p) => p.p50)));
+      } finally {
+        await plain.close();
+        third.cleanup();
+      }
+    } finally {
+      await south.close();
+      await north.close();
+      other.cleanup();
+    }
+  }, 60_000);
+
+  it('refuses another hemisphere naming the option', async () => {
+    await expect(startServer({ port: 0, db: db.path, stationHemisphere: 'east' as never })).rejects.toThrow(/"stationHemisphere" must be "north" or "south"/);
+  });
+});

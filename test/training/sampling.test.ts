@@ -2,7 +2,7 @@
 // carry its clock estimate on from the stretch before, as the live keeper does across a reset.
 import { describe, expect, it } from 'vitest';
 import type { StepObservation } from '../../src/forecaster.js';
-import { buildWindows, clockAfter, resolveModelConfig, startClock } from '../../src/model/index.js';
+import { buildWindows, clockAfter, resolveModelConfig, startClock, withSeasonDays } from '../../src/model/index.js';
 import { createRng } from '../../src/random.js';
 import { sampleWindows } from '../../src/training/sampling.js';
 
@@ -66,6 +66,24 @@ describe('sampleWindows builds only what it draws', () => {
     }
     // Both sensors are drawn from, and recent windows are weighted up (60 % of draws from the last 72 origins).
     expect(new Set(train.map((w) => w.sensor))).toEqual(new Set(['a', 'b']));
+  });
+});
+
+describe('sampleWindows for southern stations', () => {
+  it("builds the windows on the clock shifted half a year, as a southern node's forecaster reads them", () => {
+    const first = stretch(0, 24 * 4);
+    const options = { contextLength: 24, validationSteps: 24, windows: 100, recentSteps: 24, maxWindowsPerSensor: 10_000 };
+    const south = sampleWindows(new Map([['far', first]]), config, createRng(1), { ...options, seasonDays: 182 });
+    const north = sampleWindows(new Map([['far', first]]), config, createRng(1), options);
+    const shifted = new Map(buildWindows(first, { config: withSeasonDays(config, 182), contextLength: 24 }).map((w) => [w.origin, w]));
+    const all = [...south.train, ...south.validation];
+    expect(all.length).toBeGreaterThan(10);
+    for (const w of all) expect(w).toEqual(shifted.get(w.origin));
+    // Same windows drawn, other day-of-year inputs.
+    expect(north.train.map((w) => w.origin)).toEqual(south.train.map((w) => w.origin));
+    expect(Array.from(north.train[0]!.encoder)).not.toEqual(Array.from(south.train[0]!.encoder));
+    // The model's own config is left as it was (a saved model never carries the shift).
+    expect(config.normalization.clock?.seasonDays).toBeUndefined();
   });
 });
 
