@@ -80,7 +80,15 @@ export interface ServeConfig {
    * days), live and in training windows, so southern stations meet the seasons of the northern stations the shipped
    * weights learnt from (without it they score worse than persistence, docs/model.md).
    */
-  stationHemisphere: 'north' | 'south';
+  stationHemisphere: Hemisphere;
+}
+
+/** Where a node's stations are, north or south of the equator (option stationHemisphere). */
+export const HEMISPHERES = ['north', 'south'] as const;
+export type Hemisphere = (typeof HEMISPHERES)[number];
+
+export function isHemisphere(v: unknown): v is Hemisphere {
+  return (HEMISPHERES as readonly unknown[]).includes(v);
 }
 
 export const DEFAULTS: Readonly<ServeConfig> = Object.freeze({
@@ -226,7 +234,7 @@ export function resolveConfig(options: Partial<ServeConfig> = {}): ServeConfig {
   if (typeof config.stationUtcOffset !== 'string' || (config.stationUtcOffset !== '' && offsetHours(config.stationUtcOffset) === undefined)) {
     throw new RangeError(`option "stationUtcOffset" must be "" or an offset like +01:00 or -05:30; got ${JSON.stringify(config.stationUtcOffset)}`);
   }
-  if (config.stationHemisphere !== 'north' && config.stationHemisphere !== 'south') {
+  if (!isHemisphere(config.stationHemisphere)) {
     throw new RangeError(`option "stationHemisphere" must be "north" or "south"; got ${JSON.stringify(config.stationHemisphere)}`);
   }
   if (config.maxReadingsPerFrame > config.batchMaxReadings) {

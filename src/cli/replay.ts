@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
+import { isHemisphere, type Hemisphere } from '../config.js';
 import { ClientError } from '../../client/index.js';
 import { CsvError } from '../replay/csv-error.js';
 import { splitCsvLine } from '../replay/csv-fields.js';
@@ -135,8 +136,8 @@ export function replayOptions(files: readonly string[], flags: ReplayFlags): Rep
   };
 }
 
-function hemisphere(raw: string | undefined): 'north' | 'south' | undefined {
-  if (raw === undefined || raw === 'north' || raw === 'south') return raw;
+function hemisphere(raw: string | undefined): Hemisphere | undefined {
+  if (raw === undefined || isHemisphere(raw)) return raw;
   throw new ReplayOptionError(`--station-hemisphere must be north or south; got "${raw}"`);
 }
 

@@ -1,7 +1,7 @@
 // `wxstream serve`: runs the live service until SIGINT/SIGTERM, then stops gracefully (flush, snapshot, close).
 // Prints the stream URL on a line of its own on stdout; logs are JSON on stderr.
 import type { Command } from 'commander';
-import { configFromEnv, ENV_VARS, DEFAULTS, type ServeConfig } from '../config.js';
+import { configFromEnv, ENV_VARS, DEFAULTS, type Hemisphere, type ServeConfig } from '../config.js';
 import { log } from '../log.js';
 import { intOption } from './int-option.js';
 import { addTrainingOptions, trainingFromFlags, type TrainingFlags } from './training-options.js';
@@ -55,7 +55,7 @@ export function registerServe(program: Command): void {
       if (flags.grace !== undefined) fromFlags.graceSeconds = flags.grace;
       if (flags.insecure) fromFlags.insecure = true;
       if (flags.stationUtcOffset !== undefined) fromFlags.stationUtcOffset = flags.stationUtcOffset;
-      if (flags.stationHemisphere !== undefined) fromFlags.stationHemisphere = flags.stationHemisphere as ServeConfig['stationHemisphere'];
+      if (flags.stationHemisphere !== undefined) fromFlags.stationHemisphere = flags.stationHemisphere as Hemisphere;
       let server;
       try {
         // Loaded here, not at the top: every other subcommand starts without the server stack.

@@ -87,6 +87,11 @@ export function clockShiftMs(s: ClockState): number {
   return s.shift * HOUR_MS;
 }
 
+/** The node's season shift (ClockConfig.seasonDays, whole days; southern stations) to add as well (ms). */
+export function seasonShiftMs(cfg: ClockConfig): number {
+  return (cfg.seasonDays ?? 0) * DAY_MS;
+}
+
 /** Hours wrapped into [-12, 12). */
 function wrapHours(h: number): number {
   return ((((h + 12) % 24) + 24) % 24) - 12;

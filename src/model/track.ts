@@ -1,7 +1,7 @@
 // Per-sensor bookkeeping besides the hidden state (running stats, last temperature, origin step). Live
 // inference and buildWindows both go through these two functions, so training sees exactly live scaling.
 import type { StepObservation } from '../forecaster.js';
-import { clockShiftMs, freshClock, updateClock, type ClockState } from './clock.js';
+import { clockShiftMs, freshClock, seasonShiftMs, updateClock, type ClockState } from './clock.js';
 import type { ModelConfig, Scale } from './config.js';
 import type { OriginInfo, StepScale } from './features.js';
 import { freshNormalizer, normalizerScale, recentLevel, updateNormalizer, type NormalizerState } from './normalizer.js';
@@ -38,10 +38,8 @@ export function advanceTrack(track: SensorTrack, obs: StepObservation, config: M
 /** The track's clock shift under `config` (a model on the UTC clock ignores a carried estimate). */
 function shiftOf(track: SensorTrack, config: ModelConfig): number {
   const clock = config.normalization.clock;
-  return clock === null ? 0 : clockShiftMs(track.clock) + (clock.seasonDays ?? 0) * DAY_MS;
+  return clock === null ? 0 : clockShiftMs(track.clock) + seasonShiftMs(clock);
 }
-
-const DAY_MS = 86_400_000;
 
 export interface Origin {
   info: OriginInfo;

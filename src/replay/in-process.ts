@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Hemisphere } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ModelOptions } from '../model/index.js';
 import { DEFAULT_MODEL_SEED, startServer, type ForecasterFactory, type RunningServer } from '../server/index.js';
@@ -27,7 +28,7 @@ export interface InProcessOptions {
   /** Where the stations are ("+01:00"): new sensors' clocks start there (config stationUtcOffset). */
   stationUtcOffset: string | undefined;
   /** The stations' hemisphere (config stationHemisphere): 'south' shifts the time features half a year. */
-  stationHemisphere: 'north' | 'south' | undefined;
+  stationHemisphere: Hemisphere | undefined;
   /** Architecture and seed of the cold-start model. */
   coldModel: ModelOptions;
   /** Any other starting model (tests: a small pre-trained one); excludes coldStart. */

@@ -4,6 +4,7 @@
 import { createDailyCycle, createPersistence, createSeasonalNaive } from '../baselines/index.js';
 import { fitLinear, LinearForecaster } from '../baselines/linear.js';
 import type { Forecaster, StepObservation } from '../forecaster.js';
+import type { Hemisphere } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ModelOptions } from '../model/index.js';
 import type { ForecasterFactory } from '../server/index.js';
@@ -39,7 +40,7 @@ export interface ReplayRunOptions {
   /** In-process server only: where the stations are ("+01:00"), seeding new sensors' clocks (config stationUtcOffset). */
   stationUtcOffset: string | undefined;
   /** In-process server only: the stations' hemisphere (config stationHemisphere). */
-  stationHemisphere: 'north' | 'south' | undefined;
+  stationHemisphere: Hemisphere | undefined;
   coldModel: ModelOptions | undefined;
   /** In-process server only: another starting model (tests inject a small pre-trained one). */
   forecaster: ForecasterFactory | undefined;
