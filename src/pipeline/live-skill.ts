@@ -186,6 +186,31 @@ export class LiveSkill {
     };
   }
 
+  /**
+   * The rolling windows of every verified sensor pooled, per step ahead: MAE and coverage over all their pairs
+   * (each pair weighs the same, so a sensor verified longer weighs more). One pass over the sensors' sums:
+   * ~1 ms at 10,000 sensors, whatever the window.
+   */
+  pooled(): SkillResponse['steps'] {
+    const h = this.o.horizon;
+    const n = new Float64Array(h);
+    const error = new Float64Array(h);
+    const inside = new Float64Array(h);
+    for (const e of this.sensors.values()) {
+      for (let i = 0; i < h; i++) {
+        n[i]! += e.n[i]!;
+        error[i]! += e.sumError[i]!;
+        inside[i]! += e.sumInside[i]!;
+      }
+    }
+    return Array.from({ length: h }, (_, i) => ({
+      step: i + 1,
+      n: n[i]!,
+      mae: n[i] === 0 ? null : error[i]! / n[i]!,
+      coverage: n[i] === 0 ? null : inside[i]! / n[i]!,
+    }));
+  }
+
   drop(sensor: string): void {
     this.sensors.delete(sensor);
   }

@@ -75,6 +75,7 @@ export class ForecastService {
       skill: this.skill,
       sensors: () => this.keeper.sensors().length,
       modelVersion: () => host.modelVersion,
+      sensorSkill: config.sensorSkillMetrics,
     });
     this.keeper = new SensorKeeper({
       host,

@@ -21,6 +21,23 @@ describe('LiveSkill', () => {
     expect(r.steps[2]).toEqual({ step: 3, n: 0, mae: null, coverage: null });
   });
 
+  it('pools the pairs of every sensor per step ahead, each pair weighing the same', () => {
+    const skill = new LiveSkill({ horizon: 3, stepMs: H, window: 10 });
+    expect(skill.pooled()[0]).toEqual({ step: 1, n: 0, mae: null, coverage: null });
+    skill.issue(forecast(0, 10)); // sensor s
+    skill.issue({ ...forecast(0, 0), sensor: 'u' });
+    skill.issue({ ...forecast(H, 0), sensor: 'u' });
+    skill.truth('s', H, 11); // s step 1: error 1, inside
+    skill.truth('u', H, 4); // u step 1: error 4, outside
+    skill.truth('u', 2 * H, 0); // u step 2 (origin 0): 0, inside; u step 1 (origin H): 0, inside
+    const pooled = skill.pooled();
+    expect(pooled[0]).toEqual({ step: 1, n: 3, mae: 5 / 3, coverage: 2 / 3 });
+    expect(pooled[1]).toEqual({ step: 2, n: 1, mae: 0, coverage: 1 });
+    expect(pooled[2]).toEqual({ step: 3, n: 0, mae: null, coverage: null });
+    skill.drop('u');
+    expect(skill.pooled()[0]).toEqual({ step: 1, n: 1, mae: 1, coverage: 1 });
+  });
+
   it('keeps a rolling window', () => {
     const skill = new LiveSkill({ horizon: 3, stepMs: H, window: 2 });
     for (let h = 0; h < 5; h++) {

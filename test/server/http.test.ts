@@ -94,9 +94,35 @@ describe('HTTP beside the stream', () => {
     expect(skill.steps[3]).toEqual({ step: 4, n: 0, mae: null, coverage: null });
     const metrics = await get('/metrics');
     expect(metrics.type).toMatch(/text\/plain/);
-    expect(metrics.body).toMatch(/wxstream_skill_mae\{sensor="st-1",step="1"\} \d/);
-    expect(metrics.body).toMatch(/wxstream_skill_coverage\{sensor="st-1",step="1"\} \d/);
+    // The node's skill per step ahead (st-1 is the only verified sensor, so it is st-1's); nothing per sensor.
+    const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics.body)?.[1]);
+    expect(gauge('wxstream_skill_mae\\{step="1"\\}')).toBeCloseTo(skill.steps[0]!.mae!, 6);
+    expect(gauge('wxstream_skill_coverage\\{step="1"\\}')).toBeCloseTo(skill.steps[0]!.coverage!, 6);
+    expect(gauge('wxstream_skill_sensors')).toBe(1);
+    expect(metrics.body).not.toMatch(/step="4"/);
+    expect(metrics.body).not.toMatch(/sensor="st-1"/);
     expect((await get('/v1/sensors/ghost/skill')).status).toBe(404);
+  });
+
+  it('exports skill per sensor too with sensorSkillMetrics', async () => {
+    const own = tempDb();
+    const other = await startFake(own.path, { sensorSkillMetrics: true });
+    try {
+      const client = await Client.connect(other.url);
+      client.send({ type: 'subscribe', sensors: ['st-9'] });
+      client.send({ type: 'push', id: 'a', readings: hourly(['st-9'], 0, 30) });
+      await client.waitFor(isAck('a'));
+      client.send({ type: 'push', id: 'b', readings: hourly(['st-9'], 30, 2) });
+      await client.waitFor(isAck('b'));
+      await client.close();
+      const body = await (await fetch(`${other.httpUrl}/metrics`)).text();
+      expect(body).toMatch(/^wxstream_sensor_skill_mae\{sensor="st-9",step="1"\} \d/m);
+      expect(body).toMatch(/^wxstream_sensor_skill_coverage\{sensor="st-9",step="1"\} \d/m);
+      expect(body).toMatch(/^wxstream_skill_mae\{step="1"\} \d/m);
+    } finally {
+      await other.close();
+      own.cleanup();
+    }
   });
 
   const dashboard = new URL('../../client/dashboard/', import.meta.url);
