@@ -38,17 +38,29 @@ const sensorWire = z.object({
   clockShiftHours: z.number().nullable().optional(),
 }) satisfies z.ZodType<SensorWire>;
 
-export const SensorsResponse = (z.object({ sensors: z.array(sensorWire) }) satisfies z.ZodType<SensorsWire>).transform((r) =>
-  r.sensors.map((s): Sensor => {
-    const out: Sensor = { sensor: s.sensor, readings: s.readings, late: s.late };
-    const [firstTs, lastTs, lastStep] = [msOrUndefined(s.firstTs), msOrUndefined(s.lastTs), msOrUndefined(s.lastStep)];
-    if (firstTs !== undefined) out.firstTs = firstTs;
-    if (lastTs !== undefined) out.lastTs = lastTs;
-    if (lastStep !== undefined) out.lastStep = lastStep;
-    if (typeof s.clockShiftHours === 'number') out.clockShiftHours = s.clockShiftHours;
-    return out;
-  }),
-);
+function toSensor(s: z.output<typeof sensorWire>): Sensor {
+  const out: Sensor = { sensor: s.sensor, readings: s.readings, late: s.late };
+  const [firstTs, lastTs, lastStep] = [msOrUndefined(s.firstTs), msOrUndefined(s.lastTs), msOrUndefined(s.lastStep)];
+  if (firstTs !== undefined) out.firstTs = firstTs;
+  if (lastTs !== undefined) out.lastTs = lastTs;
+  if (lastStep !== undefined) out.lastStep = lastStep;
+  if (typeof s.clockShiftHours === 'number') out.clockShiftHours = s.clockShiftHours;
+  return out;
+}
+
+/** GET /v1/sensors/:id. */
+export const SensorResponse = sensorWire.transform(toSensor);
+
+export interface SensorsPage {
+  sensors: Sensor[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  next: string | null;
+}
+
+/** GET /v1/sensors: one page (servers before paging answer the whole list without `next`: one last page). */
+export const SensorsResponse = (
+  z.object({ sensors: z.array(sensorWire), next: z.string().nullable().default(null) }) satisfies z.ZodType<SensorsWire, unknown>
+).transform((r): SensorsPage => ({ sensors: r.sensors.map(toSensor), next: r.next }));
 
 export interface StoredReading {
   /** Epoch ms. */

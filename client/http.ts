@@ -6,10 +6,12 @@ import { toForecast, type Forecast } from './forecast.js';
 import {
   LatestForecastResponse,
   ReadingsResponse,
+  SensorResponse,
   SensorsResponse,
   SkillResponse,
   type ReadingsPage,
   type Sensor,
+  type SensorsPage,
   type Skill,
 } from './http-schemas.js';
 
@@ -23,8 +25,20 @@ export interface ReadingsQuery {
   cursor?: string;
 }
 
+export interface PageQuery {
+  /** Rows per page (server default 1000, at most 10,000). */
+  limit?: number;
+  /** A previous page's `next`. */
+  cursor?: string;
+}
+
 export interface HttpApi {
+  /** Every sensor the server stores, in name order (all pages; a large network is several requests). */
   sensors(): Promise<Sensor[]>;
+  /** One page of the sensor list; follow `next` for more. */
+  sensorsPage(query?: PageQuery): Promise<SensorsPage>;
+  /** One sensor, or undefined when the server does not know it (404). */
+  sensor(sensor: string): Promise<Sensor | undefined>;
   /** One page of stored readings, oldest first; follow `next` for more. */
   readings(sensor: string, query?: ReadingsQuery): Promise<ReadingsPage>;
   /** Latest forecast, or undefined when the server has none for the sensor (404). */
@@ -61,8 +75,36 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
 
   const sensorPath = (sensor: string) => `/v1/sensors/${encodeURIComponent(sensor)}`;
 
+  const sensorsPage = (query: PageQuery = {}): Promise<SensorsPage> => {
+    const params = new URLSearchParams();
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.cursor !== undefined) params.set('cursor', query.cursor);
+    const qs = params.toString();
+    return get(`/v1/sensors${qs === '' ? '' : `?${qs}`}`, SensorsResponse);
+  };
+
   return {
-    sensors: () => get('/v1/sensors', SensorsResponse),
+    sensorsPage,
+
+    async sensors() {
+      const all: Sensor[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await sensorsPage(cursor === undefined ? {} : { cursor });
+        all.push(...page.sensors);
+        cursor = page.next ?? undefined;
+      } while (cursor !== undefined);
+      return all;
+    },
+
+    async sensor(sensor) {
+      try {
+        return await get(sensorPath(sensor), SensorResponse);
+      } catch (error) {
+        if (error instanceof ClientError && error.code === 'not_found') return undefined;
+        throw error;
+      }
+    },
 
     readings(sensor, query = {}) {
       const params = new URLSearchParams();

@@ -133,7 +133,7 @@ interface Store {
  */
 function follow(client: WxClient, sensor: string, historyMs: number, store: Store) {
   const initial = defer(async () => {
-    const info = (await client.api.sensors()).find((s) => s.sensor === sensor);
+    const info = await client.api.sensor(sensor);
     const from = info?.lastTs === undefined ? undefined : info.lastTs - historyMs;
     const readings = await readAll(client, sensor, from);
     const latest = await client.latest(sensor).catch(() => undefined);

@@ -19,7 +19,10 @@ export interface SensorInfo {
 }
 
 export interface SensorsResponse {
+  /** In name order, at most `limit` (default 1000). */
   sensors: SensorInfo[];
+  /** Pass as `cursor=` to get the next page; null on the last page. */
+  next: string | null;
 }
 
 export interface ReadingRow {

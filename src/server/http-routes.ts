@@ -10,9 +10,10 @@ import {
   type HealthResponse,
   type ReadingRow,
   type ReadingsResponse,
+  type SensorInfo,
   type SensorsResponse,
 } from '../protocol/index.js';
-import type { Store } from '../store/index.js';
+import type { SensorRow, Store } from '../store/index.js';
 import type { AuthResult } from './auth.js';
 import { dashboardAsset } from './dashboard.js';
 import type { ForecastService } from './service.js';
@@ -91,6 +92,20 @@ export function httpHandler(ctx: HttpContext): (req: IncomingMessage, res: Serve
     }
   };
 
+  const sensorInfo = (s: SensorRow): SensorInfo => {
+    const last = service.keeper.lastClosed(s.sensor);
+    const shift = service.keeper.clockShiftHours(s.sensor);
+    return {
+      sensor: s.sensor,
+      firstTs: iso(s.firstTs),
+      lastTs: iso(s.lastTs),
+      readings: s.readings,
+      late: s.late,
+      lastStep: last === undefined ? null : iso(last),
+      clockShiftHours: shift ?? null,
+    };
+  };
+
   const routes: Array<[RegExp, (m: RegExpMatchArray, q: URLSearchParams, res: ServerResponse) => unknown]> = [
     [
       /^\/healthz$/,
@@ -123,23 +138,24 @@ export function httpHandler(ctx: HttpContext): (req: IncomingMessage, res: Serve
     ],
     [
       /^\/v1\/sensors$/,
-      (_m, _q, res) => {
+      (_m, q, res) => {
+        // Paged in name order: the whole list of a large network (100,000 sensors: 16 MB, 0.4-0.7 s of event loop)
+        // must not be one answer.
+        const limit = intParam(q, 'limit', DEFAULT_PAGE, MAX_PAGE);
+        const cursor = q.get('cursor');
+        const rows = store.readings.sensorPage(limit, cursor === null || cursor === '' ? undefined : cursor);
         const body: SensorsResponse = {
-          sensors: store.readings.sensors().map((s) => {
-            const last = service.keeper.lastClosed(s.sensor);
-            const shift = service.keeper.clockShiftHours(s.sensor);
-            return {
-              sensor: s.sensor,
-              firstTs: iso(s.firstTs),
-              lastTs: iso(s.lastTs),
-              readings: s.readings,
-              late: s.late,
-              lastStep: last === undefined ? null : iso(last),
-              clockShiftHours: shift ?? null,
-            };
-          }),
+          sensors: rows.map(sensorInfo),
+          next: rows.length === limit ? rows[rows.length - 1]!.sensor : null,
         };
         send(res, 200, body);
+      },
+    ],
+    [
+      /^\/v1\/sensors\/([^/]+)$/,
+      (m, _q, res) => {
+        const id = sensorParam(m[1]!);
+        send(res, 200, sensorInfo(store.readings.sensor(id)!));
       },
     ],
     [

@@ -22,6 +22,8 @@ export interface ReadingStore {
   addLate(sensor: string, n: number): void;
   sensor(sensor: string): SensorRow | undefined;
   sensors(): SensorRow[];
+  /** Up to `limit` sensors in name order, those after `after` (exclusive) when given: a page of the list. */
+  sensorPage(limit: number, after?: string): SensorRow[];
   count(): number;
 }
 
@@ -50,6 +52,8 @@ export class SqliteReadingStore implements ReadingStore {
   private readonly updateLate;
   private readonly selectSensor;
   private readonly selectSensors;
+  private readonly selectSensorPage;
+  private readonly selectSensorPageAfter;
   private readonly countSensors;
   private readonly tx;
 
@@ -74,6 +78,8 @@ export class SqliteReadingStore implements ReadingStore {
     const sensorCols = 'sensor, first_ts AS firstTs, last_ts AS lastTs, readings, late';
     this.selectSensor = db.prepare(`SELECT ${sensorCols} FROM sensors WHERE sensor = ?`);
     this.selectSensors = db.prepare(`SELECT ${sensorCols} FROM sensors ORDER BY sensor`);
+    this.selectSensorPage = db.prepare(`SELECT ${sensorCols} FROM sensors ORDER BY sensor LIMIT ?`);
+    this.selectSensorPageAfter = db.prepare(`SELECT ${sensorCols} FROM sensors WHERE sensor > ? ORDER BY sensor LIMIT ?`);
     this.countSensors = db.prepare('SELECT count(*) AS n FROM sensors').pluck();
     this.tx = db.transaction((readings: readonly Reading[], receivedAt: number): boolean[] => {
       const stored: boolean[] = new Array(readings.length);
@@ -121,6 +127,10 @@ export class SqliteReadingStore implements ReadingStore {
 
   sensors(): SensorRow[] {
     return this.selectSensors.all() as SensorRow[];
+  }
+
+  sensorPage(limit: number, after?: string): SensorRow[] {
+    return (after === undefined ? this.selectSensorPage.all(limit) : this.selectSensorPageAfter.all(after, limit)) as SensorRow[];
   }
 
   count(): number {

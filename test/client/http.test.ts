@@ -42,6 +42,21 @@ describe('HTTP reads', () => {
     expect(calls[0].auth).toBe('Bearer secret');
   });
 
+  it('sensors() follows the pages of the list; sensor() reads one, undefined on 404', async () => {
+    const row = (sensor: string) => ({ sensor, firstTs: null, lastTs: null, readings: 1, late: 0, lastStep: null, clockShiftHours: null });
+    const { http, calls } = api({
+      '/v1/sensors': [200, { sensors: [row('a'), row('b')], next: 'b' }],
+      '/v1/sensors?cursor=b': [200, { sensors: [row('c')], next: null }],
+      '/v1/sensors?limit=2&cursor=a': [200, { sensors: [row('b'), row('c')], next: 'c' }],
+      '/v1/sensors/st%201': [200, { ...row('st 1'), lastTs: '2024-01-01T00:00:00Z' }],
+    });
+    expect((await http.sensors()).map((s) => s.sensor)).toEqual(['a', 'b', 'c']);
+    expect(calls.map((c) => c.url.replace('http://wx.test', ''))).toEqual(['/v1/sensors', '/v1/sensors?cursor=b']);
+    expect(await http.sensorsPage({ limit: 2, cursor: 'a' })).toEqual({ sensors: [{ sensor: 'b', readings: 1, late: 0 }, { sensor: 'c', readings: 1, late: 0 }], next: 'c' });
+    expect(await http.sensor('st 1')).toEqual({ sensor: 'st 1', lastTs: Date.UTC(2024, 0, 1), readings: 1, late: 0 });
+    expect(await http.sensor('ghost')).toBeUndefined();
+  });
+
   it('reads a page of readings with from/to/cursor as query parameters', async () => {
     const from = Date.UTC(2024, 0, 1);
     const path = `/v1/sensors/st-1/readings?from=${encodeURIComponent('2024-01-01T00:00:00.000Z')}&to=${encodeURIComponent('2024-01-02T00:00:00.000Z')}&cursor=abc`;

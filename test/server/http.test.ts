@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReadingsResponse, SkillResponse } from '../../src/protocol/index.js';
+import type { ReadingsResponse, SensorsResponse, SkillResponse } from '../../src/protocol/index.js';
 import type { RunningServer } from '../../src/server/index.js';
 import { Client, hourly, isAck, startFake, tempDb } from './helpers.js';
 
@@ -48,6 +48,20 @@ describe('HTTP beside the stream', () => {
       },
       expect.objectContaining({ sensor: 'st-2', readings: 100 }),
     ]);
+  });
+
+  it('GET /v1/sensors pages the list in name order; GET /v1/sensors/:id is one sensor', async () => {
+    const whole = await json<SensorsResponse>('/v1/sensors');
+    expect(whole.next).toBeNull();
+    const first = await json<SensorsResponse>('/v1/sensors?limit=1');
+    expect(first).toEqual({ sensors: [whole.sensors[0]], next: 'st-1' });
+    const second = await json<SensorsResponse>(`/v1/sensors?limit=1&cursor=${first.next}`);
+    expect(second).toEqual({ sensors: [whole.sensors[1]], next: 'st-2' });
+    expect(await json<SensorsResponse>('/v1/sensors?limit=1&cursor=st-2')).toEqual({ sensors: [], next: null });
+    expect((await get('/v1/sensors?limit=0')).status).toBe(400);
+    expect((await get('/v1/sensors?limit=10001')).status).toBe(400);
+    expect(await json('/v1/sensors/st-2')).toEqual(whole.sensors[1]);
+    expect((await get('/v1/sensors/ghost')).status).toBe(404);
   });
 
   it('GET /v1/sensors/:id/forecast computes the latest forecast on demand', async () => {
