@@ -11,7 +11,7 @@ export type ReadingResult =
 const MIN_TS = 0; // 1970-01-01
 const MAX_TS = Date.UTC(2100, 0, 1);
 // ISO-8601 with an explicit zone: 2016-03-01T00:00:00Z, 2016-03-01T08:00:00.000+08:00
-const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))$/;
 
 const fail = (code: ErrorCode, message: string): ReadingResult => ({ ok: false, code, message });
 
@@ -21,12 +21,26 @@ export function parseTimestamp(ts: unknown): number | undefined {
     if (!Number.isInteger(ts)) return undefined;
     ms = ts;
   } else if (typeof ts === 'string') {
-    if (ts.length > 40 || !ISO_WITH_ZONE.test(ts)) return undefined;
+    const m = ts.length > 40 ? null : ISO_WITH_ZONE.exec(ts);
+    // Date.parse rolls impossible fields over (2024-02-30 -> 2024-03-01, 24:00 -> next day): a reading stamped so
+    // is a wrong timestamp, and stored it would move its sensor's clock ahead of its real readings.
+    if (m === null || !validFields(m)) return undefined;
     ms = Date.parse(ts);
   } else {
     return undefined;
   }
   return Number.isFinite(ms) && ms >= MIN_TS && ms < MAX_TS ? ms : undefined;
+}
+
+function validFields(m: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute] = [1, 2, 3, 4, 5].map((i) => Number(m[i]));
+  const second = m[6] === undefined ? 0 : Number(m[6]);
+  const zone = m[7] === undefined ? [0, 0] : [Number(m[7]), Number(m[8])];
+  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  return (
+    month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysInMonth &&
+    hour! <= 23 && minute! <= 59 && second <= 59 && zone[0]! <= 14 && zone[1]! <= 59
+  );
 }
 
 function measurement(

@@ -50,6 +50,15 @@ describe('validateReading rejection codes', () => {
     [{ sensor: 'a', ts: 0 }, ErrorCode.MissingField],
     [{ sensor: 'a', ts: '2016-03-01T00:00:00', temp: 1 }, ErrorCode.BadTimestamp],
     [{ sensor: 'a', ts: 'yesterday', temp: 1 }, ErrorCode.BadTimestamp],
+    // Fields Date.parse would roll over into another day: wrong stamps, never stored as a neighbouring time.
+    [{ sensor: 'a', ts: '2024-02-30T00:00:00Z', temp: 1 }, ErrorCode.BadTimestamp],
+    [{ sensor: 'a', ts: '2023-02-29T00:00:00Z', temp: 1 }, ErrorCode.BadTimestamp],
+    [{ sensor: 'a', ts: '2024-04-31T10:00Z', temp: 1 }, ErrorCode.BadTimestamp],
+    [{ sensor: 'a', ts: '2024-13-01T00:00:00Z', temp: 1 }, ErrorCode.BadTimestamp],
+    [{ sensor: 'a', ts: '2024-01-01T24:00:00Z', temp: 1 }, ErrorCode.BadTimestamp],
+    [{ sensor: 'a', ts: '2024-01-01T10:60:00Z', temp: 1 }, ErrorCode.BadTimestamp],
+    [{ sensor: 'a', ts: '2024-01-01T10:00:60Z', temp: 1 }, ErrorCode.BadTimestamp],
+    [{ sensor: 'a', ts: '2024-01-01T10:00:00+15:00', temp: 1 }, ErrorCode.BadTimestamp],
     [{ sensor: 'a', ts: 1.5, temp: 1 }, ErrorCode.BadTimestamp],
     [{ sensor: 'a', ts: 0, temp: 'NaN' }, ErrorCode.NonFinite],
     [{ sensor: 'a', ts: 0, temp: 'Infinity' }, ErrorCode.NonFinite],
@@ -67,6 +76,12 @@ describe('validateReading rejection codes', () => {
       ok: true,
       reading: { sensor: 'a', ts: Date.UTC(2016, 2, 1), temp: -1.2 },
     });
+    // Edges of the calendar and of zones that are real times.
+    const ts = (t: string) => (validateReading({ sensor: 'a', ts: t, temp: 1 }) as { reading?: { ts: number } }).reading?.ts;
+    expect(ts('2024-02-29T23:59:59.999Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 999));
+    expect(ts('2000-02-29T00:00Z')).toBe(Date.UTC(2000, 1, 29));
+    expect(ts('2016-12-31T23:00:00-14:00')).toBe(Date.UTC(2017, 0, 1, 13));
+    expect(ts('2016-03-01T05:30:00+0530')).toBe(Date.UTC(2016, 2, 1));
   });
 });
 
