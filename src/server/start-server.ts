@@ -232,11 +232,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   };
 
   // Dead peers (no pong for a whole period) are dropped, so their queues and subscriptions are released; peers whose
-  // token was revoked meanwhile (by `wxstream tokens revoke`, another process) are closed with 1008.
+  // token was revoked meanwhile (by `wxstream tokens revoke`, another process) are closed with 1008, and so are peers
+  // let in while the server was open once the database holds a token (they would otherwise keep every right).
   const heartbeat = setInterval(() => {
+    const closedNow = tokensRequired();
     for (const p of peers) {
       const tokenId = p.grant.tokenId;
-      if (tokenId !== undefined && !tokenStillActive(tokenId)) p.close(CloseCode.PolicyViolation, 'token revoked');
+      if (tokenId === undefined && closedNow) p.close(CloseCode.PolicyViolation, 'a token is now required; reconnect with one');
+      else if (tokenId !== undefined && !tokenStillActive(tokenId)) p.close(CloseCode.PolicyViolation, 'token revoked');
       else if (!p.alive) p.ws.terminate();
       else {
         p.alive = false;
@@ -244,6 +247,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       }
     }
   }, config.heartbeatSeconds * 1000);
+  const tokensRequired = (): boolean => {
+    try {
+      return store.tokens.any();
+    } catch {
+      return false; // as below: a busy database drops nobody
+    }
+  };
   const tokenStillActive = (id: string): boolean => {
     try {
       return store.tokens.active(id);

@@ -126,6 +126,21 @@ describe('authentication at the upgrade', () => {
     ctx.server.store.tokens.revoke(both.row.id);
     expect(await c.closed()).toBe(1008);
   });
+
+  it('closes connections let in while the server was open once a token is added, within a heartbeat (1008)', async () => {
+    ctx.server = await startFake(ctx.db.path, { heartbeatSeconds: 1 });
+    const open = await Client.connect(ctx.server.url);
+    open.send({ type: 'subscribe', id: 's', sensors: '*' });
+    await open.waitFor((m): m is never => m.type === 'subscribed');
+    const { both } = addTokens(ctx.db.path);
+    const holder = await Client.connect(`${ctx.server.url}?token=${both.secret}`);
+    expect(await open.closed()).toBe(1008);
+    expect(open.closeReason).toMatch(/token is now required/);
+    // The token holder, connected after the token, stays.
+    holder.send({ type: 'push', id: 'p', readings: hourly(['st-1'], 0, 1) });
+    expect(await holder.waitFor(isAck('p'))).toMatchObject({ accepted: 1 });
+    await holder.close();
+  });
 });
 
 describe('listening beyond loopback', () => {

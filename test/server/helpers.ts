@@ -43,14 +43,16 @@ export function startFake(db: string, options: StartServerOptions = {}): Promise
 export class Client {
   readonly messages: ServerMessage[] = [];
   closeCode: number | undefined;
+  closeReason = '';
   private waiters: Array<() => void> = [];
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
       this.messages.push(JSON.parse(data.toString()) as ServerMessage);
       this.wake();
     });
-    ws.on('close', (code) => {
+    ws.on('close', (code, reason) => {
       this.closeCode = code;
+      this.closeReason = reason.toString();
       this.wake();
     });
   }
