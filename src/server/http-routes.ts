@@ -15,7 +15,7 @@ import {
 } from '../protocol/index.js';
 import type { SensorRow, Store } from '../store/index.js';
 import type { AuthResult } from './auth.js';
-import { dashboardAsset } from './dashboard.js';
+import { dashboardAsset, type Asset } from './dashboard.js';
 import type { ForecastService } from './service.js';
 
 export interface HttpContext {
@@ -50,6 +50,26 @@ function send(res: ServerResponse, status: number, body: unknown, type = 'applic
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
   res.end(text);
+}
+
+/**
+ * A dashboard asset: revalidated on every load (`no-cache` with an ETag, so a new server's bundle is picked up at
+ * once and an unchanged one costs a 304), gzipped when the client accepts it (the bundle: 302 kB -> 96 kB).
+ */
+function sendAsset(req: IncomingMessage, res: ServerResponse, asset: Asset): void {
+  const headers: Record<string, string> = { 'content-type': asset.type, 'cache-control': 'no-cache', etag: asset.etag, vary: 'accept-encoding' };
+  if (req.headers['if-none-match'] === asset.etag) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+    res.writeHead(200, { ...headers, 'content-encoding': 'gzip' });
+    res.end(asset.gzip);
+    return;
+  }
+  res.writeHead(200, headers);
+  res.end(asset.body);
 }
 
 function timeParam(q: URLSearchParams, name: string, fallback: number): number {
@@ -221,7 +241,7 @@ export function httpHandler(ctx: HttpContext): (req: IncomingMessage, res: Serve
           if (m) return await handle(m, url.searchParams, res);
         }
         const asset = await dashboardAsset(url.pathname);
-        if (asset) return send(res, 200, asset.body, asset.type);
+        if (asset) return sendAsset(req, res, asset);
         throw new HttpError(404, ErrorCode.NotFound, `no route for ${url.pathname}`);
       } catch (err) {
         if (err instanceof HttpError) {

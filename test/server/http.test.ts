@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadingsResponse, SensorsResponse, SkillResponse } from '../../src/protocol/index.js';
 import type { RunningServer } from '../../src/server/index.js';
@@ -149,6 +150,24 @@ describe('HTTP beside the stream', () => {
     expect(js.status).toBe(200);
     expect(js.type).toMatch(/javascript/);
     expect(js.body.length).toBeGreaterThan(1000);
+    // Revalidated, not re-sent: an ETag, 304 on a match; gzipped for clients that accept it.
+    const raw = (headers: Record<string, string>) =>
+      new Promise<{ status: number; headers: Record<string, unknown>; bytes: number }>((resolve, reject) => {
+        http.get(`${server.httpUrl}/dashboard.js`, { headers }, (res) => {
+          let bytes = 0;
+          res.on('data', (d: Buffer) => (bytes += d.length));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes }));
+        }).on('error', reject);
+      });
+    const plain = await raw({});
+    expect(plain.headers).toMatchObject({ 'cache-control': 'no-cache', etag: expect.stringMatching(/^"[0-9a-f]{32}"$/) });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.bytes).toBe(Buffer.byteLength(js.body));
+    const zipped = await raw({ 'accept-encoding': 'gzip, br' });
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.bytes).toBeLessThan(plain.bytes / 2);
+    expect(await raw({ 'if-none-match': String(plain.headers.etag) })).toMatchObject({ status: 304, bytes: 0 });
+    expect((await raw({ 'if-none-match': '"stale"' })).status).toBe(200);
   });
 
   it('answers unknown routes and methods with a JSON error', async () => {
