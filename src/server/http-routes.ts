@@ -193,6 +193,7 @@ export function httpHandler(ctx: HttpContext): (req: IncomingMessage, res: Serve
         const id = sensorParam(m[1]!);
         const from = timeParam(q, 'from', 0);
         const to = timeParam(q, 'to', Number.MAX_SAFE_INTEGER);
+        if (from > to) throw new HttpError(400, ErrorCode.InvalidField, '"from" is after "to"');
         const limit = intParam(q, 'limit', DEFAULT_PAGE, MAX_PAGE);
         const cursorRaw = q.get('cursor') ?? q.get('after');
         let after: number | undefined;

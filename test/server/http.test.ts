@@ -92,6 +92,9 @@ describe('HTTP beside the stream', () => {
     expect(times).toEqual([...times].sort((a, b) => a - b));
     expect((await get('/v1/sensors/st-1/readings?from=yesterday')).status).toBe(400);
     expect((await get('/v1/sensors/st-1/readings?limit=0')).status).toBe(400);
+    const inverted = await get(`/v1/sensors/st-1/readings?from=${to}&to=${from}`);
+    expect(inverted.status).toBe(400);
+    expect(JSON.parse(inverted.body)).toEqual({ error: { code: 'invalid_field', message: '"from" is after "to"' } });
   });
 
   it('GET /v1/sensors/:id/skill reports rolling MAE and coverage per step ahead, also in /metrics', async () => {
