@@ -90,8 +90,10 @@ async function shippedDefault(m: ModelModule, base: string, stepSeconds: number,
     const model = await m.readModelFiles(base);
     if (model.config.stepSeconds === stepSeconds && model.config.horizon === horizon) return model;
     log.warn(
-      { step: model.config.stepSeconds, horizon: model.config.horizon },
-      'shipped default model does not match --step/--horizon; starting from a seeded one instead',
+      { step: model.config.stepSeconds, horizon: model.config.horizon, wantedStep: stepSeconds, wantedHorizon: horizon },
+      `the shipped default weights are for a ${model.config.stepSeconds} s step and horizon ${model.config.horizon}, not ` +
+        `${stepSeconds} s and ${horizon}: starting from an untrained seeded model, whose forecasts are noise until ` +
+        'online training promotes a trained one (docs/configuration.md)',
     );
     model.dispose();
   } catch (err) {
