@@ -1,10 +1,13 @@
 // Trains the shipped default weights (src/model/default/) on the development data in ../shared/data, using
 // only observations before 2015-03-01 local time, so the 2015-03..2016-02 evaluation year stays unseen.
+// With --data it trains weights on any stations' history instead (another climate: docs/training.md, "Your own
+// starting weights"), for `wxstream models import` or `wxstream replay --model`.
 // Reproducible: fixed seeds, fixed data, deterministic training on the wasm/cpu backends.
 //
 //   npm run train:default -- [--epochs 8] [--stop-after-steps N] [--init BASE --free-run 1] [--out BASE]
+//   npm run train:default -- --data history.csv [--layout simple] [--cutoff 2024-06-01T00:00Z] --out my-model
 // The shipped weights' exact commands are in docs/evaluation.md ("Shipped default weights").
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +26,8 @@ import {
   writeModelFiles,
   type TrainingWindow,
 } from '../src/model/index.js';
-import { loadCsv, toSteps } from '../src/replay/index.js';
+import { parseTimestamp } from '../src/protocol/reading.js';
+import { loadCsv, toSteps, type CsvLayout } from '../src/replay/index.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = resolve(repo, '../shared/data/beijing-hourly');
@@ -31,7 +35,7 @@ const STEP = 3_600_000;
 /** 2015-03-01 00:00 in Beijing (UTC+8): everything the default model learns from ends before this. */
 export const CUTOFF = Date.UTC(2015, 2, 1) - 8 * STEP;
 /** The last two months before the cut-off pick the best epoch (held out from the gradient steps). */
-const VALIDATION_FROM = Date.UTC(2015, 0, 1) - 8 * STEP;
+const VALIDATION_MS = CUTOFF - (Date.UTC(2015, 0, 1) - 8 * STEP);
 
 const program = new Command()
   .option('--epochs <n>', 'passes over the training windows', '8')
@@ -47,8 +51,13 @@ const program = new Command()
   .option('--init <base>', 'continue from saved weights (path without extension) instead of a seeded init')
   .option('--calibrate-only', 'with --init: skip training, only fit the p10-p90 interval scale and save')
   .option('--free-run <share>', 'fixed share of free-running decoder steps (default: ramp 0 -> 1 over 75% of training)')
+  .option('--data <paths...>', 'CSV histories (files or folders of .csv) to train on instead of the development data; needs --out')
+  .option('--layout <layout>', 'with --data: auto | simple | beijing', 'auto')
+  .option('--utc-offset <+hh:mm>', "with --data: the beijing layout's local time zone", '+08:00')
+  .option('--cutoff <time>', 'with --data: learn only from readings before this date (UTC) or ISO time (default: all of them)')
   .parse();
 const opts = program.opts<Record<string, string>>();
+const dataPaths = program.getOptionValue('data') as string[] | undefined;
 
 /** Contiguous per-sensor series (toSteps leaves a jump where a gap was too long to fill). */
 function splitSeries(steps: StepObservation[]): StepObservation[][] {
@@ -63,17 +72,42 @@ function splitSeries(steps: StepObservation[]): StepObservation[][] {
   return [...bySensor.values()].flat().filter((r) => r.length > 0);
 }
 
+/** CSV files of the paths given (a folder stands for its .csv files), in name order. */
+function csvFiles(paths: readonly string[]): string[] {
+  return paths.flatMap((p) => {
+    if (!existsSync(p)) usage(`no such file or folder: ${p}`);
+    return statSync(p).isDirectory() ? readdirSync(p).filter((f) => f.endsWith('.csv')).sort().map((f) => join(p, f)) : [p];
+  });
+}
+
+function usage(message: string): never {
+  console.error(`train:default: ${message}`);
+  process.exit(2);
+}
+
 async function main(): Promise<void> {
-  if (!existsSync(DATA)) {
-    console.error(`train:default needs the development data at ${DATA} (absent here); nothing trained.`);
+  if (dataPaths === undefined && !existsSync(DATA)) {
+    console.error(`train:default needs the development data at ${DATA} (absent here), or --data FILE...; nothing trained.`);
     process.exit(2);
   }
+  if (dataPaths !== undefined && program.getOptionValueSource('out') === 'default') {
+    usage('--data needs --out: the shipped weights (src/model/default/model) are trained on the development data only');
+  }
+  if (dataPaths === undefined && opts.cutoff !== undefined) usage('--cutoff goes with --data (the development cut-off is fixed)');
+  // A date alone is that day's start in UTC.
+  const cutoffText = opts.cutoff !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(opts.cutoff) ? `${opts.cutoff}T00:00Z` : opts.cutoff;
+  const cutoffArg = cutoffText === undefined ? undefined : parseTimestamp(cutoffText);
+  if (opts.cutoff !== undefined && cutoffArg === undefined) usage(`--cutoff must be a date (UTC) or ISO-8601 with a zone, e.g. 2024-06-01T00:00Z; got ${opts.cutoff}`);
   const backend = await initBackend();
-  const files = readdirSync(DATA).filter((f) => f.endsWith('.csv')).sort();
+  const files = dataPaths === undefined ? csvFiles([DATA]) : csvFiles(dataPaths);
+  const csv = dataPaths === undefined ? {} : { layout: opts.layout as CsvLayout | 'auto', utcOffset: opts.utcOffset! };
   const readings = [];
-  for (const f of files) readings.push(...(await loadCsv(join(DATA, f))).readings);
-  // Keep only what precedes the cut-off: the evaluation year must stay unseen.
-  const steps = toSteps(readings.filter((r) => r.ts < CUTOFF), { stepMs: STEP });
+  for (const f of files) readings.push(...(await loadCsv(f, csv)).readings);
+  if (readings.length === 0) usage(`no readings in ${files.join(', ')}`);
+  // Keep only what precedes the cut-off: the evaluation period must stay unseen.
+  const cutoff = dataPaths === undefined ? CUTOFF : (cutoffArg ?? Math.max(...readings.map((r) => r.ts)) + 1);
+  const validationFrom = cutoff - VALIDATION_MS;
+  const steps = toSteps(readings.filter((r) => r.ts < cutoff), { stepMs: STEP });
   const series = splitSeries(steps);
   const model = opts.init
     ? await readModelFiles(resolve(repo, opts.init))
@@ -85,17 +119,20 @@ async function main(): Promise<void> {
   for (const s of series) {
     for (const w of buildWindows(s, { config: model.config, contextLength, stride: 1, minTargets: horizon / 2 })) {
       const lastTarget = w.origin + horizon * STEP;
-      if (w.origin >= VALIDATION_FROM) {
-        if (lastTarget < CUTOFF && (w.origin / STEP) % 3 === 0) validation.push(w);
-      } else if (lastTarget < VALIDATION_FROM && (w.origin / STEP) % Number(opts.stride) === 0) {
+      if (w.origin >= validationFrom) {
+        if (lastTarget < cutoff && (w.origin / STEP) % 3 === 0) validation.push(w);
+      } else if (lastTarget < validationFrom && (w.origin / STEP) % Number(opts.stride) === 0) {
         trainWindows.push(w);
       }
     }
   }
+  if (trainWindows.length === 0 || validation.length === 0) {
+    usage(`too little history: ${trainWindows.length} training and ${validation.length} validation windows (the last ~59 days before the cut-off validate; train on more)`);
+  }
   console.log(
-    `backend ${backend}; ${files.length} stations; ${trainWindows.length} training windows before ` +
-      `${new Date(VALIDATION_FROM).toISOString()}, ${validation.length} validation windows up to the cut-off ` +
-      `${new Date(CUTOFF).toISOString()}`,
+    `backend ${backend}; ${files.length} files; ${trainWindows.length} training windows before ` +
+      `${new Date(validationFrom).toISOString()}, ${validation.length} validation windows up to the cut-off ` +
+      `${new Date(cutoff).toISOString()}`,
   );
 
   const deadline = Date.now() + Number(opts.maxMinutes) * 60_000;
