@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { DEFAULTS, configFromEnv } from '../config.js';
+import { DEFAULTS } from '../config.js';
+import { existingDbPath } from './db-option.js';
 
 interface BackupFlags {
   db?: string;
@@ -50,13 +51,15 @@ export function register(program: Command): void {
     .option('--db <file>', `SQLite database file [WXSTREAM_DB, default ${DEFAULTS.db}]`)
     .option('--force', 'overwrite FILE if it exists')
     .action(async (file: string, flags: BackupFlags) => {
-      const source = flags.db ?? configFromEnv().db ?? DEFAULTS.db;
       if (existsSync(file) && !flags.force) {
         process.stderr.write(`wxstream backup: ${file} exists; pass --force to overwrite it\n`);
         process.exit(2);
       }
-      if (!existsSync(source)) {
-        process.stderr.write(`wxstream backup: no database at ${source} (option --db)\n`);
+      let source: string;
+      try {
+        source = existingDbPath(flags.db);
+      } catch (err) {
+        process.stderr.write(`wxstream backup: ${(err as Error).message}\n`);
         process.exit(2);
       }
       try {

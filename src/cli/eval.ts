@@ -17,7 +17,7 @@ import { formatRunSummary, toJson } from '../replay/run-summary.js';
 import { checkSpeed, checkTargets, formatSpeed, formatTargets, type SpeedCheck, type TargetCheck } from '../replay/targets.js';
 import { TRAINING_MODES, type TrainingMode } from '../training/options.js';
 import { ROUND_BUDGET } from '../training/round-budget.js';
-import { EXIT, positiveInt, usageExitCode } from './output.js';
+import { EXIT, positiveInt } from './output.js';
 import { failureExitCode, roundBudget, type ReplayIo } from './replay.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -165,7 +165,7 @@ export function evalCommandLine(flags: EvalFlags): string {
 }
 
 export function register(program: Command): void {
-  const command = program
+  program
     .command('eval')
     .description('replay the Beijing development data through an in-process server and check the accuracy targets (npm run eval)')
     .option('--data <dir>', 'folder of the UCI Beijing files (env WXSTREAM_EVAL_DATA; default ../shared/data/beijing-hourly)')
@@ -187,5 +187,4 @@ Exit codes: 0 done (targets met or not, see the table) or data absent (a message
     .action(async (flags: EvalFlags) => {
       process.exitCode = await runEvalCommand(flags, { stdout: process.stdout, stderr: process.stderr });
     });
-  usageExitCode(command);
 }

@@ -1,25 +1,4 @@
-// Entry of the `wxstream` command: one registration line per subcommand, each defined in its own file.
-import { Command } from 'commander';
-import { registerServe } from './serve.js';
-import { register as registerPush } from './push.js';
-import { register as registerSubscribe } from './subscribe.js';
-import { register as registerTokens } from './tokens.js';
-import { register as registerBackup } from './backup.js';
-import { register as registerReplay } from './replay.js';
-import { register as registerEval } from './eval.js';
-import { register as registerModels } from './models.js';
+// Entry of the `wxstream` command: builds the command tree (program.ts) and runs it on the process arguments.
+import { createProgram } from './program.js';
 
-const program = new Command('wxstream')
-  .description('real-time streaming temperature forecaster for weather sensor networks')
-  .showHelpAfterError();
-
-registerServe(program);
-registerPush(program);
-registerSubscribe(program);
-registerTokens(program);
-registerBackup(program);
-registerReplay(program);
-registerEval(program);
-registerModels(program);
-
-await program.parseAsync(process.argv);
+await createProgram().parseAsync(process.argv);

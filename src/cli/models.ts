@@ -1,9 +1,10 @@
 // `wxstream models list|show|promote|rollback`: inspect model versions and change the champion in the database.
 // A running `wxstream serve` on the same database notices a changed champion within seconds and swaps it in.
 import type { Command } from 'commander';
-import { configFromEnv, DEFAULTS, ENV_VARS } from '../config.js';
+import { DEFAULTS, ENV_VARS } from '../config.js';
 import { openStore, type ModelVersionRow, type Store } from '../store/index.js';
-import { EXIT, formatTable, positiveInt, usageExitCode, writeJsonLine } from './output.js';
+import { existingDbPath } from './db-option.js';
+import { EXIT, formatTable, positiveInt, writeJsonLine } from './output.js';
 
 interface DbFlags {
   db?: string;
@@ -11,7 +12,13 @@ interface DbFlags {
 }
 
 function withStore<T>(flags: DbFlags, fn: (store: Store) => T): T {
-  const store = openStore(flags.db ?? configFromEnv().db ?? DEFAULTS.db);
+  let path: string;
+  try {
+    path = existingDbPath(flags.db);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const store = openStore(path);
   try {
     return fn(store);
   } finally {
@@ -46,10 +53,10 @@ function row(v: Summary): Record<string, string | number> {
 }
 
 export function register(program: Command): void {
-  const models = usageExitCode(program.command('models').description('list, inspect, promote and roll back model versions'));
+  const models = program.command('models').description('list, inspect, promote and roll back model versions');
   const dbOption = `SQLite database file [${ENV_VARS.db}, default ${DEFAULTS.db}]`;
 
-  usageExitCode(models.command('list'))
+  models.command('list')
     .description('every version with lineage, status and validation metrics, newest first')
     .option('--db <file>', dbOption)
     .option('--json', 'JSON lines instead of a table')
@@ -61,7 +68,7 @@ export function register(program: Command): void {
       }),
     );
 
-  usageExitCode(models.command('show'))
+  models.command('show')
     .argument('<version>', 'model version', positiveInt('version'))
     .description('one version: config, metrics and weight size')
     .option('--db <file>', dbOption)
@@ -74,7 +81,7 @@ export function register(program: Command): void {
       }),
     );
 
-  usageExitCode(models.command('promote'))
+  models.command('promote')
     .argument('<version>', 'model version to serve', positiveInt('version'))
     .description('make a version the champion (a running server swaps it in within seconds)')
     .option('--db <file>', dbOption)
@@ -86,7 +93,7 @@ export function register(program: Command): void {
       }),
     );
 
-  usageExitCode(models.command('rollback'))
+  models.command('rollback')
     .description("make the current champion's parent the champion again")
     .option('--db <file>', dbOption)
     .action((flags: DbFlags) =>

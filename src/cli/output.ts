@@ -1,7 +1,9 @@
-// Shared conventions of the client-side commands (push, subscribe): exit codes scripts can rely on,
-// the server URL default, and the two output forms (an aligned table, or JSON lines with --json).
+// Shared conventions of the client-side commands (push, subscribe, replay --url): exit codes scripts can rely on,
+// the server URL (default, check) and connection messages, and the two output forms (an aligned table, or JSON
+// lines with --json).
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Writable } from 'node:stream';
+import type { ClientError } from '../../client/index.js';
 
 /** Exit codes of `push` and `subscribe`. */
 export const EXIT = {
@@ -20,9 +22,40 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** Commander reports its own usage errors with 1; scripts get 2 like for ours (help stays 0). */
+/**
+ * Commander reports its own usage errors (unknown option, missing argument) with 1; scripts get 2 like for ours
+ * (help stays 0). Set on the root before adding subcommands: each copies it when created.
+ */
 export function usageExitCode(command: Command): Command {
   return command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT.usage));
+}
+
+const URL_SCHEMES = ['http:', 'https:', 'ws:', 'wss:'];
+
+/**
+ * Checks a server address before anything connects: `localhost:8080` parses as a URL of scheme "localhost",
+ * and `127.0.0.1:8080` not at all, so both would fail later with a message that does not name the option.
+ *
+ * @example checkServerUrl('localhost:8080') // throws UsageError: --url must be a server address like ws://host:port ...
+ */
+export function checkServerUrl(url: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || !URL_SCHEMES.includes(parsed.protocol) || parsed.host === '') {
+    throw new UsageError(`--url must be a server address like ws://host:port or http://host:port, scheme included; got "${url}"`);
+  }
+}
+
+/** What to tell the user about a failed connection; a 401 without any token asks for one instead of blaming it. */
+export function clientErrorMessage(error: ClientError, token: string | undefined): string {
+  if (error.code === 'unauthorized' && (token === undefined || token === '')) {
+    return 'the server requires a token: pass --token TOKEN or set WXSTREAM_TOKEN (unauthorized)';
+  }
+  return `${error.message} (${error.code})`;
 }
 
 export function defaultServerUrl(env: NodeJS.ProcessEnv = process.env): string {

@@ -68,6 +68,11 @@ export function registerServe(program: Command): void {
           process.stderr.write(`wxstream serve: ${err.message}\n`);
           process.exit(2);
         }
+        const listen = listenFailure(err);
+        if (listen !== undefined) {
+          process.stderr.write(`wxstream serve: ${listen}\n`);
+          process.exit(2);
+        }
         // A database another process locks, a full disk, a file that is not SQLite: say which file and why.
         if ((err as { code?: unknown }).code !== undefined && String((err as { code: unknown }).code).startsWith('SQLITE_')) {
           process.stderr.write(`wxstream serve: cannot open database ${fromFlags.db ?? configFromEnv().db ?? DEFAULTS.db}: ${(err as Error).message}\n`);
@@ -90,4 +95,26 @@ export function registerServe(program: Command): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+}
+
+/**
+ * One sentence for a listen failure that --port or --host fixes, from what Node puts on the error (address, port,
+ * hostname); undefined for any other error. It comes after the database is open: a new one exists by then.
+ *
+ * @example listenFailure(eaddrinuse)
+ *   // 'port 8080 on 127.0.0.1 is already in use (option "port", WXSTREAM_PORT); pick another or 0 for a free one'
+ */
+export function listenFailure(err: unknown): string | undefined {
+  const e = err as (NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string }) | undefined;
+  const where = `port ${e?.port} on ${e?.address}`;
+  const pick = 'pick another or 0 for a free one';
+  if (e?.syscall === 'listen' && e.code === 'EADDRINUSE') return `${where} is already in use (option "port", ${ENV_VARS.port}); ${pick}`;
+  if (e?.syscall === 'listen' && e.code === 'EACCES') {
+    return `no permission to listen on ${where} (option "port", ${ENV_VARS.port}; ports below 1024 usually need privileges); ${pick}`;
+  }
+  if (e?.syscall === 'listen' && e.code === 'EADDRNOTAVAIL') {
+    return `${e.address} is not an address of this machine (option "host", ${ENV_VARS.host}); use 127.0.0.1, 0.0.0.0 or an address of one of its interfaces`;
+  }
+  if (e?.syscall === 'getaddrinfo') return `host "${e.hostname}" does not resolve (option "host", ${ENV_VARS.host}): ${e.code}`;
+  return undefined;
 }

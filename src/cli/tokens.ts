@@ -2,9 +2,11 @@
 // the database keeps only its salted hash. Works while the server runs (it checks tokens on every upgrade).
 import type { Command } from 'commander';
 import type { Writable } from 'node:stream';
-import { DEFAULTS, configFromEnv } from '../config.js';
+import { existsSync } from 'node:fs';
+import { DEFAULTS } from '../config.js';
 import { SENSOR_ID } from '../protocol/index.js';
 import { openStore, type TokenRow, type TokenScope } from '../store/index.js';
+import { dbPath, existingDbPath } from './db-option.js';
 import { EXIT, formatTable } from './output.js';
 
 interface DbFlag {
@@ -19,11 +21,18 @@ interface AddFlags extends DbFlag {
   prefix?: string;
 }
 
-const dbPath = (flags: DbFlag): string => flags.db ?? configFromEnv().db ?? DEFAULTS.db;
-
 function fail(stderr: Writable, message: string): never {
   stderr.write(`wxstream tokens: ${message}\n`);
   process.exit(EXIT.usage);
+}
+
+/** list and revoke administer an existing database; only add may start one. */
+function openExisting(flags: DbFlag) {
+  try {
+    return openStore(existingDbPath(flags.db));
+  } catch (err) {
+    fail(process.stderr, (err as Error).message);
+  }
 }
 
 export function scopeOf(flags: Pick<AddFlags, 'sensors' | 'prefix'>): TokenScope | undefined {
@@ -73,7 +82,11 @@ export function register(program: Command): void {
       } catch (err) {
         fail(process.stderr, (err as Error).message);
       }
-      const store = openStore(dbPath(flags));
+      // Securing a node before its first start is documented (README), so add creates the database, and says so.
+      const path = dbPath(flags.db);
+      const created = !existsSync(path);
+      const store = openStore(path);
+      if (created) process.stderr.write(`wxstream tokens: created a new database at ${path} (option --db, WXSTREAM_DB)\n`);
       try {
         const { row, secret } = store.tokens.add({ name: flags.name, push: !!flags.push, read: !!flags.read, ...(scope ? { scope } : {}) });
         process.stdout.write(`${secret}\n`);
@@ -89,7 +102,7 @@ export function register(program: Command): void {
     .option('--json', 'one JSON object per line')
     .option('--db <file>', dbOption)
     .action((flags: DbFlag & { json?: boolean }) => {
-      const store = openStore(dbPath(flags));
+      const store = openExisting(flags);
       try {
         const rows = store.tokens.list();
         if (flags.json) {
@@ -115,7 +128,7 @@ export function register(program: Command): void {
     .description('revoke a token: new connections are refused at once, open ones closed within a heartbeat')
     .option('--db <file>', dbOption)
     .action((id: string, flags: DbFlag) => {
-      const store = openStore(dbPath(flags));
+      const store = openExisting(flags);
       try {
         if (!store.tokens.revoke(id)) fail(process.stderr, `no active token with id "${id}"`);
         process.stderr.write(`token ${id} revoked\n`);

@@ -1,6 +1,7 @@
 // `wxstream serve` as a user runs it: a real process, the URL on its own stdout line, a graceful SIGTERM.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Client, hourly, isAck, tempDb } from './helpers.js';
@@ -56,4 +57,23 @@ describe('wxstream serve', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(message);
   });
+
+  it('a port in use stops it with one sentence naming the option, exit 2 (no stack)', async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const r = spawnSync(process.execPath, [bin, 'serve', '--port', String(port), '--db', db.path], {
+        env: { ...process.env, WXSTREAM_LOG_LEVEL: 'silent' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(r.stderr).toBe(
+        `wxstream serve: port ${port} on 127.0.0.1 is already in use (option "port", WXSTREAM_PORT); pick another or 0 for a free one\n`,
+      );
+      expect(r.status).toBe(2);
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
 });
