@@ -8,7 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ClientError, connect, type ReadingInput, type WxClient } from '../../client/index.js';
 import { validateReading } from '../protocol/index.js';
 import { splitCsvLine } from '../replay/csv-fields.js';
-import { EXIT, UsageError, formatTable, positiveInt, usageExitCode, writeJsonLine, withServerOptions } from './output.js';
+import { EXIT, UsageError, checkServerUrl, clientErrorMessage, formatTable, positiveInt, writeJsonLine, withServerOptions } from './output.js';
 
 export interface PushOptions {
   url: string;
@@ -36,10 +36,13 @@ export interface LineRejection {
 }
 
 export interface PushSummary {
+  /** Data lines read (not the header, not blank lines); less than the input's when the connection failed. */
   lines: number;
   accepted: number;
   duplicates: number;
   rejected: number;
+  /** Only when the connection failed: lines read and valid but never acked (they may or may not be stored). */
+  unconfirmed?: number;
 }
 
 const CSV_COLUMNS = ['sensor', 'ts', 'temp', 'pressure', 'dewpoint', 'wind'] as const;
@@ -99,6 +102,7 @@ export async function runPush(options: PushOptions): Promise<number> {
   let client: WxClient | undefined;
   let parse: LineParser | undefined;
   let lineNo = 0;
+  let inputRead = false;
 
   const reject = (line: number, code: string, message: string) => {
     rejections.push({ line, code, message });
@@ -133,6 +137,7 @@ export async function runPush(options: PushOptions): Promise<number> {
 
   const lines = createInterface({ input: options.input, crlfDelay: Infinity });
   try {
+    checkServerUrl(options.url);
     for await (const text of lines) {
       lineNo++;
       if (text.trim() === '') continue;
@@ -161,6 +166,7 @@ export async function runPush(options: PushOptions): Promise<number> {
       batch.push({ line: lineNo, reading: result.reading });
       if (batch.length >= options.batch) await flush();
     }
+    inputRead = true;
     await flush();
     await Promise.all(inFlight);
     if (failure) throw failure;
@@ -171,7 +177,15 @@ export async function runPush(options: PushOptions): Promise<number> {
       return EXIT.usage;
     }
     if (error instanceof ClientError) {
-      stderr.write(`wxstream push: ${error.message} (${error.code})\n`);
+      stderr.write(`wxstream push: ${clientErrorMessage(error, options.token)}\n`);
+      // Say how far the run got: `lines` alone would read as the size of the input.
+      summary.unconfirmed = summary.lines - summary.accepted - summary.duplicates - summary.rejected;
+      const read = inputRead ? `all of the input (${summary.lines} data lines)` : `${summary.lines} data lines (the rest of the input unread)`;
+      const fate =
+        client === undefined
+          ? 'nothing was sent'
+          : `${summary.unconfirmed} readings not acked (maybe stored): pushing the input again is safe, repeats count as duplicates`;
+      stderr.write(`wxstream push: stopped after reading ${read}; ${fate}\n`);
       report(options, rejections, summary);
       return EXIT.connection;
     }
@@ -200,7 +214,7 @@ function report(options: PushOptions, rejections: LineRejection[], summary: Push
 }
 
 export function register(program: Command): void {
-  const command = withServerOptions(
+  withServerOptions(
     program
       .command('push')
       .description('send readings (CSV sensor,ts,temp[,pressure,dewpoint,wind] or JSON lines) from FILE or - (stdin)')
@@ -231,7 +245,6 @@ Examples:
       const { connectTimeout, ...rest } = opts;
       process.exitCode = await runPush({ ...PUSH_DEFAULTS, ...rest, connectTimeoutMs: connectTimeout, input, stdout: process.stdout, stderr: process.stderr });
     });
-  usageExitCode(command);
 }
 
 async function openInput(file: string): Promise<Readable> {

@@ -18,7 +18,7 @@ import { runReplay, type ReplayRunInput, type ReplayRunResult } from '../replay/
 import { formatRunSummary, toJson } from '../replay/run-summary.js';
 import { DEFAULT_TRAINER, TRAINING_MODES, type TrainingMode } from '../training/options.js';
 import { ROUND_BUDGET } from '../training/round-budget.js';
-import { EXIT, positiveInt, usageExitCode } from './output.js';
+import { EXIT, checkServerUrl, clientErrorMessage, positiveInt } from './output.js';
 
 export interface ReplayFlags {
   url?: string;
@@ -95,6 +95,13 @@ function sniffLayout(file: string): CsvLayout | undefined {
 
 /** Flags -> runReplay options. Dates without a zone use --utc-offset, else +08:00 for Beijing files, else UTC. */
 export function replayOptions(files: readonly string[], flags: ReplayFlags): ReplayRunInput {
+  if (flags.url !== undefined) {
+    try {
+      checkServerUrl(flags.url);
+    } catch (e) {
+      throw new ReplayOptionError((e as Error).message);
+    }
+  }
   if (flags.url !== undefined && flags.coldStart) throw new ReplayOptionError('--cold-start needs the in-process server; it cannot be combined with --url');
   for (const [flag, value] of [
     ['--train-every', flags.trainEvery],
@@ -156,7 +163,7 @@ export function printRun(out: Writable, r: ReplayRunResult, modelName = 'wxstrea
 }
 
 /** Exit code for an error thrown by a run: usage (2) for bad input, connection (3), else rethrown. */
-export function failureExitCode(command: string, error: unknown, stderr: Writable): number {
+export function failureExitCode(command: string, error: unknown, stderr: Writable, token?: string): number {
   if (error instanceof CsvError) {
     stderr.write(`wxstream ${command}: ${error.message} (${error.code})\n`);
     return EXIT.usage;
@@ -166,7 +173,7 @@ export function failureExitCode(command: string, error: unknown, stderr: Writabl
     return EXIT.usage;
   }
   if (error instanceof ClientError) {
-    stderr.write(`wxstream ${command}: ${error.message} (${error.code})\n`);
+    stderr.write(`wxstream ${command}: ${clientErrorMessage(error, token)}\n`);
     return EXIT.connection;
   }
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
@@ -186,7 +193,7 @@ export async function runReplayCommand(files: readonly string[], flags: ReplayFl
     result = await runReplay({ ...options, ...(bar ? { onProgress: (p) => bar.update(p) } : {}) });
   } catch (error) {
     bar?.stop();
-    return failureExitCode('replay', error, io.stderr);
+    return failureExitCode('replay', error, io.stderr, flags.token);
   }
   bar?.stop();
   printRun(io.stdout, result);
@@ -202,7 +209,7 @@ export async function runReplayCommand(files: readonly string[], flags: ReplayFl
 }
 
 export function register(program: Command): void {
-  const command = program
+  program
     .command('replay')
     .description('stream CSV histories through the WebSocket protocol into a server and score its forecasts against the baselines')
     .argument('<files...>', 'CSV files: sensor,ts,temp[,pressure,dewpoint,wind] or the UCI Beijing layout')
@@ -239,5 +246,4 @@ Examples:
     .action(async (files: string[], flags: ReplayFlags) => {
       process.exitCode = await runReplayCommand(files, flags, { stdout: process.stdout, stderr: process.stderr });
     });
-  usageExitCode(command);
 }

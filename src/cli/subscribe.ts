@@ -2,17 +2,17 @@
 // JSON line each, over the client SDK (which reconnects and resubscribes by itself).
 import type { Command } from 'commander';
 import type { Writable } from 'node:stream';
-import type { Subscription } from 'rxjs';
-import { ClientError, connect, toForecastMessage, type Forecast, type WxClient } from '../../client/index.js';
+import { take, type Subscription } from 'rxjs';
+import { ClientError, connect, toForecastMessage, type Forecast, type SocketFactory, type WxClient } from '../../client/index.js';
 import { SENSOR_ID } from '../protocol/index.js';
-import { EXIT, UsageError, positiveInt, usageExitCode, writeJsonLine, withServerOptions } from './output.js';
+import { EXIT, UsageError, checkServerUrl, clientErrorMessage, positiveInt, writeJsonLine, withServerOptions } from './output.js';
 
 export interface SubscribeOptions {
   url: string;
   token?: string;
   sensors: string[] | '*';
   json: boolean;
-  /** Stop after this many forecasts; undefined runs until interrupted. */
+  /** Stop after this many forecasts, the latest ones sent on subscribing included; undefined runs until interrupted. */
   count?: number;
   connectTimeoutMs: number;
   stdout: Writable;
@@ -21,6 +21,8 @@ export interface SubscribeOptions {
   signal?: AbortSignal;
   /** Called once subscribed, for tests and scripts that must not miss the first forecast. */
   onReady?: (client: WxClient) => void;
+  /** Makes the socket (see ConnectOptions.webSocket); tests pass an in-memory one. */
+  webSocket?: SocketFactory;
 }
 
 /** Steps ahead shown in the table: the near term, then a few anchors up to the horizon. */
@@ -54,11 +56,18 @@ export function formatForecastRow(f: Forecast): string {
 
 /** Runs until `count` forecasts, an abort or a failure; returns the exit code (see EXIT). */
 export async function runSubscribe(options: SubscribeOptions): Promise<number> {
-  let client: WxClient;
   try {
-    client = await connect(options.url, { token: options.token, connectTimeoutMs: options.connectTimeoutMs });
+    checkServerUrl(options.url);
   } catch (error) {
     options.stderr.write(`wxstream subscribe: ${(error as Error).message}\n`);
+    return EXIT.usage;
+  }
+  let client: WxClient;
+  try {
+    client = await connect(options.url, { token: options.token, connectTimeoutMs: options.connectTimeoutMs, webSocket: options.webSocket });
+  } catch (error) {
+    const message = error instanceof ClientError ? clientErrorMessage(error, options.token) : (error as Error).message;
+    options.stderr.write(`wxstream subscribe: ${message}\n`);
     return EXIT.connection;
   }
   if (!options.json) options.stdout.write(`${'SENSOR'.padEnd(12)} ORIGIN (UTC)       p50 [p10..p90] by lead time\n`);
@@ -69,21 +78,27 @@ export async function runSubscribe(options: SubscribeOptions): Promise<number> {
     else if (state === 'open' && reconnecting) options.stderr.write('wxstream subscribe: reconnected\n');
     reconnecting = state === 'reconnecting';
   });
-  let seen = 0;
   let subscription: Subscription | undefined;
   const code = await new Promise<number>((resolve) => {
-    subscription = client.forecasts(options.sensors).subscribe({
+    const forecasts$ = client.forecasts(options.sensors);
+    // take() unsubscribes at the count-th forecast itself: the latest forecasts sent on subscribing arrive in
+    // one burst, and a check after each one would let the rest of the burst print before the unsubscribe.
+    subscription = (options.count === undefined ? forecasts$ : forecasts$.pipe(take(options.count))).subscribe({
       next: (f) => {
         if (options.json) writeJsonLine(options.stdout, toForecastMessage(f));
         else options.stdout.write(formatForecastRow(f));
-        if (options.count !== undefined && ++seen >= options.count) resolve(EXIT.ok);
       },
       error: (error: unknown) => {
         options.stderr.write(`wxstream subscribe: ${(error as Error).message}\n`);
         resolve(error instanceof ClientError && error.code === 'server_error' ? EXIT.rejected : EXIT.connection);
       },
-      // Completes only when the client stops: closed by an unauthorized token or by us.
-      complete: () => resolve(client.closeReason?.code === 'unauthorized' ? EXIT.connection : EXIT.ok),
+      // Completes at --count, or when the client stops: closed by an unauthorized token or by us.
+      complete: () => {
+        const reason = client.closeReason;
+        if (reason?.code !== 'unauthorized') return resolve(EXIT.ok);
+        options.stderr.write(`wxstream subscribe: ${clientErrorMessage(reason, options.token)}\n`);
+        resolve(EXIT.connection);
+      },
     });
     options.signal?.addEventListener('abort', () => resolve(EXIT.ok), { once: true });
     if (options.signal?.aborted) resolve(EXIT.ok);
@@ -96,7 +111,7 @@ export async function runSubscribe(options: SubscribeOptions): Promise<number> {
 }
 
 export function register(program: Command): void {
-  const command = withServerOptions(
+  withServerOptions(
     program
       .command('subscribe')
       .description("print forecasts of the given sensors (or '*' for all) as they are issued")
@@ -136,5 +151,4 @@ Examples:
       });
       process.off('SIGINT', onSigint);
     });
-  usageExitCode(command);
 }

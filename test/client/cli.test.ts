@@ -1,10 +1,14 @@
 // `push` and `subscribe` run in-process against the in-test protocol server: parsing, summaries,
 // output forms and exit codes.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT, formatTable } from '../../src/cli/output.js';
 import { PUSH_DEFAULTS, runPush } from '../../src/cli/push.js';
 import { parseSensors, runSubscribe } from '../../src/cli/subscribe.js';
+import type { ForecastMessage } from '../../src/protocol/index.js';
+import { fakeFactory } from './fake-socket.js';
 import { startProtocolServer, type ProtocolServer } from './protocol-server.js';
 
 let server: ProtocolServer;
@@ -34,6 +38,17 @@ async function push(input: string, extra: Partial<Parameters<typeof runPush>[0]>
     ...extra,
   });
   return { code, out: out.text(), err: err.text() };
+}
+
+/** A server that requires a token: every WebSocket upgrade is answered 401, as wxstream does without a valid one. */
+async function startTokenServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const http: Server = createServer((_, res) => res.writeHead(404).end());
+  http.on('upgrade', (_, socket) => socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'));
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => http.close(() => resolve())),
+  };
 }
 
 const CSV = `sensor,ts,temp,pressure
@@ -107,13 +122,47 @@ describe('wxstream push', () => {
     expect(err).toContain('must be sensor,ts,temp');
   });
 
-  it('exits 3 when the server cannot be reached', async () => {
+  it('exits 3 when the server cannot be reached, and the summary says how far it read and that nothing was sent', async () => {
     const port = server.port;
     await server.stop();
-    const { code, err } = await push(CSV, { url: `http://127.0.0.1:${port}`, connectTimeoutMs: 200 });
+    const { code, out, err } = await push(CSV, { url: `http://127.0.0.1:${port}`, connectTimeoutMs: 200, batch: 2, json: true });
     expect(code).toBe(EXIT.connection);
     expect(err).toContain('connect_failed');
+    // The first frame (2 lines) failed to connect; line 3 was never read: `lines` is not the input's size.
+    expect(err).toContain('wxstream push: stopped after reading 2 data lines (the rest of the input unread); nothing was sent\n');
+    expect(JSON.parse(out)).toEqual({ type: 'summary', lines: 2, accepted: 0, duplicates: 0, rejected: 0, unconfirmed: 2 });
     await server.start();
+  });
+
+  it('counts readings sent but never acked as unconfirmed', async () => {
+    server.holdAcks = true;
+    const { code, out, err } = await push(CSV, { batch: 2, ackTimeoutMs: 100 });
+    expect(code).toBe(EXIT.connection);
+    expect(err).toContain('(timeout)\nwxstream push: stopped after reading all of the input (3 data lines); 3 readings not acked (maybe stored)');
+    expect(out).toMatch(/lines\s+accepted\s+duplicates\s+rejected\s+unconfirmed\n\s+3\s+0\s+0\s+0\s+3\n$/);
+  });
+
+  it('exits 2 on a --url without a scheme, before connecting', async () => {
+    for (const url of ['127.0.0.1:18931', 'localhost:18931']) {
+      const { code, err } = await push(CSV, { url });
+      expect(code).toBe(EXIT.usage);
+      expect(err).toBe(`wxstream push: --url must be a server address like ws://host:port or http://host:port, scheme included; got "${url}"\n`);
+    }
+    expect(server.connections).toBe(0);
+  });
+
+  it('says that a token is required when none was given, and that it was refused when one was', async () => {
+    const secured = await startTokenServer();
+    try {
+      const none = await push(CSV, { url: secured.url });
+      expect(none.code).toBe(EXIT.connection);
+      expect(none.err).toMatch(/^wxstream push: the server requires a token: pass --token TOKEN or set WXSTREAM_TOKEN \(unauthorized\)\n/);
+      const wrong = await push(CSV, { url: secured.url, token: 'wrong' });
+      expect(wrong.code).toBe(EXIT.connection);
+      expect(wrong.err).toMatch(/^wxstream push: server refused the token: .*401 \(unauthorized\)\n/);
+    } finally {
+      await secured.close();
+    }
   });
 });
 
@@ -142,6 +191,49 @@ describe('wxstream subscribe', () => {
       ['st-1', '2024-01-01T00:00:00.000Z'],
       ['st-1', '2024-01-01T01:00:00.000Z'],
     ]);
+  });
+
+  it('--count includes the latest forecasts the server sends at once on subscribing', async () => {
+    const out = sink();
+    const message = (sensor: string): ForecastMessage => ({
+      type: 'forecast',
+      sensor,
+      origin: '2024-01-01T00:00:00.000Z',
+      issuedAt: '2024-01-01T00:00:01.000Z',
+      stepSeconds: 3600,
+      modelVersion: 1,
+      points: [{ ts: '2024-01-01T01:00:00.000Z', mean: 1, p10: 0, p50: 1, p90: 2 }],
+    });
+    const { factory, sockets } = fakeFactory((socket) => void Promise.resolve().then(() => socket.open()));
+    const code = await runSubscribe({
+      url: 'ws://wx.test',
+      sensors: '*',
+      json: true,
+      count: 2,
+      connectTimeoutMs: 1_000,
+      stdout: out.stream,
+      stderr: sink().stream,
+      webSocket: factory,
+      // The server's answer to a subscribe: the latest forecast of every sensor, in one burst.
+      onReady: () => ['st-1', 'st-2', 'st-3'].forEach((s) => sockets[0].receive(message(s))),
+    });
+    expect(code).toBe(EXIT.ok);
+    expect(out.text().trim().split('\n').map((l) => (JSON.parse(l) as { sensor: string }).sensor)).toEqual(['st-1', 'st-2']);
+  });
+
+  it('exits 2 on a --url without a scheme, and asks for a token when the server requires one', async () => {
+    const err = sink();
+    const base = { sensors: '*' as const, json: true, connectTimeoutMs: 1_000, stdout: sink().stream };
+    expect(await runSubscribe({ ...base, url: 'localhost:18931', stderr: err.stream })).toBe(EXIT.usage);
+    expect(err.text()).toBe('wxstream subscribe: --url must be a server address like ws://host:port or http://host:port, scheme included; got "localhost:18931"\n');
+    const secured = await startTokenServer();
+    const refused = sink();
+    try {
+      expect(await runSubscribe({ ...base, url: secured.url, stderr: refused.stream })).toBe(EXIT.connection);
+    } finally {
+      await secured.close();
+    }
+    expect(refused.text()).toBe('wxstream subscribe: the server requires a token: pass --token TOKEN or set WXSTREAM_TOKEN (unauthorized)\n');
   });
 
   it('prints a compact table row per forecast', async () => {

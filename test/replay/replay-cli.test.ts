@@ -63,6 +63,13 @@ describe('replay arguments', () => {
     expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', stationUtcOffset: '+01:00' }))).toThrow(/--station-utc-offset/);
   });
 
+  it('a --url without a scheme is a usage error, before anything connects', async () => {
+    expect(() => replayOptions(['x.csv'], flags({ url: 'localhost:18931' }))).toThrow(ReplayOptionError);
+    const t = io();
+    expect(await runReplayCommand([join(repo, 'fixtures/synthetic-3-sensors-60d.csv')], flags({ url: '127.0.0.1:18931' }), t.io)).toBe(2);
+    expect(t.err()).toBe('wxstream replay: --url must be a server address like ws://host:port or http://host:port, scheme included; got "127.0.0.1:18931"\n');
+  });
+
   it('--train-steps/--train-batch set the round budget; absent, the trainer default applies', () => {
     const simple = join(dir, 'budget.csv');
     writeFileSync(simple, 'sensor,ts,temp\na,2024-01-01T00:00:00Z,1\n');
