@@ -1,9 +1,10 @@
-// `wxstream models list|show|promote|rollback`: inspect model versions and change the champion in the database.
-// A running `wxstream serve` on the same database notices a changed champion within seconds and swaps it in.
+// `wxstream models list|show|promote|rollback|import`: inspect model versions, change the champion, add weights
+// trained elsewhere. A running `wxstream serve` on the same database notices a changed champion within seconds.
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULTS, ENV_VARS } from '../config.js';
 import { openStore, type ModelVersionRow, type Store } from '../store/index.js';
-import { existingDbPath } from './db-option.js';
+import { dbPath, existingDbPath } from './db-option.js';
 import { EXIT, formatTable, positiveInt, writeJsonLine } from './output.js';
 
 interface DbFlags {
@@ -92,6 +93,52 @@ export function register(program: Command): void {
         process.stdout.write(`model ${version} is the champion\n`);
       }),
     );
+
+  models.command('import')
+    .argument('<base>', 'model files without their extension: BASE.json and BASE.bin, as `npm run train:default -- --out BASE` writes them')
+    .description('add weights trained elsewhere (another climate: docs/training.md) as a new version')
+    .option('--db <file>', `${dbOption}; created when absent, so a node can start from these weights`)
+    .option('--promote', 'make it the champion at once (a running server swaps it in within seconds)')
+    .action(async (base: string, flags: DbFlags & { promote?: boolean }) => {
+      for (const ext of ['json', 'bin']) if (!existsSync(`${base}.${ext}`)) fail(`no model file ${base}.${ext} (give the path without .json/.bin)`);
+      // Loading checks the files whole (config, shapes, checksum): a broken file never becomes a version.
+      const m = await import('../model/index.js');
+      await m.initBackend();
+      let saved: ReturnType<typeof m.saveModel>;
+      try {
+        const model = await m.readModelFiles(base);
+        saved = m.saveModel(model);
+        model.dispose();
+      } catch (err) {
+        fail(`cannot read ${base}.json/.bin: ${(err as Error).message}`);
+      }
+      const path = dbPath(flags.db);
+      const created = !existsSync(path);
+      const store = openStore(path);
+      try {
+        if (created) process.stderr.write(`wxstream models: created a new database at ${path} (option --db, ${ENV_VARS.db})\n`);
+        const { stepSeconds, horizon } = saved.config.model;
+        const champion = store.models.champion();
+        const current = champion?.config as { model?: { stepSeconds?: number; horizon?: number } } | undefined;
+        if (current?.model && (current.model.stepSeconds !== stepSeconds || current.model.horizon !== horizon)) {
+          fail(
+            `${base} forecasts ${horizon} steps of ${stepSeconds} s; this database's champion ${champion!.version} ` +
+              `${current.model.horizon} of ${current.model.stepSeconds} s, and a database keeps one grid`,
+          );
+        }
+        const status = flags.promote || champion === undefined ? 'champion' : 'candidate';
+        const version = store.models.insert({
+          parent: null,
+          status,
+          config: saved.config,
+          weights: saved.weights,
+          metrics: { source: `imported from ${base}`, reason: 'imported' },
+        });
+        process.stdout.write(`imported ${base} as model ${version} (${status}${status === 'champion' && champion ? `, was ${champion.version}` : ''})\n`);
+      } finally {
+        store.close();
+      }
+    });
 
   models.command('rollback')
     .description("make the current champion's parent the champion again")

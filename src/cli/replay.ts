@@ -2,7 +2,7 @@
 // (--url) or an in-process one with a temporary database, then score its forecasts and the baselines on the
 // same origins; prints the tables and writes the JSON report and the SVG chart on request.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { isHemisphere, type Hemisphere } from '../config.js';
@@ -13,6 +13,7 @@ import { detectLayout, parseUtcOffset, type CsvLayout } from '../replay/csv-layo
 import { formatReportTable, renderReportSvg } from '../replay/report.js';
 import { formatSensorTable } from '../replay/report-sensors.js';
 import { replayProgressBar } from '../replay/progress-bar.js';
+import { modelFileFactory } from '../replay/in-process.js';
 import { ReplayOptionError } from '../replay/replay-error.js';
 import { runReplay, type ReplayRunInput, type ReplayRunResult } from '../replay/run-replay.js';
 import { formatRunSummary, toJson } from '../replay/run-summary.js';
@@ -35,6 +36,8 @@ export interface ReplayFlags {
   stationUtcOffset?: string;
   stationHemisphere?: string;
   coldStart: boolean;
+  /** Model files (BASE.json + BASE.bin) the in-process server starts from instead of the shipped weights. */
+  model?: string;
   evalFrom?: string;
   evalTo?: string;
   linearTrainTo?: string;
@@ -103,6 +106,13 @@ export function replayOptions(files: readonly string[], flags: ReplayFlags): Rep
     }
   }
   if (flags.url !== undefined && flags.coldStart) throw new ReplayOptionError('--cold-start needs the in-process server; it cannot be combined with --url');
+  if (flags.model !== undefined) {
+    if (flags.url !== undefined) throw new ReplayOptionError('--model needs the in-process server; it cannot be combined with --url');
+    if (flags.coldStart) throw new ReplayOptionError('--model and --cold-start both choose the starting model: give one');
+    for (const ext of ['json', 'bin']) {
+      if (!existsSync(`${flags.model}.${ext}`)) throw new ReplayOptionError(`--model: no model file ${flags.model}.${ext} (give the path without .json/.bin)`);
+    }
+  }
   for (const [flag, value] of [
     ['--train-every', flags.trainEvery],
     ['--train-steps', flags.trainSteps],
@@ -136,6 +146,7 @@ export function replayOptions(files: readonly string[], flags: ReplayFlags): Rep
     stationUtcOffset: flags.stationUtcOffset,
     stationHemisphere: hemisphere(flags.stationHemisphere),
     coldStart: flags.coldStart,
+    ...(flags.model === undefined ? {} : { forecaster: modelFileFactory(flags.model) }),
     evalFrom: date('--eval-from', flags.evalFrom),
     evalTo: date('--eval-to', flags.evalTo, true),
     linearTrainTo: date('--linear-train-to', flags.linearTrainTo),
@@ -227,6 +238,7 @@ export function register(program: Command): void {
     .option('--station-utc-offset <+hh:mm>', 'where the stations are: new sensors start from that clock shift (in-process; docs/model.md)')
     .option('--station-hemisphere <north|south>', "south: time features shifted half a year to the weights' seasons (in-process; docs/model.md)")
     .option('--cold-start', 'start the in-process server from a fresh seeded model, not the shipped default weights', false)
+    .option('--model <base>', 'start the in-process server from these model files (BASE.json, BASE.bin: train:default --out) instead')
     .option('--eval-from <date>', 'first scored target time (default: a week after the first reading)')
     .option('--eval-to <date>', 'last scored target time; a date alone includes that whole day (default: the last reading)')
     .option('--linear-train-to <date>', 'add the linear baseline, fit on data before this date (at most --eval-from)')

@@ -64,7 +64,7 @@ export interface InProcessServer {
 
 /** A seeded, untrained RNN saved as version 1 whatever weights ship with the code: the cold-start baseline. */
 export function coldStartFactory(model: ModelOptions = {}): ForecasterFactory {
-  return async ({ store, stepSeconds, horizon, log }) => {
+  return async ({ store, stepSeconds, horizon, log, stationUtcOffsetHours, seasonDays }) => {
     const m = await import('../model/index.js');
     await m.initBackend();
     const seeded = m.Seq2Seq.create({ seed: DEFAULT_MODEL_SEED, ...model, stepSeconds, horizon });
@@ -76,7 +76,29 @@ export function coldStartFactory(model: ModelOptions = {}): ForecasterFactory {
       metrics: { source: `cold start: seeded init (seed ${seeded.config.seed})` },
     });
     log.info({ modelVersion: version }, 'replay cold start: serving a freshly seeded model');
-    return { version, forecaster: new m.RnnForecaster({ model: seeded }), release: () => seeded.dispose() };
+    return { version, forecaster: new m.RnnForecaster({ model: seeded, stationUtcOffsetHours, seasonDays }), release: () => seeded.dispose() };
+  };
+}
+
+/**
+ * Weights from model files (`${base}.json` + `${base}.bin`, as `train:default --out` writes them) saved as version 1:
+ * a replay from weights trained on other data than the shipped ones.
+ * @throws ModelError when the files are unreadable; RangeError when their step or horizon is not the server's
+ */
+export function modelFileFactory(base: string): ForecasterFactory {
+  return async ({ store, stepSeconds, horizon, log, stationUtcOffsetHours, seasonDays }) => {
+    const m = await import('../model/index.js');
+    await m.initBackend();
+    const model = await m.readModelFiles(base);
+    const c = model.config;
+    if (c.stepSeconds !== stepSeconds || c.horizon !== horizon) {
+      model.dispose();
+      throw new RangeError(`${base} forecasts ${c.horizon} steps of ${c.stepSeconds} s, not ${horizon} of ${stepSeconds} s`);
+    }
+    const saved = m.saveModel(model);
+    const version = store.models.insert({ status: 'champion', config: saved.config, weights: saved.weights, metrics: { source: `model files ${base}` } });
+    log.info({ modelVersion: version, base }, 'replay: serving the given model files');
+    return { version, forecaster: new m.RnnForecaster({ model, stationUtcOffsetHours, seasonDays }), release: () => model.dispose() };
   };
 }
 

@@ -63,6 +63,18 @@ describe('replay arguments', () => {
     expect(() => replayOptions(['x.csv'], flags({ url: 'ws://127.0.0.1:1', stationUtcOffset: '+01:00' }))).toThrow(/--station-utc-offset/);
   });
 
+  it('--model needs the in-process server, excludes --cold-start and must name existing files', () => {
+    const base = join(dir, 'tiny');
+    writeFileSync(`${base}.json`, '{}');
+    writeFileSync(`${base}.bin`, '');
+    expect(replayOptions(['x.csv'], flags({ model: base })).forecaster).toEqual(expect.any(Function));
+    expect(replayOptions(['x.csv'], flags()).forecaster).toBeUndefined();
+    expect(() => replayOptions(['x.csv'], flags({ model: base, url: 'ws://127.0.0.1:1' }))).toThrow(/--model needs the in-process server/);
+    expect(() => replayOptions(['x.csv'], flags({ model: base, coldStart: true }))).toThrow(/--model and --cold-start/);
+    expect(() => replayOptions(['x.csv'], flags({ model: join(dir, 'absent') }))).toThrow(/no model file .*absent\.json/);
+    expect(() => replayOptions(['x.csv'], flags({ model: `${base}.json` }))).toThrow(/without \.json/);
+  });
+
   it('a --url without a scheme is a usage error, before anything connects', async () => {
     expect(() => replayOptions(['x.csv'], flags({ url: 'localhost:18931' }))).toThrow(ReplayOptionError);
     const t = io();

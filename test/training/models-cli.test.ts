@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RnnForecaster, saveModel, Seq2Seq } from '../../src/model/index.js';
+import { RnnForecaster, saveModel, Seq2Seq, writeModelFiles } from '../../src/model/index.js';
 import { startServer } from '../../src/server/index.js';
 import { openStore } from '../../src/store/index.js';
 
@@ -48,6 +48,31 @@ describe('wxstream models', () => {
     expect(after.models.get(2)?.status).toBe('rejected');
     after.close();
     await expect(cli(db, 'promote', '9')).rejects.toMatchObject({ code: 1 });
+  }, 120_000);
+
+  it('imports model files: the champion of a new database, then a candidate, or promoted; refuses another grid', async () => {
+    const files = join(dir, 'trained');
+    const m = Seq2Seq.create({ hidden: 4, seed: 3 });
+    await writeModelFiles(m, files);
+    const other = Seq2Seq.create({ hidden: 4, seed: 4, horizon: 12 });
+    await writeModelFiles(other, join(dir, 'h12'));
+    other.dispose();
+    const db = join(dir, 'import.db');
+    const first = await cli(db, 'import', files);
+    expect(first.stdout).toBe(`imported ${files} as model 1 (champion)\n`);
+    expect(first.stderr).toMatch(/created a new database/);
+    expect((await cli(db, 'import', files)).stdout).toBe(`imported ${files} as model 2 (candidate)\n`);
+    expect((await cli(db, 'import', files, '--promote')).stdout).toBe(`imported ${files} as model 3 (champion, was 1)\n`);
+    const store = openStore(db);
+    const champion = store.models.champion()!;
+    expect(champion.version).toBe(3);
+    expect(champion.metrics).toMatchObject({ source: `imported from ${files}` });
+    // The same weights as written: what serve will load.
+    expect(Buffer.from(champion.weights).equals(Buffer.from(saveModel(m).weights))).toBe(true);
+    store.close();
+    m.dispose();
+    await expect(cli(db, 'import', join(dir, 'h12'))).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/forecasts 12 steps of 3600 s; this database's champion 3 24 of 3600 s/) });
+    await expect(cli(db, 'import', join(dir, 'nothing'))).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/no model file .*nothing\.json/) });
   }, 120_000);
 
   it('a running server swaps in a champion promoted from outside', async () => {
