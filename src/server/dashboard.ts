@@ -19,16 +19,15 @@ export interface Asset {
   gzip: Buffer;
 }
 
-/** Assets by content: a page and a bundle are hashed and compressed once, not per request. */
+/** The last asset of each type: a page and a bundle are hashed and compressed once, not on every request. */
 const prepared = new Map<string, Asset>();
 
 function asset(type: string, body: string): Asset {
-  const key = `${type}\n${body}`;
-  let a = prepared.get(key);
-  if (a === undefined) {
-    if (prepared.size >= 8) prepared.clear(); // an edited index.html during development must not pile up
+  let a = prepared.get(type);
+  // Same body (the cached bundle, or an unchanged index.html read again): reuse; an edited file replaces it.
+  if (a === undefined || a.body !== body) {
     a = { type, body, etag: `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"`, gzip: gzipSync(body) };
-    prepared.set(key, a);
+    prepared.set(type, a);
   }
   return a;
 }
