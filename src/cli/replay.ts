@@ -239,7 +239,7 @@ export function register(program: Command): void {
     .option('--station-hemisphere <north|south>', "south: time features shifted half a year to the weights' seasons (in-process; docs/model.md)")
     .option('--cold-start', 'start the in-process server from a fresh seeded model, not the shipped default weights', false)
     .option('--model <base>', 'start the in-process server from these model files (BASE.json, BASE.bin: train:default --out) instead')
-    .option('--eval-from <date>', 'first scored target time (default: a week after the first reading)')
+    .option('--eval-from <date>', 'first scored target time (default: a week after the first reading; a shorter history scores only its last step)')
     .option('--eval-to <date>', 'last scored target time; a date alone includes that whole day (default: the last reading)')
     .option('--linear-train-to <date>', 'add the linear baseline, fit on data before this date (at most --eval-from)')
     .option('--sample-sensor <id>', 'sensor whose forecast fan the chart shows (default: the first)')
