@@ -51,6 +51,7 @@ const program = new Command()
   .option('--init <base>', 'continue from saved weights (path without extension) instead of a seeded init')
   .option('--calibrate-only', 'with --init: skip training, only fit the p10-p90 interval scale and save')
   .option('--free-run <share>', 'fixed share of free-running decoder steps (default: ramp 0 -> 1 over 75% of training)')
+  .option('--daily-profile', "decoder input: each sensor's own mean daily profile (docs/model.md, Inputs)")
   .option('--data <paths...>', 'CSV histories (files or folders of .csv) to train on instead of the development data; needs --out')
   .option('--layout <layout>', 'with --data: auto | simple | beijing', 'auto')
   .option('--utc-offset <+hh:mm>', "with --data: the beijing layout's local time zone", '+08:00')
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
   const series = splitSeries(steps);
   const model = opts.init
     ? await readModelFiles(resolve(repo, opts.init))
-    : Seq2Seq.create({ cell: opts.cell as 'gru', hidden: Number(opts.hidden), seed: 1 });
+    : Seq2Seq.create({ cell: opts.cell as 'gru', hidden: Number(opts.hidden), seed: 1, ...(opts.dailyProfile ? { dailyProfile: true } : {}) });
   const horizon = model.config.horizon;
   const contextLength = Number(opts.context);
   const trainWindows: TrainingWindow[] = [];

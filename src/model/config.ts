@@ -79,6 +79,8 @@ export interface ModelConfig {
    * covers ~80% of outcomes; absent = 1 everywhere. Pinball training alone leaves free-running bands too narrow.
    */
   intervalScale?: number[];
+  /** Decoder input: the change of the sensor's own mean daily profile from the origin hour to the target hour. */
+  dailyProfile?: boolean;
 }
 
 export type ModelOptions = Partial<Omit<ModelConfig, 'normalization'>> & {
@@ -146,6 +148,10 @@ function validate(c: ModelConfig): void {
   int('horizon', c.horizon, 1, 1000);
   int('stepSeconds', c.stepSeconds, 1, 366 * 86400);
   int('seed', c.seed, 0, 0xffffffff);
+  if (c.dailyProfile !== undefined && typeof c.dailyProfile !== 'boolean') {
+    throw new TypeError(`dailyProfile must be true or false; got ${JSON.stringify(c.dailyProfile)}`);
+  }
+  if (c.dailyProfile && 86_400 % c.stepSeconds !== 0) throw new RangeError(`dailyProfile needs a step that divides a day; got ${c.stepSeconds} s`);
   if (!Array.isArray(c.covariates)) throw new TypeError('covariates must be an array');
   const seen = new Set<string>();
   for (const cov of c.covariates) {

@@ -31,6 +31,7 @@ export function decoderContextNames(config: ModelConfig): string[] {
   return [
     'hour_sin', 'hour_cos', 'doy_sin', 'doy_cos', 'lead',
     'origin_hour_sin', 'origin_hour_cos', 'last_temp', 'level', 'origin_missing', ...covariateNames(config),
+    ...(config.dailyProfile ? ['profile_delta'] : []),
   ];
 }
 
@@ -43,7 +44,7 @@ export function encoderInputSize(config: ModelConfig): number {
 }
 
 export function decoderContextSize(config: ModelConfig): number {
-  return 10 + 2 * config.covariates.length;
+  return 10 + 2 * config.covariates.length + (config.dailyProfile ? 1 : 0);
 }
 
 export function decoderInputSize(config: ModelConfig): number {
@@ -100,6 +101,8 @@ export interface OriginInfo {
   obs: StepObservation;
   /** Added to the origin and target times before their time features are computed (clock.ts); default 0. */
   clockShiftMs?: number;
+  /** Per lead k-1: the sensor's mean daily profile at the target hour minus at the origin hour, in sd units. */
+  profileDelta?: Float32Array;
 }
 
 /** Decoder context rows for all leads of one sensor, laid out [lead][batch][feature]. */
@@ -127,6 +130,7 @@ export function writeDecoderContext(
     out[at + 8] = origin.levelResidual;
     out[at + 9] = origin.originMissing ? 1 : 0;
     writeCovariates(origin.obs, config, out, at + 10);
+    if (config.dailyProfile) out[at + 10 + 2 * config.covariates.length] = origin.profileDelta?.[k] ?? 0;
   }
 }
 

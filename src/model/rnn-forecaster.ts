@@ -48,6 +48,8 @@ const CARRIED_KIND = 'rnn-clock-1';
 
 interface RnnCarried extends CarriedState {
   clock: ClockState;
+  /** The mean daily profile (models with dailyProfile), learnt from the readings like the clock. */
+  profile?: Float64Array;
 }
 
 interface RnnOrigin extends CapturedOrigin {
@@ -68,8 +70,8 @@ export class RnnForecaster implements Forecaster {
   private readonly slab: SensorSlab;
   private readonly jsMaxBatch: number;
   private js: JsInference | undefined;
-  /** Carried clocks of sensors not observed yet (importCarried before a re-warm): their first track starts from it. */
-  private readonly seeds = new Map<string, ClockState>();
+  /** Carried states of sensors not observed yet (importCarried before a re-warm): their first track starts from it. */
+  private readonly seeds = new Map<string, { clock: ClockState; profile?: Float64Array }>();
   private readonly stationUtcOffsetHours: number | undefined;
   private readonly seasonDays: number;
   /** The model's config with the node's season shift: what sensor tracks are advanced and read with. */
@@ -171,8 +173,9 @@ export class RnnForecaster implements Forecaster {
   /** A new sensor's track: fresh, but with its carried clock when one was imported, else the declared offset's. */
   private seededTrack(sensor: string): SensorTrack {
     const track = freshTrack();
-    const clock = this.seeds.get(sensor);
-    track.clock = clock !== undefined ? { ...clock } : startClock(this.model.config.normalization.clock, this.stationUtcOffsetHours);
+    const seed = this.seeds.get(sensor);
+    track.clock = seed !== undefined ? { ...seed.clock } : startClock(this.model.config.normalization.clock, this.stationUtcOffsetHours);
+    if (seed?.profile !== undefined && this.model.config.dailyProfile) track.profile = seed.profile.slice();
     return track;
   }
 
@@ -191,19 +194,21 @@ export class RnnForecaster implements Forecaster {
   exportCarried(sensor: string): CarriedState | undefined {
     const slot = this.sensors.get(sensor);
     if (slot === undefined) return undefined;
-    return { kind: CARRIED_KIND, clock: { ...this.slab.trackOf(slot, sensor).clock } } as RnnCarried;
+    const track = this.slab.trackOf(slot, sensor);
+    return { kind: CARRIED_KIND, clock: { ...track.clock }, ...(track.profile ? { profile: track.profile } : {}) } as RnnCarried;
   }
 
   importCarried(sensor: string, carried: CarriedState): void {
     if (carried.kind !== CARRIED_KIND) return;
-    const { clock } = carried as RnnCarried;
+    const { clock, profile } = carried as RnnCarried;
     const slot = this.sensors.get(sensor);
     if (slot === undefined) {
-      this.seeds.set(sensor, { ...clock });
+      this.seeds.set(sensor, { clock: { ...clock }, ...(profile ? { profile: profile.slice() } : {}) });
       return;
     }
     const track = this.slab.trackOf(slot, sensor);
     track.clock = { ...clock };
+    if (profile !== undefined && this.model.config.dailyProfile) track.profile = profile.slice();
     this.slab.setTrack(slot, track);
   }
 

@@ -30,6 +30,8 @@ export class SensorSlab {
   private readonly free: number[] = [];
   private readonly fields: number;
   private readonly covariates = ALL_COVARIATES;
+  /** Mean daily profiles (models with dailyProfile only), a small array per slot that has one. */
+  private profiles: Array<Float64Array | undefined> = [];
 
   /** Slots grow by doubling; a released slot is reused before the arrays grow. */
   constructor(
@@ -47,10 +49,12 @@ export class SensorSlab {
     const slot = this.free.pop() ?? this.next++;
     if (slot >= this.capacity) this.grow();
     this.hidden.fill(0, slot * this.stateSize, (slot + 1) * this.stateSize);
+    this.profiles[slot] = undefined;
     return slot;
   }
 
   release(slot: number): void {
+    this.profiles[slot] = undefined;
     this.free.push(slot);
   }
 
@@ -58,6 +62,7 @@ export class SensorSlab {
   clear(): void {
     this.next = 0;
     this.free.length = 0;
+    this.profiles = [];
   }
 
   /** All hidden states zero, at a new state size (other weights: see RnnForecaster.setModel). */
@@ -94,6 +99,8 @@ export class SensorSlab {
       clock: clockFrom((i) => f[at + CLOCK + i]),
       lastTemp: orNull(f[at + LAST_TEMP]),
       last,
+      // A copy, like the rest: observe() advances tracks and commits them only once the step succeeded.
+      ...(this.profiles[slot] === undefined ? {} : { profile: this.profiles[slot].slice() }),
     };
   }
 
@@ -117,6 +124,7 @@ export class SensorSlab {
     f[at + T] = last.t;
     f[at + TEMP] = orNaN(last.temp);
     this.covariates.forEach((c, i) => (f[at + COVARIATES + i] = orNaN(last[c])));
+    this.profiles[slot] = track.profile;
   }
 
   private grow(): void {

@@ -8,9 +8,13 @@ import { CLOCK_FIELDS, clockFrom, freshClock, type ClockState } from './clock.js
 import type { SensorTrack } from './track.js';
 
 const MAGIC = 0x53525857; // "WXRS" read as little-endian u32
-/** 2 added the clock estimate (clock.ts) after the running stats; format 1 snapshots still load, with a fresh clock. */
-const FORMAT = 2;
-const HEADERS: Record<number, number> = { 1: 72, 2: 112 };
+/**
+ * 2 added the clock estimate (clock.ts) after the running stats; 3 the mean daily profile (track.ts, models with
+ * dailyProfile: a slot count in the header, the values after the hidden state). Older formats still load: format 1
+ * with a fresh clock, 1 and 2 without a profile.
+ */
+const FORMAT = 3;
+const HEADERS: Record<number, number> = { 1: 72, 2: 112, 3: 114 };
 const HEADER = HEADERS[FORMAT];
 
 export interface SensorState {
@@ -22,7 +26,9 @@ export function encodeSnapshot(state: SensorState, covariates: readonly Covariat
   const last = state.track.last;
   if (last === null) throw new Error('encodeSnapshot: sensor has no step yet');
   const n = state.hidden.length;
-  const bytes = new Uint8Array(HEADER + 8 * covariates.length + 4 * n + 4);
+  const profile = state.track.profile;
+  const p = profile?.length ?? 0;
+  const bytes = new Uint8Array(HEADER + 8 * covariates.length + 4 * n + 8 * p + 4);
   const v = new DataView(bytes.buffer);
   v.setUint32(0, MAGIC, true);
   v.setUint16(4, FORMAT, true);
@@ -36,12 +42,14 @@ export function encodeSnapshot(state: SensorState, covariates: readonly Covariat
   v.setFloat64(56, state.track.norm.variance, true);
   v.setFloat64(64, state.track.norm.level, true);
   CLOCK_FIELDS.forEach((k, i) => v.setFloat64(72 + 8 * i, state.track.clock[k], true));
+  v.setUint16(112, p, true);
   let at = HEADER;
   for (const c of covariates) {
     v.setFloat64(at, last[c] ?? NaN, true);
     at += 8;
   }
   for (let i = 0; i < n; i++, at += 4) v.setFloat32(at, state.hidden[i], true);
+  for (let i = 0; i < p; i++, at += 8) v.setFloat64(at, profile![i]!, true);
   v.setUint32(at, crc32(bytes.subarray(0, at)), true);
   return bytes;
 }
@@ -66,7 +74,8 @@ export function decodeSnapshot(
   }
   const nCov = v.getUint16(6, true);
   const n = v.getUint32(8, true);
-  const end = header + 8 * nCov + 4 * n;
+  const p = format >= 3 ? v.getUint16(112, true) : 0;
+  const end = header + 8 * nCov + 4 * n + 8 * p;
   if (bytes.length < end + 4) throw new ModelError('WX_MODEL_TRUNCATED', `snapshot has ${bytes.length} bytes, needs ${end + 4}`);
   if (bytes.length > end + 4 || v.getUint32(end, true) !== crc32(bytes.subarray(0, end))) {
     throw new ModelError('WX_MODEL_CORRUPT', 'snapshot checksum mismatch');
@@ -83,6 +92,11 @@ export function decodeSnapshot(
   }
   const hidden = new Float32Array(n);
   for (let i = 0; i < n; i++, at += 4) hidden[i] = v.getFloat32(at, true);
+  let profile: Float64Array | undefined;
+  if (p > 0) {
+    profile = new Float64Array(p);
+    for (let i = 0; i < p; i++, at += 8) profile[i] = v.getFloat64(at, true);
+  }
   return {
     hidden,
     track: {
@@ -95,6 +109,7 @@ export function decodeSnapshot(
         level: v.getFloat64(64, true),
       },
       clock,
+      ...(profile === undefined ? {} : { profile }),
     },
   };
 }

@@ -14,6 +14,15 @@ export interface SensorTrack {
   lastTemp: number | null;
   /** The last step folded in: the forecast origin. */
   last: StepObservation | null;
+  /** Mean daily profile: per UTC hour slot, an average of temp minus the running level (NaN = none yet). */
+  profile?: Float64Array;
+}
+
+const PROFILE_ALPHA = 1 / 7;
+const DAY_MS = 86_400_000;
+function slotOf(t: number, stepMs: number): number {
+  const slots = Math.round(DAY_MS / stepMs);
+  return Math.floor((((t % DAY_MS) + DAY_MS) % DAY_MS) / stepMs) % slots;
 }
 
 export function freshTrack(): SensorTrack {
@@ -27,6 +36,14 @@ export function advanceTrack(track: SensorTrack, obs: StepObservation, config: M
     if (cfg.clock !== null && track.norm.weight > 0) {
       const anomaly = obs.temp - recentLevel(track.norm, cfg);
       track.clock = updateClock(track.clock, anomaly, obs.t, config.stepSeconds * 1000, cfg.clock);
+    }
+    if (config.dailyProfile && track.norm.weight > 0) {
+      const stepMs = config.stepSeconds * 1000;
+      track.profile ??= new Float64Array(Math.round(DAY_MS / stepMs)).fill(NaN);
+      const a = obs.temp - recentLevel(track.norm, cfg);
+      const i = slotOf(obs.t, stepMs);
+      const p = track.profile[i]!;
+      track.profile[i] = Number.isNaN(p) ? a : p + PROFILE_ALPHA * (a - p);
     }
     track.norm = updateNormalizer(track.norm, obs.temp, cfg);
     track.lastTemp = obs.temp;
@@ -62,8 +79,22 @@ export function originOf(track: SensorTrack, config: ModelConfig): Origin {
       originMissing: last.temp === null,
       obs: last,
       clockShiftMs: shiftOf(track, config),
+      ...(config.dailyProfile ? { profileDelta: profileDelta(track, config, last.t, scale.sd) } : {}),
     },
     scale,
     base,
   };
+}
+
+function profileDelta(track: SensorTrack, config: ModelConfig, t: number, sd: number): Float32Array {
+  const out = new Float32Array(config.horizon);
+  const p = track.profile;
+  if (p === undefined) return out;
+  const stepMs = config.stepSeconds * 1000;
+  const from = p[slotOf(t, stepMs)]!;
+  for (let k = 1; k <= config.horizon; k++) {
+    const to = p[slotOf(t + k * stepMs, stepMs)]!;
+    out[k - 1] = Number.isNaN(from) || Number.isNaN(to) ? 0 : (to - from) / sd;
+  }
+  return out;
 }
