@@ -49,7 +49,7 @@ const CARRIED_KIND = 'rnn-clock-1';
 interface RnnCarried extends CarriedState {
   clock: ClockState;
   /** The mean daily profile (models with dailyProfile), learnt from the readings like the clock. */
-  profile?: Float64Array;
+  profile?: Float32Array;
 }
 
 interface RnnOrigin extends CapturedOrigin {
@@ -71,7 +71,7 @@ export class RnnForecaster implements Forecaster {
   private readonly jsMaxBatch: number;
   private js: JsInference | undefined;
   /** Carried states of sensors not observed yet (importCarried before a re-warm): their first track starts from it. */
-  private readonly seeds = new Map<string, { clock: ClockState; profile?: Float64Array }>();
+  private readonly seeds = new Map<string, { clock: ClockState; profile?: Float32Array }>();
   private readonly stationUtcOffsetHours: number | undefined;
   private readonly seasonDays: number;
   /** The model's config with the node's season shift: what sensor tracks are advanced and read with. */

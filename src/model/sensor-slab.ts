@@ -30,8 +30,12 @@ export class SensorSlab {
   private readonly free: number[] = [];
   private readonly fields: number;
   private readonly covariates = ALL_COVARIATES;
-  /** Mean daily profiles (models with dailyProfile only), a small array per slot that has one. */
-  private profiles: Array<Float64Array | undefined> = [];
+  /**
+   * Mean daily profiles, `profileSize` floats a slot (NaN = none), allocated with the first track that has one
+   * (models with dailyProfile): 96 bytes a sensor at the hourly step, no object per sensor.
+   */
+  private profiles: Float32Array | undefined;
+  private profileSize = 0;
 
   /** Slots grow by doubling; a released slot is reused before the arrays grow. */
   constructor(
@@ -49,12 +53,11 @@ export class SensorSlab {
     const slot = this.free.pop() ?? this.next++;
     if (slot >= this.capacity) this.grow();
     this.hidden.fill(0, slot * this.stateSize, (slot + 1) * this.stateSize);
-    this.profiles[slot] = undefined;
+    this.profiles?.fill(NaN, slot * this.profileSize, (slot + 1) * this.profileSize);
     return slot;
   }
 
   release(slot: number): void {
-    this.profiles[slot] = undefined;
     this.free.push(slot);
   }
 
@@ -62,7 +65,6 @@ export class SensorSlab {
   clear(): void {
     this.next = 0;
     this.free.length = 0;
-    this.profiles = [];
   }
 
   /** All hidden states zero, at a new state size (other weights: see RnnForecaster.setModel). */
@@ -100,7 +102,7 @@ export class SensorSlab {
       lastTemp: orNull(f[at + LAST_TEMP]),
       last,
       // A copy, like the rest: observe() advances tracks and commits them only once the step succeeded.
-      ...(this.profiles[slot] === undefined ? {} : { profile: this.profiles[slot].slice() }),
+      ...(this.profiles === undefined ? {} : { profile: this.profiles.slice(slot * this.profileSize, (slot + 1) * this.profileSize) }),
     };
   }
 
@@ -124,7 +126,15 @@ export class SensorSlab {
     f[at + T] = last.t;
     f[at + TEMP] = orNaN(last.temp);
     this.covariates.forEach((c, i) => (f[at + COVARIATES + i] = orNaN(last[c])));
-    this.profiles[slot] = track.profile;
+    if (track.profile !== undefined) {
+      if (this.profiles === undefined) {
+        this.profileSize = track.profile.length;
+        this.profiles = new Float32Array(this.capacity * this.profileSize).fill(NaN);
+      }
+      this.profiles.set(track.profile, slot * this.profileSize);
+    } else {
+      this.profiles?.fill(NaN, slot * this.profileSize, (slot + 1) * this.profileSize);
+    }
   }
 
   private grow(): void {
@@ -135,5 +145,10 @@ export class SensorSlab {
     const track = new Float64Array(this.capacity * this.fields);
     track.set(this.track);
     this.track = track;
+    if (this.profiles !== undefined) {
+      const profiles = new Float32Array(this.capacity * this.profileSize).fill(NaN);
+      profiles.set(this.profiles);
+      this.profiles = profiles;
+    }
   }
 }

@@ -28,7 +28,7 @@ export function encodeSnapshot(state: SensorState, covariates: readonly Covariat
   const n = state.hidden.length;
   const profile = state.track.profile;
   const p = profile?.length ?? 0;
-  const bytes = new Uint8Array(HEADER + 8 * covariates.length + 4 * n + 8 * p + 4);
+  const bytes = new Uint8Array(HEADER + 8 * covariates.length + 4 * n + 4 * p + 4);
   const v = new DataView(bytes.buffer);
   v.setUint32(0, MAGIC, true);
   v.setUint16(4, FORMAT, true);
@@ -49,7 +49,7 @@ export function encodeSnapshot(state: SensorState, covariates: readonly Covariat
     at += 8;
   }
   for (let i = 0; i < n; i++, at += 4) v.setFloat32(at, state.hidden[i], true);
-  for (let i = 0; i < p; i++, at += 8) v.setFloat64(at, profile![i]!, true);
+  for (let i = 0; i < p; i++, at += 4) v.setFloat32(at, profile![i]!, true);
   v.setUint32(at, crc32(bytes.subarray(0, at)), true);
   return bytes;
 }
@@ -75,7 +75,7 @@ export function decodeSnapshot(
   const nCov = v.getUint16(6, true);
   const n = v.getUint32(8, true);
   const p = format >= 3 ? v.getUint16(112, true) : 0;
-  const end = header + 8 * nCov + 4 * n + 8 * p;
+  const end = header + 8 * nCov + 4 * n + 4 * p;
   if (bytes.length < end + 4) throw new ModelError('WX_MODEL_TRUNCATED', `snapshot has ${bytes.length} bytes, needs ${end + 4}`);
   if (bytes.length > end + 4 || v.getUint32(end, true) !== crc32(bytes.subarray(0, end))) {
     throw new ModelError('WX_MODEL_CORRUPT', 'snapshot checksum mismatch');
@@ -92,10 +92,10 @@ export function decodeSnapshot(
   }
   const hidden = new Float32Array(n);
   for (let i = 0; i < n; i++, at += 4) hidden[i] = v.getFloat32(at, true);
-  let profile: Float64Array | undefined;
+  let profile: Float32Array | undefined;
   if (p > 0) {
-    profile = new Float64Array(p);
-    for (let i = 0; i < p; i++, at += 8) profile[i] = v.getFloat64(at, true);
+    profile = new Float32Array(p);
+    for (let i = 0; i < p; i++, at += 4) profile[i] = v.getFloat32(at, true);
   }
   return {
     hidden,

@@ -14,8 +14,11 @@ export interface SensorTrack {
   lastTemp: number | null;
   /** The last step folded in: the forecast origin. */
   last: StepObservation | null;
-  /** Mean daily profile: per UTC hour slot, an average of temp minus the running level (NaN = none yet). */
-  profile?: Float64Array;
+  /**
+   * Mean daily profile (models with dailyProfile): per step of the day by UTC time, an exponential average (a week)
+   * of temp minus the running level; NaN = not seen yet. Float32, as the slab keeps it live.
+   */
+  profile?: Float32Array;
 }
 
 const PROFILE_ALPHA = 1 / 7;
@@ -39,7 +42,7 @@ export function advanceTrack(track: SensorTrack, obs: StepObservation, config: M
     }
     if (config.dailyProfile && track.norm.weight > 0) {
       const stepMs = config.stepSeconds * 1000;
-      track.profile ??= new Float64Array(Math.round(DAY_MS / stepMs)).fill(NaN);
+      track.profile ??= new Float32Array(Math.round(DAY_MS / stepMs)).fill(NaN);
       const a = obs.temp - recentLevel(track.norm, cfg);
       const i = slotOf(obs.t, stepMs);
       const p = track.profile[i]!;
