@@ -106,7 +106,8 @@ async function main(): Promise<void> {
   for (const f of files) readings.push(...(await loadCsv(f, csv)).readings);
   if (readings.length === 0) usage(`no readings in ${files.join(', ')}`);
   // Keep only what precedes the cut-off: the evaluation period must stay unseen.
-  const cutoff = dataPaths === undefined ? CUTOFF : (cutoffArg ?? Math.max(...readings.map((r) => r.ts)) + 1);
+  // (A loop, not Math.max(...): a long history is more arguments than a call takes.)
+  const cutoff = dataPaths === undefined ? CUTOFF : (cutoffArg ?? readings.reduce((m, r) => Math.max(m, r.ts), -Infinity) + 1);
   const validationFrom = cutoff - VALIDATION_MS;
   const steps = toSteps(readings.filter((r) => r.ts < cutoff), { stepMs: STEP });
   const series = splitSeries(steps);
