@@ -74,6 +74,7 @@ export function decodeSnapshot(
   }
   const nCov = v.getUint16(6, true);
   const n = v.getUint32(8, true);
+  if (bytes.length < header) throw new ModelError('WX_MODEL_TRUNCATED', `snapshot has ${bytes.length} bytes, its format-${format} header needs ${header}`);
   const p = format >= 3 ? v.getUint16(112, true) : 0;
   const end = header + 8 * nCov + 4 * n + 4 * p;
   if (bytes.length < end + 4) throw new ModelError('WX_MODEL_TRUNCATED', `snapshot has ${bytes.length} bytes, needs ${end + 4}`);

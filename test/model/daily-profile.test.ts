@@ -79,6 +79,8 @@ describe('daily profile', () => {
     v2.set(plain.subarray(114, plain.length - 4), 112);
     new DataView(v2.buffer).setUint16(4, 2, true);
     new DataView(v2.buffer).setUint32(v2.length - 4, crc32(v2.subarray(0, v2.length - 4)), true);
+    // Cut inside the format-3 header: truncated, not a RangeError from the byte view.
+    expect(() => decodeSnapshot('s', bytes.subarray(0, 113), [], 4)).toThrow(expect.objectContaining({ code: 'WX_MODEL_TRUNCATED' }));
     const old = decodeSnapshot('s', v2, [], 4);
     expect(old.track.profile).toBeUndefined();
     expect(old.track.norm).toEqual(track.norm);
