@@ -4,6 +4,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Writable } from 'node:stream';
 import type { ClientError } from '../../client/index.js';
+import { resolveEndpoints } from '../../client/endpoints.js';
 
 /** Exit codes of `push` and `subscribe`. */
 export const EXIT = {
@@ -30,22 +31,17 @@ export function usageExitCode(command: Command): Command {
   return command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT.usage));
 }
 
-const URL_SCHEMES = ['http:', 'https:', 'ws:', 'wss:'];
-
 /**
- * Checks a server address before anything connects: `localhost:8080` parses as a URL of scheme "localhost",
- * and `127.0.0.1:8080` not at all, so both would fail later with a message that does not name the option.
+ * Checks a server address before anything connects, with the SDK's own rule (resolveEndpoints): `localhost:8080`
+ * parses as a URL of scheme "localhost", and `127.0.0.1:8080` not at all, so both would fail later with a message
+ * that does not name the option.
  *
  * @example checkServerUrl('localhost:8080') // throws UsageError: --url must be a server address like ws://host:port ...
  */
 export function checkServerUrl(url: string): void {
-  let parsed: URL | undefined;
   try {
-    parsed = new URL(url);
+    resolveEndpoints(url);
   } catch {
-    parsed = undefined;
-  }
-  if (parsed === undefined || !URL_SCHEMES.includes(parsed.protocol) || parsed.host === '') {
     throw new UsageError(`--url must be a server address like ws://host:port or http://host:port, scheme included; got "${url}"`);
   }
 }

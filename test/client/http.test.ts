@@ -97,5 +97,6 @@ describe('resolveEndpoints', () => {
     expect(resolveEndpoints('http://localhost:8080')).toEqual({ stream: 'ws://localhost:8080/v1/stream', http: 'http://localhost:8080' });
     expect(resolveEndpoints('wss://wx.example/base/v1/stream/', 'a b')).toEqual({ stream: 'wss://wx.example/base/v1/stream?token=a%20b', http: 'https://wx.example/base' });
     expect(() => resolveEndpoints('ftp://x')).toThrow(TypeError);
+    expect(() => resolveEndpoints('localhost:8080')).toThrow(/must use http/);
   });
 });
