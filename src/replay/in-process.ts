@@ -9,6 +9,7 @@ import type { ModelOptions } from '../model/index.js';
 import { DEFAULT_MODEL_SEED, startServer, type ForecasterFactory, type RunningServer } from '../server/index.js';
 import { TRAINING_MODES, type TrainingMode } from '../training/options.js';
 import type { TrainerOptions, TrainerStats } from '../training/trainer.js';
+import { ReplayOptionError } from './replay-error.js';
 
 export interface InProcessOptions {
   /**
@@ -83,17 +84,23 @@ export function coldStartFactory(model: ModelOptions = {}): ForecasterFactory {
 /**
  * Weights from model files (`${base}.json` + `${base}.bin`, as `train:default --out` writes them) saved as version 1:
  * a replay from weights trained on other data than the shipped ones.
- * @throws ModelError when the files are unreadable; RangeError when their step or horizon is not the server's
+ * @throws ReplayOptionError when the files are unreadable or damaged, or their step or horizon is not the server's
  */
 export function modelFileFactory(base: string): ForecasterFactory {
   return async ({ store, stepSeconds, horizon, log, stationUtcOffsetHours, seasonDays }) => {
     const m = await import('../model/index.js');
     await m.initBackend();
-    const model = await m.readModelFiles(base);
+    let model: Awaited<ReturnType<typeof m.readModelFiles>>;
+    try {
+      model = await m.readModelFiles(base);
+    } catch (err) {
+      // A damaged or foreign file is the caller's input, like a bad CSV line: one sentence, not a stack.
+      throw new ReplayOptionError(`cannot use the model files ${base}.json/.bin: ${(err as Error).message}`);
+    }
     const c = model.config;
     if (c.stepSeconds !== stepSeconds || c.horizon !== horizon) {
       model.dispose();
-      throw new RangeError(`${base} forecasts ${c.horizon} steps of ${c.stepSeconds} s, not ${horizon} of ${stepSeconds} s`);
+      throw new ReplayOptionError(`the model files ${base} forecast ${c.horizon} steps of ${c.stepSeconds} s, not ${horizon} of ${stepSeconds} s`);
     }
     const saved = m.saveModel(model);
     const version = store.models.insert({ status: 'champion', config: saved.config, weights: saved.weights, metrics: { source: `model files ${base}` } });

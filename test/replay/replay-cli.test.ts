@@ -1,6 +1,6 @@
 // The replay and eval commands' argument handling and failure paths (the runs themselves: ws-replay.test.ts).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { evalCommandLine, runEvalCommand, type EvalFlags } from '../../src/cli/eval.js';
 import { parseDateOption, parseSpeed, replayOptions, runReplayCommand, REPLAY_FLAG_DEFAULTS, type ReplayFlags } from '../../src/cli/replay.js';
 import { ReplayOptionError } from '../../src/replay/replay-error.js';
+import { Seq2Seq, writeModelFiles } from '../../src/model/index.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'wx-replay-cli-'));
@@ -74,6 +75,20 @@ describe('replay arguments', () => {
     expect(() => replayOptions(['x.csv'], flags({ model: join(dir, 'absent') }))).toThrow(/no model file .*absent\.json/);
     expect(() => replayOptions(['x.csv'], flags({ model: `${base}.json` }))).toThrow(/without \.json/);
   });
+
+  it('damaged model files are a usage error in one sentence, not a crash', async () => {
+    const m = Seq2Seq.create({ hidden: 4, seed: 1 });
+    const base = join(dir, 'damaged');
+    await writeModelFiles(m, base);
+    m.dispose();
+    const bin = readFileSync(`${base}.bin`);
+    bin[bin.length - 1] ^= 1;
+    writeFileSync(`${base}.bin`, bin);
+    const t = io();
+    expect(await runReplayCommand([join(repo, 'fixtures/synthetic-3-sensors-60d.csv')], flags({ model: base }), t.io)).toBe(2);
+    expect(t.err()).toMatch(/^wxstream replay: cannot use the model files .*damaged\.json\/\.bin: .*checksum/);
+    expect(t.err().split('\n')).toHaveLength(2);
+  }, 60_000);
 
   it('a --url without a scheme is a usage error, before anything connects', async () => {
     expect(() => replayOptions(['x.csv'], flags({ url: 'localhost:18931' }))).toThrow(ReplayOptionError);
