@@ -1,6 +1,7 @@
 // `wxstream serve` as a user runs it: a real process, the URL on its own stdout line, a graceful SIGTERM.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +13,55 @@ beforeEach(() => {
   db = tempDb();
 });
 afterEach(() => db.cleanup());
+
+describe('npm start', () => {
+  it('stops the server when npm itself gets SIGTERM (a service manager stops npm, not its child)', async () => {
+    // Without `exec` in the script, sh stays between npm and node and does not pass the signal on: node lived on.
+    const npm = spawn('npm', ['start', '--', '--port', '0', '--db', db.path], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env: { ...process.env, WXSTREAM_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    npm.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    npm.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const drained = once(npm.stdout, 'close'); // closes when every writer (npm and the server) is gone
+    await new Promise<void>((resolve) => npm.stdout.on('data', () => /listening on ws:/.test(out) && resolve()));
+    const node = childrenOf(npm.pid!);
+    expect(node).toHaveLength(1);
+    npm.kill('SIGTERM');
+    await once(npm, 'exit');
+    // The server process got the signal: it logs its graceful stop, then is gone.
+    await drained;
+    expect(isAlive(node[0]!)).toBe(false);
+    expect(out).toMatch(/"signal":"SIGTERM","msg":"stopping"/);
+  }, 60_000);
+});
+
+/** Pids whose parent is `pid` (Linux /proc; no procps needed). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        // stat: "pid (comm) state ppid ...", comm may hold spaces: read after the last ')'.
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe('wxstream serve', () => {
   it('prints the URL on a line of its own, serves, and stops gracefully on SIGTERM with states snapshotted', async () => {
