@@ -128,6 +128,10 @@ async function main(): Promise<void> {
       }
     }
   }
+  const last = readings.reduce((m, r) => Math.max(m, r.ts), -Infinity);
+  if (validation.length === 0 && cutoff > last + VALIDATION_MS) {
+    usage(`the cut-off ${new Date(cutoff).toISOString()} is after the last reading (${new Date(last).toISOString()}): nothing is left to validate on`);
+  }
   if (trainWindows.length === 0 || validation.length === 0) {
     usage(`too little history: ${trainWindows.length} training and ${validation.length} validation windows (the last ~59 days before the cut-off validate; train on more)`);
   }
@@ -197,7 +201,7 @@ async function finish(
   await mkdir(dirname(out), { recursive: true });
   await writeModelFiles(model, out);
   console.log(
-    `saved ${out}.{json,bin} (epoch ${best.epoch}, ${((Date.now() - started) / 60000).toFixed(1)} min, ${nTrain} windows): ` +
+    `saved ${out}.{json,bin} (${best.epoch >= 0 ? `epoch ${best.epoch}` : 'no epoch finished: the last weights'}, ${((Date.now() - started) / 60000).toFixed(1)} min, ${nTrain} windows): ` +
       `validation MAE ${score.mae.toFixed(3)} degC, p10-p90 coverage ${score.coverage.toFixed(3)}`,
   );
 }

@@ -135,6 +135,7 @@ export function register(program: Command): void {
           metrics: { source: `imported from ${base}`, reason: 'imported' },
         });
         process.stdout.write(`imported ${base} as model ${version} (${status}${status === 'champion' && champion ? `, was ${champion.version}` : ''})\n`);
+        if (status === 'candidate') process.stdout.write(`serve it with: wxstream models promote ${version} --db ${path}\n`);
       } finally {
         store.close();
       }

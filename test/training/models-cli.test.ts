@@ -61,7 +61,7 @@ describe('wxstream models', () => {
     const first = await cli(db, 'import', files);
     expect(first.stdout).toBe(`imported ${files} as model 1 (champion)\n`);
     expect(first.stderr).toMatch(/created a new database/);
-    expect((await cli(db, 'import', files)).stdout).toBe(`imported ${files} as model 2 (candidate)\n`);
+    expect((await cli(db, 'import', files)).stdout).toBe(`imported ${files} as model 2 (candidate)\nserve it with: wxstream models promote 2 --db ${db}\n`);
     expect((await cli(db, 'import', files, '--promote')).stdout).toBe(`imported ${files} as model 3 (champion, was 1)\n`);
     const store = openStore(db);
     const champion = store.models.champion()!;

@@ -33,7 +33,7 @@ describe('train:default --data', () => {
     model.dispose();
   }, 120_000);
 
-  it('refuses to overwrite the shipped weights, a missing file, a bad cut-off and too short a history', () => {
+  it('refuses to overwrite the shipped weights, a missing file, a bad or late cut-off and too short a history', () => {
     const csv = join(dir, 'short.csv');
     writeFileSync(csv, formatSimpleCsv(generateSynthetic({ seed: 5, sensors: 1, days: 20, start: Date.UTC(2023, 0, 1) })));
     const cases: Array<[string[], RegExp]> = [
@@ -41,6 +41,7 @@ describe('train:default --data', () => {
       [['--data', join(dir, 'nope.csv'), '--out', join(dir, 'x')], /no such file or folder/],
       [['--data', csv, '--out', join(dir, 'x'), '--cutoff', 'soon'], /--cutoff must be a date/],
       [['--data', csv, '--out', join(dir, 'x')], /too little history/],
+      [['--data', csv, '--out', join(dir, 'x'), '--cutoff', '2030-01-01'], /cut-off 2030-01-01T00:00:00.000Z is after the last reading \(2023-01-2/],
     ];
     for (const [args, message] of cases) {
       const r = train(...args);
