@@ -107,7 +107,8 @@ async function main(): Promise<void> {
   if (readings.length === 0) usage(`no readings in ${files.join(', ')}`);
   // Keep only what precedes the cut-off: the evaluation period must stay unseen.
   // (A loop, not Math.max(...): a long history is more arguments than a call takes.)
-  const cutoff = dataPaths === undefined ? CUTOFF : (cutoffArg ?? readings.reduce((m, r) => Math.max(m, r.ts), -Infinity) + 1);
+  const last = readings.reduce((m, r) => Math.max(m, r.ts), -Infinity);
+  const cutoff = dataPaths === undefined ? CUTOFF : (cutoffArg ?? last + 1);
   const validationFrom = cutoff - VALIDATION_MS;
   const steps = toSteps(readings.filter((r) => r.ts < cutoff), { stepMs: STEP });
   const series = splitSeries(steps);
@@ -128,7 +129,6 @@ async function main(): Promise<void> {
       }
     }
   }
-  const last = readings.reduce((m, r) => Math.max(m, r.ts), -Infinity);
   if (validation.length === 0 && cutoff > last + VALIDATION_MS) {
     usage(`the cut-off ${new Date(cutoff).toISOString()} is after the last reading (${new Date(last).toISOString()}): nothing is left to validate on`);
   }

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { DEFAULTS, ENV_VARS } from '../config.js';
 import { openStore, type ModelVersionRow, type Store } from '../store/index.js';
 import { dbPath, existingDbPath } from './db-option.js';
+import { missingModelFile } from './model-files.js';
 import { EXIT, formatTable, positiveInt, writeJsonLine } from './output.js';
 
 interface DbFlags {
@@ -100,7 +101,8 @@ export function register(program: Command): void {
     .option('--db <file>', `${dbOption}; created when absent, so a node can start from these weights`)
     .option('--promote', 'make it the champion at once (a running server swaps it in within seconds)')
     .action(async (base: string, flags: DbFlags & { promote?: boolean }) => {
-      for (const ext of ['json', 'bin']) if (!existsSync(`${base}.${ext}`)) fail(`no model file ${base}.${ext} (give the path without .json/.bin)`);
+      const missing = missingModelFile(base);
+      if (missing !== undefined) fail(missing);
       // Loading checks the files whole (config, shapes, checksum): a broken file never becomes a version.
       const m = await import('../model/index.js');
       await m.initBackend();

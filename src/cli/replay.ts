@@ -2,7 +2,7 @@
 // (--url) or an in-process one with a temporary database, then score its forecasts and the baselines on the
 // same origins; prints the tables and writes the JSON report and the SVG chart on request.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { isHemisphere, type Hemisphere } from '../config.js';
@@ -19,6 +19,7 @@ import { runReplay, type ReplayRunInput, type ReplayRunResult } from '../replay/
 import { formatRunSummary, toJson } from '../replay/run-summary.js';
 import { DEFAULT_TRAINER, TRAINING_MODES, type TrainingMode } from '../training/options.js';
 import { ROUND_BUDGET } from '../training/round-budget.js';
+import { missingModelFile } from './model-files.js';
 import { EXIT, checkServerUrl, clientErrorMessage, positiveInt } from './output.js';
 
 export interface ReplayFlags {
@@ -109,9 +110,8 @@ export function replayOptions(files: readonly string[], flags: ReplayFlags): Rep
   if (flags.model !== undefined) {
     if (flags.url !== undefined) throw new ReplayOptionError('--model needs the in-process server; it cannot be combined with --url');
     if (flags.coldStart) throw new ReplayOptionError('--model and --cold-start both choose the starting model: give one');
-    for (const ext of ['json', 'bin']) {
-      if (!existsSync(`${flags.model}.${ext}`)) throw new ReplayOptionError(`--model: no model file ${flags.model}.${ext} (give the path without .json/.bin)`);
-    }
+    const missing = missingModelFile(flags.model);
+    if (missing !== undefined) throw new ReplayOptionError(`--model: ${missing}`);
   }
   for (const [flag, value] of [
     ['--train-every', flags.trainEvery],
