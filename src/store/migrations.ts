@@ -104,6 +104,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX issued_key ON issued_forecasts(sensor, origin, model_version);
   CREATE INDEX issued_by_origin ON issued_forecasts(origin);
   `,
+  // 4: the reading log's position. Each committed ingest transaction gets the next sequence number (kept in meta),
+  // stored on its readings and as the sensor's latest; a state snapshot records the sequence it covers and the
+  // sensor's open bucket, so restore = snapshot + the readings committed after it, replayed in commit order (exact).
+  `
+  ALTER TABLE readings ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE sensors ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE sensor_state ADD COLUMN bucket BLOB;
+  ALTER TABLE sensor_state ADD COLUMN log_seq INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export function migrate(db: Database): number {

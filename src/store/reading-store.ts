@@ -6,6 +6,8 @@ export interface SensorRow {
   sensor: string;
   firstTs: number;
   lastTs: number;
+  /** Log position of the sensor's latest stored reading (see ReadingStore.lastSeq). */
+  lastSeq: number;
   readings: number;
   late: number;
 }
@@ -16,6 +18,17 @@ export interface ReadingStore {
    * already there (a duplicate, also within the same batch). Throws and stores nothing on failure.
    */
   insertBatch(readings: readonly Reading[], receivedAt: number): boolean[];
+  /**
+   * Position of the reading log: the sequence number of the last committed `insertBatch` (0 before any). Every
+   * reading carries the sequence of the transaction that stored it.
+   */
+  lastSeq(): number;
+  /**
+   * Readings of a sensor stored after log position `afterSeq` with ts > `afterTs`, in the order they were
+   * committed (sequence, then ts within one transaction, as the live bucketer sorts each batch): a restore replays
+   * them onto a snapshot exactly as the live pipeline applied them.
+   */
+  committedAfter(sensor: string, afterSeq: number, afterTs: number): Reading[];
   /** Readings of a sensor with from <= ts <= to, after `afterTs` (exclusive) when given, oldest first. */
   range(sensor: string, from: number, to: number, limit: number, afterTs?: number): Reading[];
   /** Count late readings (stored but older than the sensor's last closed step when they arrived). */
@@ -44,6 +57,8 @@ const toReading = (r: DbReading): Reading => {
   return out;
 };
 
+const SEQ_KEY = 'reading_seq';
+
 export class SqliteReadingStore implements ReadingStore {
   private readonly insert;
   private readonly upsertSensor;
@@ -56,16 +71,21 @@ export class SqliteReadingStore implements ReadingStore {
   private readonly selectSensorPageAfter;
   private readonly countSensors;
   private readonly tx;
+  private readonly selectCommittedAfter;
+  private readonly saveSeq;
+  private readonly selectSeq;
+  /** The last committed position, mirrored from meta so that lastSeq() costs no query. */
+  private seq: number;
 
   constructor(db: Database) {
     this.insert = db.prepare(
-      `INSERT OR IGNORE INTO readings (sensor, ts, temp, pressure, dewpoint, wind, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO readings (sensor, ts, temp, pressure, dewpoint, wind, received_at, seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.upsertSensor = db.prepare(
-      `INSERT INTO sensors (sensor, first_ts, last_ts, readings, created_at) VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO sensors (sensor, first_ts, last_ts, readings, created_at, last_seq) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT(sensor) DO UPDATE SET first_ts = min(first_ts, excluded.first_ts),
-         last_ts = max(last_ts, excluded.last_ts), readings = readings + excluded.readings`,
+         last_ts = max(last_ts, excluded.last_ts), readings = readings + excluded.readings, last_seq = excluded.last_seq`,
     );
     const cols = 'sensor, ts, temp, pressure, dewpoint, wind';
     this.selectRange = db.prepare(
@@ -74,20 +94,28 @@ export class SqliteReadingStore implements ReadingStore {
     this.selectRangeAfter = db.prepare(
       `SELECT ${cols} FROM readings WHERE sensor = ? AND ts > ? AND ts >= ? AND ts <= ? ORDER BY ts LIMIT ?`,
     );
+    this.selectCommittedAfter = db.prepare(
+      `SELECT ${cols} FROM readings WHERE sensor = ? AND ts > ? AND seq > ? ORDER BY seq, ts`,
+    );
+    this.saveSeq = db.prepare(`INSERT INTO meta (key, value) VALUES ('${SEQ_KEY}', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+    this.selectSeq = db.prepare(`SELECT value FROM meta WHERE key = '${SEQ_KEY}'`).pluck();
+    this.seq = this.readSeq();
     this.updateLate = db.prepare('UPDATE sensors SET late = late + ? WHERE sensor = ?');
-    const sensorCols = 'sensor, first_ts AS firstTs, last_ts AS lastTs, readings, late';
+    const sensorCols = 'sensor, first_ts AS firstTs, last_ts AS lastTs, last_seq AS lastSeq, readings, late';
     this.selectSensor = db.prepare(`SELECT ${sensorCols} FROM sensors WHERE sensor = ?`);
     this.selectSensors = db.prepare(`SELECT ${sensorCols} FROM sensors ORDER BY sensor`);
     this.selectSensorPage = db.prepare(`SELECT ${sensorCols} FROM sensors ORDER BY sensor LIMIT ?`);
     this.selectSensorPageAfter = db.prepare(`SELECT ${sensorCols} FROM sensors WHERE sensor > ? ORDER BY sensor LIMIT ?`);
     this.countSensors = db.prepare('SELECT count(*) AS n FROM sensors').pluck();
     this.tx = db.transaction((readings: readonly Reading[], receivedAt: number): boolean[] => {
+      // Read inside the transaction (a point lookup): a second writer, a test or a tool, cannot reuse a number.
+      const seq = this.readSeq() + 1;
       const stored: boolean[] = new Array(readings.length);
       const summary = new Map<string, { first: number; last: number; n: number }>();
       for (let i = 0; i < readings.length; i++) {
         const r = readings[i]!;
         // Positional parameters: binding a named-parameter object costs ~1/3 of the insert (bench/ingest.ts).
-        const info = this.insert.run(r.sensor, r.ts, r.temp, r.pressure ?? null, r.dewpoint ?? null, r.wind ?? null, receivedAt);
+        const info = this.insert.run(r.sensor, r.ts, r.temp, r.pressure ?? null, r.dewpoint ?? null, r.wind ?? null, receivedAt, seq);
         stored[i] = info.changes === 1;
         if (!stored[i]) continue;
         const s = summary.get(r.sensor);
@@ -99,13 +127,32 @@ export class SqliteReadingStore implements ReadingStore {
         }
       }
       // One summary upsert per sensor and batch, not per reading: the hot path stays one insert per reading.
-      for (const [sensor, s] of summary) this.upsertSensor.run(sensor, s.first, s.last, s.n, receivedAt);
+      for (const [sensor, s] of summary) this.upsertSensor.run(sensor, s.first, s.last, s.n, receivedAt, seq);
+      this.saveSeq.run(String(seq));
+      this.seq = seq;
       return stored;
     });
   }
 
   insertBatch(readings: readonly Reading[], receivedAt: number): boolean[] {
-    return this.tx(readings, receivedAt);
+    try {
+      return this.tx(readings, receivedAt);
+    } catch (err) {
+      this.seq = this.readSeq(); // rolled back: the log stays where it was
+      throw err;
+    }
+  }
+
+  lastSeq(): number {
+    return this.seq;
+  }
+
+  private readSeq(): number {
+    return Number((this.selectSeq.get() as string | undefined) ?? 0);
+  }
+
+  committedAfter(sensor: string, afterSeq: number, afterTs: number): Reading[] {
+    return (this.selectCommittedAfter.all(sensor, afterTs, afterSeq) as DbReading[]).map(toReading);
   }
 
   range(sensor: string, from: number, to: number, limit: number, afterTs?: number): Reading[] {

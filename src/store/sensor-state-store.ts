@@ -13,6 +13,19 @@ export interface SensorStateRow {
   lastClosed: number;
   stepMs: number;
   savedAt: number;
+  /** The sensor's open bucket (SensorBucket.save), null when it had none. */
+  bucket: Uint8Array | null;
+  /** Log position the snapshot covers: every reading committed at or before it is folded in (ReadingStore.lastSeq). */
+  logSeq: number;
+}
+
+/** A usable snapshot as a restore reads it. */
+export interface StoredSnapshot {
+  kind: string;
+  data: Uint8Array;
+  lastClosed: number;
+  bucket: Uint8Array | null;
+  logSeq: number;
 }
 
 /** A stored sensor as a restart needs it: its latest reading and, when usable, its snapshot. */
@@ -20,8 +33,10 @@ export interface RestorableSensor {
   sensor: string;
   /** Time of its latest stored reading, epoch ms. */
   lastTs: number;
+  /** Log position of its latest stored reading: past the snapshot's `logSeq`, readings came after the snapshot. */
+  lastSeq: number;
   /** Its snapshot when one was written by the asked model version on the asked step, else undefined. */
-  snapshot: { kind: string; data: Uint8Array; lastClosed: number } | undefined;
+  snapshot: StoredSnapshot | undefined;
 }
 
 export interface SensorStateStore {
@@ -37,8 +52,8 @@ export interface SensorStateStore {
   delete(sensor: string): void;
 }
 
-/** sensor, last_ts, kind, snapshot, last_closed: raw rows (arrays), cheaper than objects at 100,000 rows. */
-type RestoreDbRow = [string, number, string | null, Buffer | null, number | null];
+/** sensor, last_ts, last_seq, kind, snapshot, last_closed, bucket, log_seq: raw rows (arrays), cheaper than objects. */
+type RestoreDbRow = [string, number, number, string | null, Buffer | null, number | null, Buffer | null, number | null];
 
 export class SqliteSensorStateStore implements SensorStateStore {
   private readonly upsert;
@@ -50,19 +65,19 @@ export class SqliteSensorStateStore implements SensorStateStore {
 
   constructor(db: Database) {
     this.upsert = db.prepare(
-      `INSERT INTO sensor_state (sensor, model_version, kind, snapshot, norm_json, last_closed, step_ms, saved_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO sensor_state (sensor, model_version, kind, snapshot, norm_json, last_closed, step_ms, saved_at, bucket, log_seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(sensor) DO UPDATE SET model_version = excluded.model_version, kind = excluded.kind,
          snapshot = excluded.snapshot, norm_json = excluded.norm_json, last_closed = excluded.last_closed,
-         step_ms = excluded.step_ms, saved_at = excluded.saved_at`,
+         step_ms = excluded.step_ms, saved_at = excluded.saved_at, bucket = excluded.bucket, log_seq = excluded.log_seq`,
     );
     const cols = `sensor, model_version AS modelVersion, kind, snapshot, norm_json AS norm,
-      last_closed AS lastClosed, step_ms AS stepMs, saved_at AS savedAt`;
+      last_closed AS lastClosed, step_ms AS stepMs, saved_at AS savedAt, bucket, log_seq AS logSeq`;
     this.selectOne = db.prepare(`SELECT ${cols} FROM sensor_state WHERE sensor = ?`);
     this.selectAll = db.prepare(`SELECT ${cols} FROM sensor_state ORDER BY sensor`);
     this.selectRestorable = db
       .prepare(
-        `SELECT s.sensor, s.last_ts, st.kind, st.snapshot, st.last_closed
+        `SELECT s.sensor, s.last_ts, s.last_seq, st.kind, st.snapshot, st.last_closed, st.bucket, st.log_seq
          FROM sensors s LEFT JOIN sensor_state st ON st.sensor = s.sensor AND st.model_version = ? AND st.step_ms = ?
          ORDER BY s.sensor`,
       )
@@ -73,7 +88,8 @@ export class SqliteSensorStateStore implements SensorStateStore {
       // periodic snapshot) writes every sensor, 100,000 rows in one pause of the event loop.
       for (const r of rows) {
         const snapshot = Buffer.from(r.snapshot.buffer, r.snapshot.byteOffset, r.snapshot.byteLength);
-        this.upsert.run(r.sensor, r.modelVersion, r.kind, snapshot, r.norm, r.lastClosed, r.stepMs, r.savedAt);
+        const bucket = r.bucket === null ? null : Buffer.from(r.bucket.buffer, r.bucket.byteOffset, r.bucket.byteLength);
+        this.upsert.run(r.sensor, r.modelVersion, r.kind, snapshot, r.norm, r.lastClosed, r.stepMs, r.savedAt, bucket, r.logSeq);
       }
     });
   }
@@ -92,11 +108,14 @@ export class SqliteSensorStateStore implements SensorStateStore {
   }
 
   restorable(modelVersion: number, stepMs: number): RestorableSensor[] {
-    return (this.selectRestorable.all(modelVersion, stepMs) as RestoreDbRow[]).map(([sensor, lastTs, kind, data, lastClosed]) => ({
-      sensor,
-      lastTs,
-      snapshot: data === null ? undefined : { kind: kind!, data, lastClosed: lastClosed! },
-    }));
+    return (this.selectRestorable.all(modelVersion, stepMs) as RestoreDbRow[]).map(
+      ([sensor, lastTs, lastSeq, kind, data, lastClosed, bucket, logSeq]) => ({
+        sensor,
+        lastTs,
+        lastSeq,
+        snapshot: data === null ? undefined : { kind: kind!, data, lastClosed: lastClosed!, bucket, logSeq: logSeq! },
+      }),
+    );
   }
 
   delete(sensor: string): void {

@@ -65,11 +65,19 @@ describe('sensor state', () => {
       lastClosed: 3_600_000,
       stepMs: 3_600_000,
       savedAt: 7,
+      bucket: null,
+      logSeq: 0,
     };
     store.states.saveMany([row]);
-    store.states.saveMany([{ ...row, snapshot: new Uint8Array([4]), lastClosed: 7_200_000 }]);
+    store.states.saveMany([{ ...row, snapshot: new Uint8Array([4]), lastClosed: 7_200_000, bucket: new Uint8Array([9, 8]), logSeq: 5 }]);
     const loaded = store.states.load('a')!;
-    expect({ ...loaded, snapshot: [...loaded.snapshot] }).toEqual({ ...row, snapshot: [4], lastClosed: 7_200_000 });
+    expect({ ...loaded, snapshot: [...loaded.snapshot], bucket: [...loaded.bucket!] }).toEqual({
+      ...row,
+      snapshot: [4],
+      lastClosed: 7_200_000,
+      bucket: [9, 8],
+      logSeq: 5,
+    });
     expect(loaded.snapshot).toBeInstanceOf(Uint8Array);
     expect(store.states.all()).toHaveLength(1);
     store.states.delete('a');
@@ -81,7 +89,7 @@ describe('sensor state', () => {
       ['a', 'b', 'c', 'd'].map((sensor, i) => ({ sensor, ts: 1_000 * (i + 1), temp: i })),
       0,
     );
-    const row = { modelVersion: 2, kind: 'fake/v1', norm: null, lastClosed: 500, stepMs: 3_600_000, savedAt: 7 };
+    const row = { modelVersion: 2, kind: 'fake/v1', norm: null, lastClosed: 500, stepMs: 3_600_000, savedAt: 7, bucket: null, logSeq: 1 };
     store.states.saveMany([
       { ...row, sensor: 'a', snapshot: new Uint8Array([1]) },
       { ...row, sensor: 'b', snapshot: new Uint8Array([2]), modelVersion: 1 },
@@ -89,12 +97,35 @@ describe('sensor state', () => {
       { ...row, sensor: 'orphan', snapshot: new Uint8Array([4]) },
     ]);
     const rows = store.states.restorable(2, 3_600_000);
-    expect(rows.map((r) => [r.sensor, r.lastTs, r.snapshot && [r.snapshot.kind, [...r.snapshot.data], r.snapshot.lastClosed]])).toEqual([
-      ['a', 1_000, ['fake/v1', [1], 500]],
-      ['b', 2_000, undefined],
-      ['c', 3_000, undefined],
-      ['d', 4_000, undefined],
+    expect(
+      rows.map((r) => [r.sensor, r.lastTs, r.lastSeq, r.snapshot && [r.snapshot.kind, [...r.snapshot.data], r.snapshot.lastClosed, r.snapshot.logSeq]]),
+    ).toEqual([
+      ['a', 1_000, 1, ['fake/v1', [1], 500, 1]],
+      ['b', 2_000, 1, undefined],
+      ['c', 3_000, 1, undefined],
+      ['d', 4_000, 1, undefined],
     ]);
+  });
+
+  it('numbers each committed transaction and replays a sensor\'s readings after a position in commit order', () => {
+    expect(store.readings.lastSeq()).toBe(0);
+    store.readings.insertBatch([{ sensor: 'a', ts: 3_000, temp: 3 }, { sensor: 'a', ts: 1_000, temp: 1 }], 0);
+    store.readings.insertBatch([{ sensor: 'a', ts: 2_000, temp: 2 }, { sensor: 'b', ts: 9, temp: 0 }], 0);
+    // A duplicate stores nothing but still takes a position: the log only moves forward.
+    store.readings.insertBatch([{ sensor: 'a', ts: 2_000, temp: 2 }], 0);
+    expect(store.readings.lastSeq()).toBe(3);
+    expect(store.readings.committedAfter('a', 0, 0).map((r) => r.ts)).toEqual([1_000, 3_000, 2_000]);
+    expect(store.readings.committedAfter('a', 1, 0).map((r) => r.ts)).toEqual([2_000]);
+    expect(store.readings.committedAfter('a', 0, 1_500).map((r) => r.ts)).toEqual([3_000, 2_000]);
+    expect(store.readings.sensor('a')!.lastSeq).toBe(2);
+    // A transaction that fails leaves the position where it was.
+    // (A value SQLite cannot bind fails it; OR IGNORE would swallow a constraint.)
+    expect(() => store.readings.insertBatch([{ sensor: 'a', ts: 4_000, temp: 4 }, { sensor: 'a', ts: 5_000, temp: {} as never }], 0)).toThrow();
+    expect(store.readings.range('a', 4_000, 4_000, 1)).toEqual([]);
+    expect(store.readings.lastSeq()).toBe(3);
+    store.close();
+    store = openStore(join(dir, 'sub', 'test.db'));
+    expect(store.readings.lastSeq()).toBe(3);
   });
 });
 

@@ -8,7 +8,7 @@ import { readJob, roundSensors } from '../../src/training/job.js';
 
 const H = 3_600_000;
 const WEEK = 168 * H;
-const row = (sensor: string, firstTs: number, lastTs: number): SensorRow => ({ sensor, firstTs, lastTs, readings: 1, late: 0 });
+const row = (sensor: string, firstTs: number, lastTs: number): SensorRow => ({ sensor, firstTs, lastTs, lastSeq: 1, readings: 1, late: 0 });
 
 describe('roundSensors', () => {
   const cutoff = 1000 * H;
