@@ -1,47 +1,44 @@
 // RxJS operator: per-sensor event-time bucketing of stored readings into closed grid steps. Live buckets also close
-// when the scheduler's clock passes their end plus a grace period; idle sensors release their bucket and timers.
+// when the scheduler's clock passes their end plus a grace period. The buckets are the owner's state (a table the
+// SensorKeeper holds and snapshots); the operator keeps only its timers, and reads nothing.
 import { Observable, Subscription, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Reading } from '../protocol/index.js';
-import { SensorBucket, type BucketRules, type WarmSource } from './sensor-bucket.js';
+import type { BucketRules, SensorBucket } from './sensor-bucket.js';
 import type { BucketedBatch, StepEvent } from './types.js';
+
+/** Where each sensor's bucket lives: one per sensor, created on first use, kept across pipeline restarts. */
+export interface BucketTable {
+  /** The sensor's bucket; undefined when the sensor is not this node's (its partition is owned elsewhere). */
+  bucket(sensor: string): SensorBucket | undefined;
+  /** Every bucket held now (open ones get their grace timer when the operator is subscribed). */
+  buckets(): Iterable<SensorBucket>;
+  /** Buckets taken over later (an assigned partition) are announced here; returns the unsubscribe. */
+  onAdopt?(listener: (buckets: readonly SensorBucket[]) => void): () => void;
+}
 
 export interface BucketStepsOptions extends BucketRules {
   /** Wall-clock delay after a bucket's end before it closes without a later reading. */
   graceMs: number;
-  /** A sensor without readings for this long releases its open bucket (restored from storage on its return). */
-  idleMs: number;
   scheduler: SchedulerLike;
-  /**
-   * Where a sensor (new, or back from idle) resumes: its last closed step and the stored readings of its open
-   * bucket, i.e. those after `lastClosed` and before `beforeTs` (the reading being processed is already stored).
-   */
-  resume(sensor: string, beforeTs: number): { lastClosed: number | undefined; open: Reading[] };
-  warm?: WarmSource;
-}
-
-interface Entry {
-  bucket: SensorBucket;
-  lastSeen: number;
+  table: BucketTable;
 }
 
 /**
  * Bucket batches of stored readings into closed steps; one output batch per input batch (and per timer firing).
  *
  * @example
- *   stored$.pipe(bucketSteps({ stepMs: 3_600_000, maxGapSteps: 48, graceMs: 120_000, idleMs: 3 * 3_600_000,
- *     scheduler: asyncScheduler, resume: () => ({ lastClosed: undefined, open: [] }) }))
+ *   stored$.pipe(bucketSteps({ stepMs: 3_600_000, maxGapSteps: 48, graceMs: 120_000, scheduler: asyncScheduler,
+ *     table: keeper }))
  * @param options.graceMs a live bucket closes at end + graceMs on the scheduler's clock when no later reading came.
  *   Buckets already past that deadline when opened (replays, backfills) close only by event time, so replaying a
  *   year in seconds buckets exactly like feeding it live.
  */
 export function bucketSteps(options: BucketStepsOptions): OperatorFunction<readonly Reading[], BucketedBatch> {
-  const { scheduler, graceMs, idleMs } = options;
+  const { scheduler, graceMs, table } = options;
   return (source) =>
     new Observable<BucketedBatch>((subscriber) => {
-      const sensors = new Map<string, Entry>();
       const deadlines = new Map<number, Set<string>>();
       const timers = new Subscription();
-      let sweeping = false;
 
       // Fired timers leave the set, so it holds only what is pending.
       const later = (work: () => void, delay: number): void => {
@@ -69,8 +66,8 @@ export function bucketSteps(options: BucketStepsOptions): OperatorFunction<reado
         deadlines.delete(end);
         const events: StepEvent[] = [];
         for (const sensor of due ?? []) {
-          const entry = sensors.get(sensor);
-          if (entry?.bucket.openEnd === end) entry.bucket.close(events);
+          const bucket = table.bucket(sensor);
+          if (bucket?.openEnd === end) bucket.close(events);
         }
         emit(events, []);
       };
@@ -87,27 +84,12 @@ export function bucketSteps(options: BucketStepsOptions): OperatorFunction<reado
         due.add(sensor);
       };
 
-      const sweep = (): void => {
-        const now = scheduler.now();
-        for (const [sensor, e] of sensors) if (now - e.lastSeen >= idleMs) sensors.delete(sensor);
-        sweeping = sensors.size > 0;
-        if (sweeping) later(sweep, idleMs);
+      // Buckets the owner restored open (a restart, an assigned partition) close on time like live ones.
+      const adopt = (buckets: Iterable<SensorBucket>): void => {
+        for (const b of buckets) if (b.openEnd !== undefined) watch(b.sensor, b.openEnd);
       };
-
-      const entryFor = (r: Reading, events: StepEvent[]): Entry => {
-        let entry = sensors.get(r.sensor);
-        if (entry === undefined) {
-          const { lastClosed, open } = options.resume(r.sensor, r.ts);
-          entry = { bucket: new SensorBucket(r.sensor, options, lastClosed, options.warm), lastSeen: 0 };
-          for (const o of open) entry.bucket.add(o, events);
-          sensors.set(r.sensor, entry);
-          if (!sweeping) {
-            sweeping = true;
-            later(sweep, idleMs);
-          }
-        }
-        return entry;
-      };
+      adopt(table.buckets());
+      const stopAdopting = table.onAdopt?.(adopt);
 
       const inner = source.subscribe({
         next(batch) {
@@ -126,22 +108,22 @@ export function bucketSteps(options: BucketStepsOptions): OperatorFunction<reado
         const sorted = [...batch].sort((a, b) => a.ts - b.ts);
         const events: StepEvent[] = [];
         const late: Reading[] = [];
-        const now = scheduler.now();
         for (const r of sorted) {
-          const entry = entryFor(r, events);
-          entry.lastSeen = now;
-          const openBefore = entry.bucket.openEnd;
-          if (!entry.bucket.add(r, events)) late.push(r);
-          const openAfter = entry.bucket.openEnd;
+          const bucket = table.bucket(r.sensor);
+          // Stored by this node after its partition was revoked: the new owner replays it from the log.
+          if (bucket === undefined) continue;
+          const openBefore = bucket.openEnd;
+          if (!bucket.add(r, events)) late.push(r);
+          const openAfter = bucket.openEnd;
           if (openAfter !== undefined && openAfter !== openBefore) watch(r.sensor, openAfter);
         }
         emit(events, late);
       }
 
       return () => {
+        stopAdopting?.();
         inner.unsubscribe();
         timers.unsubscribe();
-        sensors.clear();
         deadlines.clear();
       };
     });

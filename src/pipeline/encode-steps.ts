@@ -30,7 +30,7 @@ export function encodeSteps(keeper: SensorKeeper): OperatorFunction<BucketedBatc
         keeper.beforeTick();
         // Per-sensor queues keep each sensor's events in order; rounds interleave sensors. Rounds are planned
         // first (they depend only on the queues), so the last one of the batch can be marked.
-        const rounds = planRounds(queuesBySensor(batch.events));
+        const rounds = planRounds(queuesBySensor(keeper.withWarmUps(batch.events)));
         rounds.forEach(({ steps, resets }, i) => {
           keeper.observe(steps, resets);
           subscriber.next({ steps, resets, modelVersion: keeper.modelVersion, last: i === rounds.length - 1 });

@@ -14,7 +14,6 @@ export interface ForecastPipelineOptions {
   keeper: SensorKeeper;
   stepMs: number;
   graceMs: number;
-  idleMs: number;
   maxGapSteps: number;
   scheduler: SchedulerLike;
   /** Sensors whose forecasts are decoded after each round (those with subscribers). */
@@ -29,7 +28,7 @@ export interface ForecastPipelineOptions {
 
 /**
  * @example
- *   stored$.pipe(forecastPipeline({ keeper, stepMs, graceMs, idleMs, maxGapSteps, scheduler, wanted }))
+ *   stored$.pipe(forecastPipeline({ keeper, stepMs, graceMs, maxGapSteps, scheduler, wanted }))
  *     .subscribe((batch) => fanOut(batch))
  */
 export function forecastPipeline(o: ForecastPipelineOptions): OperatorFunction<readonly Reading[], ForecastBatch> {
@@ -48,10 +47,8 @@ function chain(o: ForecastPipelineOptions, barrier: Subject<void>): OperatorFunc
       stepMs: o.stepMs,
       maxGapSteps: o.maxGapSteps,
       graceMs: o.graceMs,
-      idleMs: o.idleMs,
       scheduler: o.scheduler,
-      resume: (sensor, beforeTs) => keeper.resume(sensor, beforeTs),
-      warm: keeper.warm,
+      table: keeper,
     }),
     tap((b) => {
       if (b.late.length > 0) o.onLate?.(b.late);

@@ -1,5 +1,6 @@
 // One sensor's event-time bucketing onto the step grid: end-labelled buckets (t - step, t], averaged, gaps filled
 // with missing steps or, when too long, a reset. Pure and synchronous: live ingest, replay and crash rebuild share it.
+// It reads nothing: the warm-up after a reset is its owner's (SensorKeeper.withWarmUps), and its state saves whole.
 import type { StepObservation } from '../forecaster.js';
 import type { Reading } from '../protocol/index.js';
 import type { StepEvent } from './types.js';
@@ -9,9 +10,6 @@ export interface BucketRules {
   /** Missing steps beyond which the sensor is reset instead of stepped through with nulls. */
   maxGapSteps: number;
 }
-
-/** Warm-up steps from stored history for a sensor reset before the bucket ending at `windowEnd + step`. */
-export type WarmSource = (sensor: string, windowEnd: number) => StepObservation[];
 
 /** End of the bucket holding `ts`: a reading exactly on the grid belongs to the bucket it ends. */
 export const bucketEnd = (ts: number, stepMs: number): number => Math.ceil(ts / stepMs) * stepMs;
@@ -26,6 +24,9 @@ interface OpenBucket {
 
 const EXTRA = ['pressure', 'dewpoint', 'wind'] as const;
 
+/** Float64 slots of a saved bucket: lastClosed, end, n, temp, three sums, three counts (NaN: absent). */
+const SAVED_SLOTS = 10;
+
 export class SensorBucket {
   lastClosed: number | undefined;
   private open: OpenBucket | undefined;
@@ -34,9 +35,33 @@ export class SensorBucket {
     readonly sensor: string,
     private readonly rules: BucketRules,
     lastClosed?: number,
-    private readonly warm?: WarmSource,
   ) {
     this.lastClosed = lastClosed;
+  }
+
+  /** A bucket as `save()` left it: the open bucket's sums continue bit for bit. */
+  static restore(sensor: string, rules: BucketRules, saved: Uint8Array): SensorBucket {
+    if (saved.byteLength !== SAVED_SLOTS * 8) throw new RangeError(`a saved bucket is ${SAVED_SLOTS * 8} bytes, not ${saved.byteLength}`);
+    const v = new Float64Array(saved.slice().buffer);
+    const b = new SensorBucket(sensor, rules, Number.isNaN(v[0]) ? undefined : v[0]);
+    if (!Number.isNaN(v[1])) {
+      b.open = { end: v[1]!, n: v[2]!, temp: v[3]!, sums: [v[4]!, v[5]!, v[6]!], counts: [v[7]!, v[8]!, v[9]!] };
+    }
+    return b;
+  }
+
+  /** The whole state in 80 bytes (for snapshots): the last closed step and the open bucket's running sums. */
+  save(): Uint8Array {
+    const o = this.open;
+    const v = new Float64Array(SAVED_SLOTS).fill(Number.NaN);
+    v[0] = this.lastClosed ?? Number.NaN;
+    if (o !== undefined) v.set([o.end, o.n, o.temp, ...o.sums, ...o.counts], 1);
+    return new Uint8Array(v.buffer);
+  }
+
+  /** Everything at or before this is closed: readings there are late. */
+  get closedThrough(): number | undefined {
+    return this.open ? Math.max(this.lastClosed ?? -Infinity, this.open.end - this.rules.stepMs) : this.lastClosed;
   }
 
   /** End of the open bucket, if any. */
@@ -55,7 +80,7 @@ export class SensorBucket {
     const step = this.rules.stepMs;
     const end = bucketEnd(r.ts, step);
     // Everything before the open bucket is closed too: the reading that opened it proved them complete.
-    const closedThrough = this.open ? Math.max(this.lastClosed ?? -Infinity, this.open.end - step) : this.lastClosed;
+    const closedThrough = this.closedThrough;
     if (closedThrough !== undefined && end <= closedThrough) return false;
     if (this.open && end > this.open.end) this.close(out);
     const o = (this.open ??= { end, n: 0, temp: 0, sums: [0, 0, 0], counts: [0, 0, 0] });
@@ -80,12 +105,9 @@ export class SensorBucket {
     const step = this.rules.stepMs;
     let last = this.lastClosed;
     if (last !== undefined && (o.end - last) / step - 1 > this.rules.maxGapSteps) {
-      out.push({ kind: 'reset', sensor: this.sensor });
+      // The owner may warm the fresh state from stored history before this step (SensorKeeper.withWarmUps).
+      out.push({ kind: 'reset', sensor: this.sensor, before: o.end });
       last = undefined;
-      for (const obs of this.warm?.(this.sensor, o.end - step) ?? []) {
-        out.push({ kind: 'step', obs });
-        last = obs.t;
-      }
     }
     if (last !== undefined) {
       for (let t = last + step; t < o.end; t += step) {

@@ -1,9 +1,11 @@
-// Owns the per-sensor model state of this node: applies steps to the forecaster, snapshots states to the store,
-// restores them on start (re-encoding stored readings where a snapshot is missing or stale) and after model swaps.
+// Owns the per-sensor state of this node's partitions: each sensor's bucket and its model state (in the
+// forecaster). Applies steps, snapshots both with the log position they cover, restores them on start and on
+// assign (snapshot + the readings committed after it), drops them on revoke, and re-warms them after model swaps.
 import type { CapturedOrigin, Forecaster, SensorForecast, StepObservation } from '../forecaster.js';
-import type { Reading } from '../protocol/index.js';
-import type { RestorableSensor, Store } from '../store/index.js';
+import type { RestorableSensor, StoredSnapshot, Store } from '../store/index.js';
+import type { BucketTable } from './bucket-steps.js';
 import { retire, type ModelHost, type QueuedSwap } from './model-host.js';
+import { PartitionSet } from './partitions.js';
 import { SlicedRewarm, type WarmTarget } from './sliced-rewarm.js';
 import { SensorBucket, bucketEnd, warmStepsFrom, type BucketRules } from './sensor-bucket.js';
 import { planRounds } from './plan-rounds.js';
@@ -14,8 +16,8 @@ export interface SensorKeeperOptions extends BucketRules {
   store: Store;
   /** Steps of stored history used to warm a sensor that has no usable snapshot. */
   warmupSteps: number;
-  /** Sensors this node owns (all by default); a partitioned deployment restores only its own. */
-  owns?: (sensor: string) => boolean;
+  /** The partitions this node owns (default: every one of DEFAULT_PARTITIONS). */
+  partitions?: PartitionSet;
   /** Adjusts every forecast's band before it is served (src/pipeline/interval-tuner.ts), in place. */
   bands?: { apply(forecasts: readonly SensorForecast[]): void };
   /** Timing hook (seconds) for each batched observe and forecast call, for metrics. */
@@ -25,8 +27,16 @@ export interface SensorKeeperOptions extends BucketRules {
 export type RestoreOutcome = 'snapshot' | 'rebuilt' | 'empty';
 
 const PAGE = 10_000;
-export class SensorKeeper {
+/** Partitions of a single node unless configured (config.ts `partitions`). */
+export const DEFAULT_PARTITIONS = 64;
+
+export class SensorKeeper implements BucketTable {
+  /** Sensors whose model state the serving forecaster holds. */
   private readonly known = new Set<string>();
+  /** Each owned sensor's bucket: the open bucket is part of the sensor's state, snapshotted with it. */
+  private readonly table = new Map<string, SensorBucket>();
+  readonly partitions: PartitionSet;
+  private readonly adopters = new Set<(buckets: readonly SensorBucket[]) => void>();
   private readonly rules: BucketRules;
   private warming: SlicedRewarm | undefined;
   /** A sliced swap whose re-warm failed: taken at once at the next tick instead (errors surface in the pipeline). */
@@ -34,6 +44,31 @@ export class SensorKeeper {
 
   constructor(private readonly o: SensorKeeperOptions) {
     this.rules = { stepMs: o.stepMs, maxGapSteps: o.maxGapSteps };
+    this.partitions = o.partitions ?? new PartitionSet(DEFAULT_PARTITIONS);
+  }
+
+  /** Whether `sensor` is in a partition this node owns. */
+  owns(sensor: string): boolean {
+    return this.partitions.owns(sensor);
+  }
+
+  /** The bucket of an owned sensor (a new one for a sensor never seen); undefined when another node owns it. */
+  bucket(sensor: string): SensorBucket | undefined {
+    let b = this.table.get(sensor);
+    if (b === undefined) {
+      if (!this.owns(sensor)) return undefined;
+      this.table.set(sensor, (b = new SensorBucket(sensor, this.rules, this.lastClosed(sensor))));
+    }
+    return b;
+  }
+
+  buckets(): Iterable<SensorBucket> {
+    return this.table.values();
+  }
+
+  onAdopt(listener: (buckets: readonly SensorBucket[]) => void): () => void {
+    this.adopters.add(listener);
+    return () => this.adopters.delete(listener);
   }
 
   get forecaster(): Forecaster {
@@ -108,37 +143,86 @@ export class SensorKeeper {
     return out;
   }
 
-  /**
-   * Stored readings of a sensor's open bucket: after its last closed step, before `beforeTs`. A sensor the model
-   * does not hold yet gets its stored readings of the warm-up window (earlier buckets among them close as usual).
-   */
-  resume(sensor: string, beforeTs: number): { lastClosed: number | undefined; open: Reading[] } {
-    const lastClosed = this.lastClosed(sensor);
-    const from =
-      lastClosed ?? bucketEnd(beforeTs, this.o.stepMs) - Math.max(1, this.o.warmupSteps) * this.o.stepMs;
-    const open = this.o.store.readings.range(sensor, from + 1, beforeTs - 1, PAGE);
-    return { lastClosed, open };
-  }
-
   /** Warm-up steps from stored history ending at `windowEnd` (see warmStepsFrom). */
-  warm = (sensor: string, windowEnd: number): StepObservation[] => {
+  private warm(sensor: string, windowEnd: number): StepObservation[] {
     const from = windowEnd - this.o.warmupSteps * this.o.stepMs + 1;
     if (this.o.warmupSteps === 0) return [];
     const readings = this.o.store.readings.range(sensor, from, windowEnd, this.o.warmupSteps * 1000);
     return warmStepsFrom(sensor, readings, this.rules, windowEnd);
-  };
+  }
+
+  /**
+   * `events` with the warm-up after each gap reset filled in: stored steps before the step the reset names, then
+   * missing steps up to it, so a sensor back from a long gap starts from recent history, not from nothing.
+   */
+  withWarmUps(events: readonly StepEvent[]): StepEvent[] {
+    if (!events.some((e) => e.kind === 'reset' && e.before !== undefined)) return events as StepEvent[];
+    const step = this.o.stepMs;
+    const out: StepEvent[] = [];
+    for (const e of events) {
+      out.push(e);
+      if (e.kind !== 'reset' || e.before === undefined) continue;
+      let last: number | undefined;
+      for (const obs of this.warm(e.sensor, e.before - step)) {
+        out.push({ kind: 'step', obs });
+        last = obs.t;
+      }
+      if (last !== undefined) for (let t = last + step; t < e.before; t += step) out.push({ kind: 'step', obs: { sensor: e.sensor, t, temp: null } });
+    }
+    return out;
+  }
 
   /** Restore every stored sensor this node owns; re-encoding is batched across sensors, one round per step. */
   restoreAll(): Record<RestoreOutcome, number> {
+    this.warming = undefined; // states are rebuilt (a fault path): a sliced swap starts its re-warm again
+    this.table.clear();
+    return this.restoreWhere((sensor) => this.owns(sensor));
+  }
+
+  /**
+   * Take over partitions: each of their sensors continues from its snapshot and the readings committed after it
+   * (exactly where the previous owner stopped when it revoked them), else is rebuilt from recent history.
+   * @returns how each sensor was restored
+   */
+  assign(partitions: Iterable<number>): Record<RestoreOutcome, number> {
+    const added = new Set<number>();
+    for (const p of partitions) if (!this.partitions.has(p)) added.add(p);
+    for (const p of added) this.partitions.add(p);
+    const isNew = (sensor: string): boolean => added.has(this.partitions.of(sensor));
+    const counts = this.restoreWhere(isNew);
+    const adopted = [...this.table.values()].filter((b) => isNew(b.sensor));
+    for (const listener of this.adopters) listener(adopted);
+    return counts;
+  }
+
+  /**
+   * Give up partitions: snapshot their sensors (model state, open bucket, log position) in one transaction, then
+   * drop them. Readings of those sensors that arrive later are another node's (the bucketer skips them).
+   * @returns the sensors that were dropped
+   */
+  revoke(partitions: Iterable<number>): string[] {
+    const gone = new Set<number>();
+    for (const p of partitions) if (this.partitions.has(p)) gone.add(p);
+    const inGone = (s: string): boolean => gone.has(this.partitions.of(s));
+    const sensors = [...new Set([...this.known, ...this.table.keys()])].filter(inGone);
+    this.snapshotSensors(sensors);
+    for (const p of gone) this.partitions.delete(p);
+    for (const s of sensors) {
+      this.forecaster.drop(s);
+      this.known.delete(s);
+      this.table.delete(s);
+    }
+    return sensors;
+  }
+
+  /** One bulk query for every sensor and its usable snapshot (per-sensor queries dominated a restart). */
+  private restoreWhere(wanted: (sensor: string) => boolean): Record<RestoreOutcome, number> {
     const counts: Record<RestoreOutcome, number> = { snapshot: 0, rebuilt: 0, empty: 0 };
     const plans = new Map<string, StepEvent[]>();
-    this.warming = undefined; // states are rebuilt (a fault path): a sliced swap starts its re-warm again
-    // One query for every sensor and its usable snapshot (bench/restart.ts: per-sensor queries, then two bulk
-    // reads of sensors and all snapshot columns, dominated a restart).
     const serving = this.serving;
     for (const row of this.o.store.states.restorable(serving.version, this.o.stepMs)) {
-      if (this.o.owns && !this.o.owns(row.sensor)) continue;
-      counts[this.prepare(row.sensor, Number.MAX_SAFE_INTEGER, plans, serving, row)] += 1;
+      if (!wanted(row.sensor)) continue;
+      counts[this.prepare(row.sensor, Number.MAX_SAFE_INTEGER, plans, serving, row, undefined, true)] += 1;
     }
     this.applyRounds(plans, serving);
     return counts;
@@ -146,22 +230,24 @@ export class SensorKeeper {
 
   /**
    * Bring one sensor's state up to its last closed step: import its snapshot when it was written by the serving
-   * model version, then re-encode the stored readings after it; otherwise re-warm from recent history. The open
-   * bucket stays open (the ingest pipeline resumes it from storage).
+   * model version, then re-encode the stored readings after it; otherwise re-warm from recent history. The
+   * sensor's bucket continues from there, its open bucket included.
    * @param upTo re-encode only steps ending at or before this (a swap stops where the retired model stood, since
-   *   steps after it are still on their way through the pipeline)
+   *   steps after it are still on their way through the pipeline); with a bound, the live bucket is left alone
    */
   restore(sensor: string, upTo = Number.MAX_SAFE_INTEGER): RestoreOutcome {
     const plans = new Map<string, StepEvent[]>();
     const serving = this.serving;
-    const outcome = this.prepare(sensor, upTo, plans, serving);
+    const outcome = this.prepare(sensor, upTo, plans, serving, undefined, undefined, upTo === Number.MAX_SAFE_INTEGER);
     this.applyRounds(plans, serving);
     return outcome;
   }
 
   /**
    * Reset a sensor to its snapshot (if usable) and plan the steps to re-encode after it, for `into`.
-   * @param preloaded its usable snapshot and latest stored reading time, when the caller read them in bulk
+   * @param preloaded its usable snapshot and latest stored reading, when the caller read them in bulk
+   * @param live the sensor's bucket becomes the one its replay ends with (restore, assign); a swap's re-warm
+   *   replays into a scratch bucket and leaves the live one alone
    */
   private prepare(
     sensor: string,
@@ -170,6 +256,7 @@ export class SensorKeeper {
     into: WarmTarget,
     preloaded?: RestorableSensor,
     carryFrom?: Forecaster,
+    live = false,
   ): RestoreOutcome {
     const f = into.forecaster;
     f.drop(sensor);
@@ -179,10 +266,11 @@ export class SensorKeeper {
       try {
         f.importState(sensor, { kind: snap.kind, data: snap.data });
         into.held.add(sensor);
+        const bucket = this.bucketOf(sensor, snap);
+        if (live) this.table.set(sensor, bucket);
         // Nothing stored after the snapshot (the usual case after a graceful stop): no query, nothing to plan.
-        if (preloaded === undefined || preloaded.lastTs > snap.lastClosed) {
-          const bucket = new SensorBucket(sensor, this.rules, snap.lastClosed, this.warm);
-          plans.set(sensor, this.collect(sensor, bucket, snap.lastClosed, upTo));
+        if (preloaded === undefined || preloaded.lastSeq > snap.logSeq || (snap.bucket === null && preloaded.lastTs > snap.lastClosed)) {
+          plans.set(sensor, this.replayAfter(snap, bucket, upTo));
         }
         return 'snapshot';
       } catch {
@@ -198,24 +286,58 @@ export class SensorKeeper {
     if (carried !== undefined) f.importCarried?.(sensor, carried);
     const end = Math.min(bucketEnd(lastTs, this.o.stepMs), upTo);
     const from = end - this.o.warmupSteps * this.o.stepMs;
-    const events = this.collect(sensor, new SensorBucket(sensor, this.rules, undefined, this.warm), from, upTo);
+    const bucket = new SensorBucket(sensor, this.rules);
+    if (live) this.table.set(sensor, bucket);
+    const events = this.collect(sensor, bucket, from, upTo);
     plans.set(sensor, events);
     return events.some((e) => e.kind === 'step') ? 'rebuilt' : 'empty';
   }
 
+  /** The bucket a snapshot saved; one at its last step for a snapshot from before buckets were saved. */
+  private bucketOf(sensor: string, snap: StoredSnapshot): SensorBucket {
+    const saved = snap.bucket === null ? undefined : SensorBucket.restore(sensor, this.rules, snap.bucket);
+    return saved !== undefined && saved.lastClosed === snap.lastClosed ? saved : new SensorBucket(sensor, this.rules, snap.lastClosed);
+  }
+
+  /**
+   * The steps after a snapshot. With its bucket: the readings committed after its log position, in commit order,
+   * through that bucket, which is exactly what the live pipeline did. Without (an older snapshot): every reading
+   * after its last step, re-bucketed.
+   */
+  private replayAfter(snap: StoredSnapshot, bucket: SensorBucket, upTo: number): StepEvent[] {
+    if (snap.bucket === null) return this.collect(bucket.sensor, bucket, snap.lastClosed, upTo);
+    const events: StepEvent[] = [];
+    // Readings at or before closedThrough were late when they came: counted then, no state to replay.
+    for (const r of this.o.store.readings.committedAfter(bucket.sensor, snap.logSeq, bucket.closedThrough ?? Number.MIN_SAFE_INTEGER)) {
+      if (r.ts <= upTo) bucket.add(r, events);
+    }
+    this.closeWithin(bucket, upTo, events);
+    return this.withWarmUps(events);
+  }
+
   /** The stored snapshot of a sensor when model `version` wrote it on this step. */
-  private usableSnapshot(sensor: string, version: number): RestorableSensor['snapshot'] {
+  private usableSnapshot(sensor: string, version: number): StoredSnapshot | undefined {
     const row = this.o.store.states.load(sensor);
     if (row === undefined || row.modelVersion !== version || row.stepMs !== this.o.stepMs) return undefined;
-    return { kind: row.kind, data: row.snapshot, lastClosed: row.lastClosed };
+    return { kind: row.kind, data: row.snapshot, lastClosed: row.lastClosed, bucket: row.bucket, logSeq: row.logSeq };
   }
 
   /** Snapshot every held sensor's state, tagged with the serving model version, in one transaction. */
   snapshotAll(savedAt = Date.now()): number {
+    return this.snapshotSensors(this.known, savedAt);
+  }
+
+  /**
+   * Snapshot sensors (model state, bucket, and the log position that covers both: every committed reading has
+   * been bucketed by now, since the pipeline buckets a batch in the tick that commits it).
+   */
+  private snapshotSensors(sensors: Iterable<string>, savedAt = Date.now()): number {
+    const logSeq = this.o.store.readings.lastSeq();
     const rows = [];
-    for (const sensor of this.known) {
+    for (const sensor of sensors) {
       const snap = this.forecaster.exportState(sensor);
       const lastClosed = this.forecaster.lastStep(sensor);
+      // A sensor without a closed step has only its open bucket, rebuilt from its stored readings on restore.
       if (snap === undefined || lastClosed === undefined) continue;
       rows.push({
         sensor,
@@ -226,11 +348,14 @@ export class SensorKeeper {
         lastClosed,
         stepMs: this.o.stepMs,
         savedAt,
+        bucket: this.table.get(sensor)?.save() ?? null,
+        logSeq,
       });
     }
     this.o.store.states.saveMany(rows);
     return rows.length;
   }
+
 
   /**
    * Take a queued model swap (between ticks): re-warm every held sensor on the new model, retire the old. A sliced
@@ -310,10 +435,14 @@ export class SensorKeeper {
       if (page.length < PAGE) break;
       cursor = page[page.length - 1]!.ts;
     }
-    // With a bound, a last bucket ending within it was closed before (by time or a later reading).
+    this.closeWithin(bucket, upTo, events);
+    return this.withWarmUps(events);
+  }
+
+  /** With a bound, a last bucket ending within it was closed before (by time or a later reading). */
+  private closeWithin(bucket: SensorBucket, upTo: number, events: StepEvent[]): void {
     const openEnd = bucket.openEnd;
     if (upTo !== Number.MAX_SAFE_INTEGER && openEnd !== undefined && openEnd <= upTo) bucket.close(events);
-    return events;
   }
 
   /** Apply planned events in rounds: each round one batched observe with at most one step per sensor. */

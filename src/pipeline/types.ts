@@ -2,8 +2,11 @@
 import type { SensorForecast, StepObservation } from '../forecaster.js';
 import type { ErrorCode, Reading, Rejection } from '../protocol/index.js';
 
-/** What a bucketed sensor emits: a closed step, or a reset (drop the state before its next step). */
-export type StepEvent = { kind: 'step'; obs: StepObservation } | { kind: 'reset'; sensor: string };
+/**
+ * What a bucketed sensor emits: a closed step, or a reset (drop the state before its next step). A reset from a
+ * gap names the step that follows it (`before`): warm-up steps from stored history may go in between.
+ */
+export type StepEvent = { kind: 'step'; obs: StepObservation } | { kind: 'reset'; sensor: string; before?: number };
 
 /** A push whose readings were validated one by one; `origin` identifies the sender (a connection). */
 export interface PushJob<O = unknown> {

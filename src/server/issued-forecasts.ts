@@ -112,6 +112,11 @@ export class IssuedForecasts {
     });
   }
 
+  /** Drop the latest forecasts of sensors this node gave up (their partition was revoked). */
+  forget(sensors: readonly string[]): void {
+    for (const s of sensors) this.latest.delete(s);
+  }
+
   /** Delete stored forecasts older than the retention; returns how many. */
   prune(): number {
     if (this.o.retentionDays === 0 || this.newestOrigin === -Infinity) return 0;

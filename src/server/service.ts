@@ -9,7 +9,8 @@ import { LiveSkill } from '../pipeline/live-skill.js';
 import type { ModelHost } from '../pipeline/model-host.js';
 import { parseFrames, type IncomingFrame, type ParsedFrame } from '../pipeline/parse-frames.js';
 import { persistReadings } from '../pipeline/persist-readings.js';
-import { SensorKeeper } from '../pipeline/sensor-keeper.js';
+import { PartitionSet } from '../pipeline/partitions.js';
+import { SensorKeeper, type RestoreOutcome } from '../pipeline/sensor-keeper.js';
 import { fanOut } from '../pipeline/fan-out.js';
 import type { EncodedRound, PersistedBatch, PushJob } from '../pipeline/types.js';
 import {
@@ -34,8 +35,8 @@ export interface ServiceOptions {
   host: ModelHost;
   scheduler: SchedulerLike;
   log: Logger;
-  /** Ownership predicate: which sensors this node serves (partitioning hook; default all). */
-  owns?: (sensor: string) => boolean;
+  /** Partitions this node owns at the start (default every one of `config.partitions`); see assign/revoke. */
+  ownedPartitions?: Iterable<number>;
   /** Called after each batched encoder round (the online trainer counts closed steps). */
   onRound?: (round: EncodedRound) => void;
 }
@@ -84,7 +85,7 @@ export class ForecastService {
       maxGapSteps: config.maxGapSteps,
       warmupSteps: config.warmupSteps,
       bands: this.bands,
-      ...(o.owns ? { owns: o.owns } : {}),
+      partitions: new PartitionSet(config.partitions, o.ownedPartitions),
       onTiming: (kind, seconds) =>
         (kind === 'observe' ? this.metrics.roundSeconds : this.metrics.decodeSeconds).observe(seconds),
     });
@@ -116,17 +117,9 @@ export class ForecastService {
   }
 
   /** Restore every owned sensor's state (snapshots, else re-encoding stored readings) and pending verifications. */
-  restore(): Record<string, number> {
+  restore(): Record<RestoreOutcome, number> {
     const counts = this.keeper.restoreAll();
-    // Pending verifications of all sensors in one query (a query per sensor was ~18% of a 100,000-sensor restart).
-    const after = new Map<string, number>();
-    for (const sensor of this.keeper.sensors()) {
-      const last = this.keeper.lastClosed(sensor);
-      if (last !== undefined) after.set(sensor, last - this.o.config.horizon * this.stepMs);
-    }
-    const pending = this.o.store.forecasts.pending(after, this.o.host.modelVersion);
-    for (const f of pending) this.skill.issue(f);
-    this.issued.seed(pending);
+    this.restoreVerifications(this.keeper.sensors());
     if (this.o.config.snapshotSeconds > 0) {
       this.snapshotTimer = setInterval(() => {
         this.snapshot();
@@ -135,6 +128,44 @@ export class ForecastService {
       this.snapshotTimer.unref();
     }
     return counts;
+  }
+
+  /**
+   * Take over partitions between ticks: their sensors continue from their snapshots plus the readings committed
+   * after them, with their pending verifications and latest forecasts. Readings of those sensors are accepted
+   * from now on.
+   */
+  assign(partitions: Iterable<number>): Record<RestoreOutcome, number> {
+    const before = new Set(this.keeper.sensors());
+    const counts = this.keeper.assign(partitions);
+    this.restoreVerifications(this.keeper.sensors().filter((s) => !before.has(s)));
+    return counts;
+  }
+
+  /**
+   * Give up partitions between ticks: their sensors' state is snapshotted (with the log position it covers) and
+   * dropped, with their verifications and latest forecasts; their readings are refused (not_owner) from now on.
+   * @returns how many sensors were handed over
+   */
+  revoke(partitions: Iterable<number>): number {
+    this.issued.flush();
+    const sensors = this.keeper.revoke(partitions);
+    for (const s of sensors) this.skill.drop(s);
+    this.issued.forget(sensors);
+    return sensors.length;
+  }
+
+  /** Pending verifications of `sensors` in one query (a query per sensor was ~18% of a 100,000-sensor restart). */
+  private restoreVerifications(sensors: readonly string[]): void {
+    const after = new Map<string, number>();
+    for (const sensor of sensors) {
+      const last = this.keeper.lastClosed(sensor);
+      if (last !== undefined) after.set(sensor, last - this.o.config.horizon * this.stepMs);
+    }
+    if (after.size === 0) return;
+    const pending = this.o.store.forecasts.pending(after, this.o.host.modelVersion);
+    for (const f of pending) this.skill.issue(f);
+    this.issued.seed(pending);
   }
 
   /** Hand one text frame of a peer to the pipeline. */
@@ -209,7 +240,7 @@ export class ForecastService {
         maxReadings: config.maxReadingsPerFrame,
         maxFutureMs: config.maxFutureSeconds * 1000,
         now: () => Date.now(),
-        ...(this.o.owns ? { owns: this.o.owns } : {}),
+        owns: (sensor) => this.keeper.owns(sensor),
         authorize: (peer, right) => peer.grant === undefined || peer.grant[right],
         permits: (peer, sensor) => peer.grant === undefined || peer.grant.permits(sensor),
         // Kelvin or hot Fahrenheit readings are rejected as out of range; a known sensor sending them is faulty.
@@ -267,7 +298,6 @@ export class ForecastService {
             keeper: this.keeper,
             stepMs: this.stepMs,
             graceMs: config.graceSeconds * 1000,
-            idleMs: config.idleSeconds * 1000,
             maxGapSteps: config.maxGapSteps,
             scheduler,
             wanted: (s) => this.subscriptions.has(s),

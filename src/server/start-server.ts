@@ -26,8 +26,8 @@ export interface StartServerOptions extends Partial<ServeConfig> {
   forecaster?: ForecasterFactory;
   /** Clock and timers of the pipeline (grace timers, batching, idle release); default asyncScheduler. */
   scheduler?: SchedulerLike;
-  /** Ownership predicate for partitioned deployments: readings of other sensors are rejected with not_owner. */
-  owns?: (sensor: string) => boolean;
+  /** Partitions this node owns at the start (default all); readings of other sensors are rejected with not_owner. */
+  ownedPartitions?: Iterable<number>;
   /** Called after each batched encoder round (e.g. the online trainer counts closed steps). */
   onRound?: (round: EncodedRound) => void;
   /** Online training (see docs/training.md); default off for programmatic servers, on for `wxstream serve`. */
@@ -66,7 +66,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const {
     forecaster: factory = rnnFromStore,
     scheduler = asyncScheduler,
-    owns,
+    ownedPartitions,
     onRound,
     training,
     championPollMs = 0,
@@ -123,7 +123,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       host,
       scheduler,
       log,
-      ...(owns ? { owns } : {}),
+      ...(ownedPartitions ? { ownedPartitions } : {}),
       ...(rounds ? { onRound: rounds } : {}),
     });
     if (trainer) registerTrainingMetrics(service.metrics.registry, trainer);

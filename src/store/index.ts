@@ -9,7 +9,7 @@ import { SqliteFaultStore, type FaultStore } from './fault-store.js';
 import type { OpenOptions } from './open-database.js';
 
 export type { ReadingStore, SensorRow } from './reading-store.js';
-export type { SensorStateStore, SensorStateRow, RestorableSensor } from './sensor-state-store.js';
+export type { SensorStateStore, SensorStateRow, RestorableSensor, StoredSnapshot } from './sensor-state-store.js';
 export type { ModelStore, ModelVersionRow, NewModelVersion, ModelStatus } from './model-store.js';
 export type { ForecastStore, IssuedForecast } from './forecast-store.js';
 export type { TokenStore, TokenRow, TokenScope, NewToken } from './token-store.js';

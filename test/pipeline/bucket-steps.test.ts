@@ -1,32 +1,37 @@
 import { Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { bucketSteps } from '../../src/pipeline/bucket-steps.js';
+import { bucketSteps, type BucketTable } from '../../src/pipeline/bucket-steps.js';
+import { SensorBucket } from '../../src/pipeline/sensor-bucket.js';
 import type { BucketedBatch } from '../../src/pipeline/types.js';
 import type { Reading } from '../../src/protocol/index.js';
 
 const H = 3_600_000;
 const newScheduler = () => new TestScheduler((a, b) => expect(a).toEqual(b));
 
-function harness(scheduler: TestScheduler, resumes: string[] = []) {
+const rules = { stepMs: H, maxGapSteps: 48 };
+
+/** A table like the keeper's: sensors starting with "x" belong to another node. */
+function table(held = new Map<string, SensorBucket>()): BucketTable & { held: Map<string, SensorBucket> } {
+  return {
+    held,
+    bucket(sensor) {
+      if (sensor.startsWith('x')) return undefined;
+      let b = held.get(sensor);
+      if (b === undefined) held.set(sensor, (b = new SensorBucket(sensor, rules)));
+      return b;
+    },
+    buckets: () => held.values(),
+  };
+}
+
+function harness(scheduler: TestScheduler, t = table()) {
   const input = new Subject<Reading[]>();
   const out: Array<[number, BucketedBatch]> = [];
-  input
-    .pipe(
-      bucketSteps({
-        stepMs: H,
-        maxGapSteps: 48,
-        graceMs: 60_000,
-        idleMs: 10 * H,
-        scheduler,
-        resume: (sensor) => {
-          resumes.push(sensor);
-          return { lastClosed: undefined, open: [] };
-        },
-      }),
-    )
+  const sub = input
+    .pipe(bucketSteps({ ...rules, graceMs: 60_000, scheduler, table: t }))
     .subscribe((b) => out.push([scheduler.now(), b]));
-  return { input, out };
+  return { input, out, sub, table: t };
 }
 
 describe('bucketSteps', () => {
@@ -73,17 +78,32 @@ describe('bucketSteps', () => {
     });
   });
 
-  it('releases idle sensors and resumes them from storage when they return', () => {
+  it('keeps the buckets in the owner\'s table: a resubscribed bucketer continues them and times out open ones', () => {
     const scheduler = newScheduler();
-    const resumes: string[] = [];
     scheduler.run(() => {
-      const { input } = harness(scheduler, resumes);
-      scheduler.schedule(() => input.next([{ sensor: 'a', ts: H, temp: 1 }]), H);
-      scheduler.schedule(() => input.next([{ sensor: 'a', ts: 2 * H, temp: 1 }]), 2 * H);
-      scheduler.schedule(() => input.next([{ sensor: 'a', ts: 30 * H, temp: 1 }]), 30 * H);
+      const first = harness(scheduler);
+      scheduler.schedule(() => first.input.next([{ sensor: 'a', ts: H / 4, temp: 2 }]), H / 4);
+      scheduler.schedule(() => first.sub.unsubscribe(), H / 2);
       scheduler.flush();
+      expect(first.out).toEqual([]);
+      expect(first.table.held.get('a')!.openEnd).toBe(H);
+      // A new operator over the same table (the pipeline restarted): the open bucket closes on its own timer,
+      // with the reading the first one took.
+      const second = harness(scheduler, first.table);
+      scheduler.schedule(() => second.input.next([{ sensor: 'a', ts: H / 2 + 1, temp: 4 }]), H / 2 + 1);
+      scheduler.flush();
+      expect(second.out).toEqual([[H + 60_000, { events: [{ kind: 'step', obs: { sensor: 'a', t: H, temp: 3 } }], late: [] }]]);
     });
-    expect(resumes).toEqual(['a', 'a']);
+  });
+
+  it('skips readings of sensors the table does not hold (another node owns them)', () => {
+    const scheduler = newScheduler();
+    scheduler.run(() => {
+      const { input, out, table: t } = harness(scheduler);
+      input.next([{ sensor: 'x-1', ts: H, temp: 1 }, { sensor: 'a', ts: H, temp: 1 }]);
+      expect(out.map(([, b]) => b.events.map((e) => e.kind === 'step' && e.obs.sensor))).toEqual([['a']]);
+      expect([...t.held.keys()]).toEqual(['a']);
+    });
   });
 
   it('reports late readings', () => {

@@ -108,7 +108,7 @@ describe('decodeForecasts', () => {
       scheduler.run(() => {
         const input = new Subject<Reading[]>();
         input
-          .pipe(forecastPipeline({ keeper, stepMs: H, graceMs: 90_000, idleMs: 8 * H, maxGapSteps: 6, scheduler, wanted: () => true, skill, maxDecodeBatch: 5 }))
+          .pipe(forecastPipeline({ keeper, stepMs: H, graceMs: 90_000, maxGapSteps: 6, scheduler, wanted: () => true, skill, maxDecodeBatch: 5 }))
           .subscribe((b) => out.push(b));
         for (const [at, readings] of batches) {
           scheduler.schedule(() => {

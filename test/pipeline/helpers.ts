@@ -1,5 +1,6 @@
 // Shared fixtures for pipeline tests: a keeper over an in-memory store and a fake forecaster, and synthetic readings.
 import { SwappableModelHost } from '../../src/pipeline/model-host.js';
+import type { PartitionSet } from '../../src/pipeline/partitions.js';
 import { SensorKeeper } from '../../src/pipeline/sensor-keeper.js';
 import type { Reading } from '../../src/protocol/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -7,7 +8,9 @@ import { FakeForecaster } from './fake-forecaster.js';
 
 export const H = 3_600_000;
 
-export function makeKeeper(opts: { store?: Store; forecaster?: FakeForecaster; maxGapSteps?: number } = {}) {
+export function makeKeeper(
+  opts: { store?: Store; forecaster?: FakeForecaster; maxGapSteps?: number; partitions?: PartitionSet } = {},
+) {
   const store = opts.store ?? openStore(':memory:');
   const forecaster = opts.forecaster ?? new FakeForecaster();
   const host = new SwappableModelHost(1, forecaster);
@@ -17,6 +20,7 @@ export function makeKeeper(opts: { store?: Store; forecaster?: FakeForecaster; m
     stepMs: H,
     maxGapSteps: opts.maxGapSteps ?? 6,
     warmupSteps: 12,
+    ...(opts.partitions ? { partitions: opts.partitions } : {}),
   });
   return { store, forecaster, host, keeper };
 }

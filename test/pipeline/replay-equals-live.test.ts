@@ -28,7 +28,6 @@ function run(batches: Array<[at: number, readings: Reading[]]>): Run {
           keeper,
           stepMs: H,
           graceMs: 90_000,
-          idleMs: 8 * H,
           maxGapSteps: 6,
           scheduler,
           wanted: () => true,

@@ -50,12 +50,33 @@ describe('SensorBucket', () => {
     ]);
   });
 
-  it('resets after a gap longer than the limit and warms from the given history', () => {
+  it('resets after a gap longer than the limit, naming the step after it (for the owner\'s warm-up)', () => {
     const out: StepEvent[] = [];
-    const warm = (sensor: string, end: number) => [{ sensor, t: end, temp: 7 }];
-    const b = new SensorBucket('s', rules, H, warm);
+    const b = new SensorBucket('s', rules, H);
     b.add(r(10 * H, 4), out);
-    expect(steps(out)).toEqual(['reset', [9, 7], [10, 4]]);
+    expect(steps(out)).toEqual(['reset', [10, 4]]);
+    expect(out[0]).toEqual({ kind: 'reset', sensor: 's', before: 10 * H });
+  });
+
+  it('saves its whole state and continues bit for bit after a restore', () => {
+    const feed = [r(H, 1), r(2 * H - 600_000, 0.1), r(2 * H - 1_200_000, 0.2), { ...r(2 * H - 300_000, 0.3), wind: 5 }];
+    const rest = [r(2 * H - 1, 0.7), r(3 * H - 5, 9)];
+    const whole = new SensorBucket('s', rules);
+    const wholeOut: StepEvent[] = [];
+    for (const x of [...feed, ...rest]) whole.add(x, wholeOut);
+    const first = new SensorBucket('s', rules);
+    const out: StepEvent[] = [];
+    for (const x of feed) first.add(x, out);
+    const saved = first.save();
+    expect(saved.byteLength).toBe(80);
+    const second = SensorBucket.restore('s', rules, saved);
+    expect(second.openEnd).toBe(2 * H);
+    expect(second.lastClosed).toBe(H);
+    for (const x of rest) second.add(x, out);
+    expect(out).toEqual(wholeOut);
+    expect(second.save()).toEqual(whole.save());
+    expect(SensorBucket.restore('s', rules, new SensorBucket('s', rules).save()).openEnd).toBeUndefined();
+    expect(() => SensorBucket.restore('s', rules, new Uint8Array(3))).toThrow(RangeError);
   });
 
   it('reports late readings and never rewinds', () => {

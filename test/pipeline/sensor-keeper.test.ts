@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { initBackend, RnnForecaster, type ClockState } from '../../src/model/index.js';
 import { SwappableModelHost } from '../../src/pipeline/model-host.js';
+import { PartitionSet } from '../../src/pipeline/partitions.js';
 import { SensorKeeper } from '../../src/pipeline/sensor-keeper.js';
 import { openStore } from '../../src/store/index.js';
+import type { StepEvent } from '../../src/pipeline/types.js';
 import { FakeForecaster } from './fake-forecaster.js';
 import { H, makeKeeper } from './helpers.js';
 
@@ -46,12 +48,14 @@ describe('SensorKeeper', () => {
     expect(b.forecaster.states.get('s')).toMatchObject({ t: 40 * H, n: 12 });
   });
 
-  it('leaves the open bucket open and resumes it from storage', () => {
+  it('leaves the open bucket open, in its table, with the stored readings in it', () => {
     const { keeper, store } = makeKeeper();
     store.readings.insertBatch([...hourly('s', 1, 3), { sensor: 's', ts: 3 * H + 600_000, temp: 9 }], 0);
     expect(keeper.restore('s')).toBe('rebuilt');
     expect(keeper.lastClosed('s')).toBe(3 * H);
-    expect(keeper.resume('s', 4 * H)).toEqual({ lastClosed: 3 * H, open: [{ sensor: 's', ts: 3 * H + 600_000, temp: 9 }] });
+    const out: StepEvent[] = [];
+    keeper.bucket('s')!.add({ sensor: 's', ts: 4 * H, temp: 1 }, out);
+    expect(out).toEqual([{ kind: 'step', obs: { sensor: 's', t: 4 * H, temp: 5 } }]);
   });
 
   it('re-encodes many sensors in batched rounds, one observe per step', () => {
@@ -63,21 +67,48 @@ describe('SensorKeeper', () => {
     expect(forecaster.states.get('c')).toMatchObject({ t: 10 * H, n: 6 });
   });
 
-  it('resumes a sensor the model does not hold yet with its stored open bucket', () => {
+  it('restores a sensor the model does not hold yet with its stored open bucket', () => {
     const { keeper, store } = makeKeeper();
     store.readings.insertBatch([{ sensor: 'n', ts: 600_000, temp: 1 }], 0);
     expect(keeper.restore('n')).toBe('empty');
-    expect(keeper.resume('n', 1_200_000)).toEqual({ lastClosed: undefined, open: [{ sensor: 'n', ts: 600_000, temp: 1 }] });
+    expect(keeper.bucket('n')!.openEnd).toBe(H);
   });
 
-  it('restores only the sensors this node owns', () => {
+  it('warms a sensor reset by a long gap from its stored history, then fills the missing steps', () => {
+    const { keeper, store } = makeKeeper();
+    // Readings stored late fill part of the gap (they never reached the bucket, but they are history now).
+    store.readings.insertBatch([...hourly('s', 20, 22)], 0);
+    const events = keeper.withWarmUps([
+      { kind: 'reset', sensor: 's', before: 25 * H },
+      { kind: 'step', obs: { sensor: 's', t: 25 * H, temp: 3 } },
+    ]);
+    expect(events.map((e) => (e.kind === 'step' ? [e.obs.t / H, e.obs.temp] : e.kind))).toEqual([
+      'reset',
+      [20, 20],
+      [21, 21],
+      [22, 22],
+      [23, null],
+      [24, null],
+      [25, 3],
+    ]);
+    // A reset without a following step (a restart of the state) is left alone.
+    expect(keeper.withWarmUps([{ kind: 'reset', sensor: 's' }])).toEqual([{ kind: 'reset', sensor: 's' }]);
+  });
+
+  it('restores only the sensors of the partitions this node owns', () => {
     const store = makeKeeper().store;
-    store.readings.insertBatch([...hourly('mine', 1, 2), ...hourly('theirs', 1, 2)], 0);
-    const forecaster = new FakeForecaster();
-    const { keeper } = makeKeeper({ store, forecaster });
-    (keeper as unknown as { o: { owns: (s: string) => boolean } }).o.owns = (s) => s === 'mine';
+    // Of 4 partitions, "mine-1" is in 0 and "foreign" in 3.
+    store.readings.insertBatch([...hourly('mine-1', 1, 2), ...hourly('foreign', 1, 2)], 0);
+    const { keeper } = makeKeeper({ store, partitions: new PartitionSet(4, [0]) });
     keeper.restoreAll();
-    expect(keeper.sensors()).toEqual(['mine']);
+    expect(keeper.sensors()).toEqual(['mine-1']);
+    expect(keeper.bucket('foreign')).toBeUndefined();
+    expect(keeper.assign([3])).toEqual({ snapshot: 0, rebuilt: 1, empty: 0 });
+    expect(keeper.sensors().sort()).toEqual(['foreign', 'mine-1']);
+    expect(keeper.revoke([0, 1])).toEqual(['mine-1']);
+    expect(keeper.sensors()).toEqual(['foreign']);
+    expect(keeper.partitions.list()).toEqual([3]);
+    expect(store.states.load('mine-1')).toMatchObject({ lastClosed: 2 * H, logSeq: 1 });
   });
 });
 

@@ -95,13 +95,15 @@ describe('abusive peers', () => {
 describe('node limits and ownership', () => {
   it('rejects sensors this node does not own (not_owner) and new sensors past maxSensors (too_many_sensors)', async () => {
     const s = await startFake(db.path.replace('wx.db', 'owner.db'), {
-      owns: (sensor) => sensor.startsWith('mine'),
+      // Partitions 0-2 of 4: "mine-1..3" fall in 0, 1, 2 and "foreign" in 3 (FNV-1a).
+      partitions: 4,
+      ownedPartitions: [0, 1, 2],
       maxSensors: 2,
     });
     try {
       const c = await Client.connect(s.url);
       const at = (sensor: string) => ({ sensor, ts: '2016-03-01T00:00:00Z', temp: 1 });
-      c.send({ type: 'push', id: 'o', readings: [at('mine-1'), at('theirs'), at('mine-2'), at('mine-3')] });
+      c.send({ type: 'push', id: 'o', readings: [at('mine-1'), at('foreign'), at('mine-2'), at('mine-3')] });
       const ack = await c.waitFor(isAck('o'));
       expect(ack.accepted).toBe(2);
       expect(ack.rejected.map((r) => [r.index, r.code])).toEqual([
