@@ -110,6 +110,28 @@ describe('restart continuity', () => {
     expectSameForecasts(got, expected);
   });
 
+  it('every partition revoked and assigned again mid-bucket on a running server continues exactly', async () => {
+    const expected = await uninterrupted(all, last);
+    const got: Forecasts = new Map();
+    const server = await startFake(db.path);
+    try {
+      await feed(server.url, all.slice(0, cut), got);
+      const every = Array.from({ length: server.config.partitions }, (_, i) => i);
+      expect(server.service.revoke(every)).toBe(2);
+      expect(server.service.keeper.sensors()).toEqual([]);
+      // Nobody owns the sensors now: their readings are another node's.
+      const c = await Client.connect(server.url);
+      c.send({ type: 'push', id: 'x', readings: [{ sensor: 'p', ts: '2016-03-10T00:00:00Z', temp: 1 }] });
+      expect((await c.waitFor(isAck('x'))).rejected.map((r) => r.code)).toEqual(['not_owner']);
+      await c.close();
+      expect(server.service.assign(every)).toEqual({ snapshot: 2, rebuilt: 0, empty: 0 });
+      await feed(server.url, all.slice(cut), got, last);
+    } finally {
+      await server.close();
+    }
+    expectSameForecasts(got, expected);
+  });
+
   it('a restart keeps the forecasts waiting for verification: every one is scored once, as without a stop', async () => {
     const scored = (server: RunningServer) => server.service.skill.report('p').steps.map((s) => s.n);
     const ref = tempDb();
