@@ -24,7 +24,6 @@ export interface ReadingStore {
   sensors(): SensorRow[];
   /** Up to `limit` sensors in name order, those after `after` (exclusive) when given: a page of the list. */
   sensorPage(limit: number, after?: string): SensorRow[];
-  count(): number;
 }
 
 interface DbReading {
@@ -54,7 +53,6 @@ export class SqliteReadingStore implements ReadingStore {
   private readonly selectSensors;
   private readonly selectSensorPage;
   private readonly selectSensorPageAfter;
-  private readonly countSensors;
   private readonly tx;
 
   constructor(db: Database) {
@@ -80,7 +78,6 @@ export class SqliteReadingStore implements ReadingStore {
     this.selectSensors = db.prepare(`SELECT ${sensorCols} FROM sensors ORDER BY sensor`);
     this.selectSensorPage = db.prepare(`SELECT ${sensorCols} FROM sensors ORDER BY sensor LIMIT ?`);
     this.selectSensorPageAfter = db.prepare(`SELECT ${sensorCols} FROM sensors WHERE sensor > ? ORDER BY sensor LIMIT ?`);
-    this.countSensors = db.prepare('SELECT count(*) AS n FROM sensors').pluck();
     this.tx = db.transaction((readings: readonly Reading[], receivedAt: number): boolean[] => {
       const stored: boolean[] = new Array(readings.length);
       const summary = new Map<string, { first: number; last: number; n: number }>();
@@ -131,9 +128,5 @@ export class SqliteReadingStore implements ReadingStore {
 
   sensorPage(limit: number, after?: string): SensorRow[] {
     return (after === undefined ? this.selectSensorPage.all(limit) : this.selectSensorPageAfter.all(after, limit)) as SensorRow[];
-  }
-
-  count(): number {
-    return this.countSensors.get() as number;
   }
 }

@@ -7,8 +7,6 @@ export interface SensorStateRow {
   modelVersion: number;
   kind: string;
   snapshot: Uint8Array;
-  /** Normalization statistics when the forecaster exposes them (JSON), else null. */
-  norm: string | null;
   /** End of the last step folded into the snapshot, epoch ms. */
   lastClosed: number;
   stepMs: number;
@@ -28,13 +26,11 @@ export interface SensorStateStore {
   /** Save many snapshots in one transaction (replacing older ones). */
   saveMany(rows: readonly SensorStateRow[]): void;
   load(sensor: string): SensorStateRow | undefined;
-  all(): SensorStateRow[];
   /**
    * Every sensor with stored readings, ordered by name, each with its snapshot when that was written by
    * `modelVersion` on `stepMs`: one query for a whole restart.
    */
   restorable(modelVersion: number, stepMs: number): RestorableSensor[];
-  delete(sensor: string): void;
 }
 
 /** sensor, last_ts, kind, snapshot, last_closed: raw rows (arrays), cheaper than objects at 100,000 rows. */
@@ -43,23 +39,23 @@ type RestoreDbRow = [string, number, string | null, Buffer | null, number | null
 export class SqliteSensorStateStore implements SensorStateStore {
   private readonly upsert;
   private readonly selectOne;
-  private readonly selectAll;
   private readonly selectRestorable;
-  private readonly remove;
   private readonly tx;
 
   constructor(db: Database) {
+    // The norm_json column (normalization statistics as JSON) is neither written nor read: nothing used it, and
+    // it cost a JSON.stringify per sensor per snapshot. It stays in the schema (NULL in new rows, stale in old
+    // ones) until the snapshot table is reworked.
     this.upsert = db.prepare(
-      `INSERT INTO sensor_state (sensor, model_version, kind, snapshot, norm_json, last_closed, step_ms, saved_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO sensor_state (sensor, model_version, kind, snapshot, last_closed, step_ms, saved_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(sensor) DO UPDATE SET model_version = excluded.model_version, kind = excluded.kind,
-         snapshot = excluded.snapshot, norm_json = excluded.norm_json, last_closed = excluded.last_closed,
+         snapshot = excluded.snapshot, last_closed = excluded.last_closed,
          step_ms = excluded.step_ms, saved_at = excluded.saved_at`,
     );
-    const cols = `sensor, model_version AS modelVersion, kind, snapshot, norm_json AS norm,
+    const cols = `sensor, model_version AS modelVersion, kind, snapshot,
       last_closed AS lastClosed, step_ms AS stepMs, saved_at AS savedAt`;
     this.selectOne = db.prepare(`SELECT ${cols} FROM sensor_state WHERE sensor = ?`);
-    this.selectAll = db.prepare(`SELECT ${cols} FROM sensor_state ORDER BY sensor`);
     this.selectRestorable = db
       .prepare(
         `SELECT s.sensor, s.last_ts, st.kind, st.snapshot, st.last_closed
@@ -67,13 +63,12 @@ export class SqliteSensorStateStore implements SensorStateStore {
          ORDER BY s.sensor`,
       )
       .raw();
-    this.remove = db.prepare('DELETE FROM sensor_state WHERE sensor = ?');
     this.tx = db.transaction((rows: readonly SensorStateRow[]) => {
       // Positional parameters, and the snapshot bound as a Buffer view without a copy: a graceful stop (and the
       // periodic snapshot) writes every sensor, 100,000 rows in one pause of the event loop.
       for (const r of rows) {
         const snapshot = Buffer.from(r.snapshot.buffer, r.snapshot.byteOffset, r.snapshot.byteLength);
-        this.upsert.run(r.sensor, r.modelVersion, r.kind, snapshot, r.norm, r.lastClosed, r.stepMs, r.savedAt);
+        this.upsert.run(r.sensor, r.modelVersion, r.kind, snapshot, r.lastClosed, r.stepMs, r.savedAt);
       }
     });
   }
@@ -87,19 +82,11 @@ export class SqliteSensorStateStore implements SensorStateStore {
     return this.selectOne.get(sensor) as SensorStateRow | undefined;
   }
 
-  all(): SensorStateRow[] {
-    return this.selectAll.all() as SensorStateRow[];
-  }
-
   restorable(modelVersion: number, stepMs: number): RestorableSensor[] {
     return (this.selectRestorable.all(modelVersion, stepMs) as RestoreDbRow[]).map(([sensor, lastTs, kind, data, lastClosed]) => ({
       sensor,
       lastTs,
       snapshot: data === null ? undefined : { kind: kind!, data, lastClosed: lastClosed! },
     }));
-  }
-
-  delete(sensor: string): void {
-    this.remove.run(sensor);
   }
 }
