@@ -71,7 +71,7 @@ describe('replay into an in-process RNN server with inline training', () => {
 
   beforeAll(async () => {
     await initBackend('wasm');
-    const steps = toSteps(generateSynthetic({ seed: 7, sensors: 3, days: 30, start: START }), { maxGapMs: 5 * DAY });
+    const steps = toSteps(generateSynthetic({ seed: 7, sensors: 3, days: 30, start: START }), { maxGapSteps: 5 * 24 });
     // The UTC clock: every generated sensor shares one longitude, and 12 optimizer steps cannot also learn the
     // first week's unshifted clock (clock alignment has its own tests, test/model/clock.test.ts).
     const model = Seq2Seq.create({ hidden: 8, seed: 3, normalization: { clock: null } });
