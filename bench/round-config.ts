@@ -20,7 +20,7 @@ const series = new Map<string, StepObservation[]>();
 for (const f of readdirSync(dir).filter((f) => f.endsWith('.csv')).sort()) {
   const { readings } = await loadCsv(`${dir}/${f}`, { layout: 'beijing', utcOffset: '+08:00' });
   const year = readings.filter((r) => r.temp !== null && r.ts <= cut && r.ts > cut - 8760 * HOUR);
-  const steps = toSteps(year, { stepMs: HOUR, maxGapMs: 48 * HOUR });
+  const steps = toSteps(year, { stepMs: HOUR, maxGapSteps: 48 });
   series.set(steps[0]!.sensor, steps);
 }
 const saved = saveModel(await readModelFiles(new URL('../src/model/default/model', import.meta.url).pathname));

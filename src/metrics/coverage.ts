@@ -2,7 +2,7 @@
 import { MeanMetric, type Prediction } from './metric.js';
 
 export class Coverage extends MeanMetric {
-  protected loss(yTrue: number, pred: Prediction): number {
+  loss(yTrue: number, pred: Prediction): number {
     return yTrue >= pred.p10 && yTrue <= pred.p90 ? 1 : 0;
   }
 }

@@ -2,7 +2,7 @@
 import { MeanMetric, type Prediction } from './metric.js';
 
 export class Mae extends MeanMetric {
-  protected loss(yTrue: number, pred: Prediction): number {
+  loss(yTrue: number, pred: Prediction): number {
     return Math.abs(yTrue - pred.mean);
   }
 }

@@ -8,7 +8,7 @@ export function pinballLoss(yTrue: number, q: number, tau: number): number {
 }
 
 export class Pinball extends MeanMetric {
-  protected loss(yTrue: number, pred: Prediction): number {
+  loss(yTrue: number, pred: Prediction): number {
     return (pinballLoss(yTrue, pred.p10, 0.1) + pinballLoss(yTrue, pred.p50, 0.5) + pinballLoss(yTrue, pred.p90, 0.9)) / 3;
   }
 }

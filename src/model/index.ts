@@ -47,3 +47,4 @@ export {
 } from './serialize.js';
 export { applyIntervalScale, calibrateIntervals } from './calibration.js';
 export { RnnForecaster, type RnnForecasterOptions } from './rnn-forecaster.js';
+export { forecasterFromWeights, type SavedWeights, type ServingForecaster, type StationOptions } from './forecaster-from-weights.js';

@@ -6,12 +6,10 @@ import { startClock, type ClockState } from './clock.js';
 import { architectureTag, withSeasonDays, type ModelConfig, type ModelOptions, type Scale } from './config.js';
 import { ModelError } from './errors.js';
 import { checkObservation, decoderContextSize, encoderInputSize, writeDecoderContext, writeEncoderInput } from './features.js';
-import { normalizerScale, type NormalizerState } from './normalizer.js';
 import { Seq2Seq } from './seq2seq.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { SensorSlab } from './sensor-slab.js';
 import { advanceTrack, freshTrack, originOf, type SensorTrack } from './track.js';
-import { checkSeries } from './windows.js';
 import { JsInference } from './js-kernels.js';
 import { applyIntervalScale } from './calibration.js';
 
@@ -62,9 +60,9 @@ interface RnnOrigin extends CapturedOrigin {
 
 export class RnnForecaster implements Forecaster {
   readonly name = 'rnn';
-  private model: Seq2Seq;
-  private ownsModel: boolean;
-  private version: string;
+  private readonly model: Seq2Seq;
+  private readonly ownsModel: boolean;
+  private readonly version: string;
   /** Sensor -> its slot in `slab`, where its hidden state and track live. */
   private readonly sensors = new Map<string, number>();
   private readonly slab: SensorSlab;
@@ -75,7 +73,7 @@ export class RnnForecaster implements Forecaster {
   private readonly stationUtcOffsetHours: number | undefined;
   private readonly seasonDays: number;
   /** The model's config with the node's season shift: what sensor tracks are advanced and read with. */
-  private trackConfig: ModelConfig;
+  private readonly trackConfig: ModelConfig;
 
   constructor(options: RnnForecasterOptions = {}) {
     this.ownsModel = options.model === undefined;
@@ -117,23 +115,6 @@ export class RnnForecaster implements Forecaster {
   /** Number of sensors held. */
   get size(): number {
     return this.sensors.size;
-  }
-
-  /**
-   * Serve other weights. Running statistics survive; hidden states restart from zero (what a training
-   * window starts from), so call warm() with recent history to re-encode them under the new weights.
-   */
-  setModel(model: Seq2Seq): void {
-    if (model.config.stepSeconds !== this.model.config.stepSeconds) {
-      throw new ModelError('WX_MODEL_CONFIG_MISMATCH', `new model steps ${model.config.stepSeconds}s, current ${this.model.config.stepSeconds}s`);
-    }
-    if (this.ownsModel && model !== this.model) this.model.dispose();
-    this.model = model;
-    this.trackConfig = withSeasonDays(model.config, this.seasonDays);
-    this.js = undefined;
-    this.ownsModel = false;
-    this.version = model.version();
-    this.slab.resetHidden(model.stateSize);
   }
 
   observe(steps: readonly StepObservation[]): void {
@@ -259,35 +240,6 @@ export class RnnForecaster implements Forecaster {
       }));
       return { sensor, origin: info.t, points };
     });
-  }
-
-  /**
-   * (Re)build the state of many sensors from stored history: each starts fresh (zero state, fresh running
-   * stats) and replays its contiguous series, batched across sensors and looping over time. Pass enough
-   * history for the running statistics to settle (weeks); the encoder itself forgets within days.
-   */
-  warm(seriesBySensor: ReadonlyMap<string, readonly StepObservation[]>): void {
-    for (const [sensor, series] of seriesBySensor) {
-      checkSeries(series, this.stepMs);
-      if (series.length > 0 && series[0].sensor !== sensor) {
-        throw new ModelError('WX_MODEL_BAD_WINDOWS', `series under key "${sensor}" belongs to "${series[0].sensor}"`);
-      }
-    }
-    const all = [...seriesBySensor.values()].filter((s) => s.length > 0);
-    for (const s of all) this.drop(s[0].sensor);
-    const longest = Math.max(0, ...all.map((s) => s.length));
-    for (let i = 0; i < longest; i++) this.observe(all.filter((s) => s.length > i).map((s) => s[i]));
-  }
-
-  /**
-   * A sensor's running statistics and the scale its inputs are normalized with now (plain JSON-able numbers),
-   * for storage beside snapshots and for dashboards; undefined for an unknown sensor.
-   */
-  normalization(sensor: string): (NormalizerState & { scale: Scale }) | undefined {
-    const slot = this.sensors.get(sensor);
-    if (slot === undefined) return undefined;
-    const { norm } = this.slab.trackOf(slot, sensor);
-    return { ...norm, scale: normalizerScale(norm, this.model.config.normalization) };
   }
 
   /** Copy of a sensor's packed recurrent state ([h] or [h | c]), for tests and diagnostics. */

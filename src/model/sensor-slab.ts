@@ -39,7 +39,7 @@ export class SensorSlab {
 
   /** Slots grow by doubling; a released slot is reused before the arrays grow. */
   constructor(
-    private stateSize: number,
+    private readonly stateSize: number,
     initialCapacity = 64,
   ) {
     this.capacity = initialCapacity;
@@ -65,13 +65,6 @@ export class SensorSlab {
   clear(): void {
     this.next = 0;
     this.free.length = 0;
-  }
-
-  /** All hidden states zero, at a new state size (other weights: see RnnForecaster.setModel). */
-  resetHidden(stateSize: number): void {
-    if (stateSize === this.stateSize) this.hidden.fill(0);
-    else this.hidden = new Float32Array(this.capacity * stateSize);
-    this.stateSize = stateSize;
   }
 
   /** A view of the slot's hidden state: valid until the next alloc() (which may grow the array). */

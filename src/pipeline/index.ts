@@ -10,6 +10,7 @@ export { decodeForecasts, type DecodeOptions } from './decode-forecasts.js';
 export { fanOut, serializeBatch, type ForecastTarget, type SerializedBatch, type SerializedForecast } from './fan-out.js';
 export { forecastPipeline, type ForecastPipelineOptions } from './forecast-pipeline.js';
 export { SensorBucket, bucketEnd, warmStepsFrom, type BucketRules } from './sensor-bucket.js';
+export { bucketReadings } from './bucket-readings.js';
 export { SensorKeeper, type SensorKeeperOptions, type RestoreOutcome } from './sensor-keeper.js';
 export { LiveSkill, type LiveSkillOptions } from './live-skill.js';
 export { SwappableModelHost, retire, type ModelHost, type Retired } from './model-host.js';

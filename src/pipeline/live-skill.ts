@@ -1,8 +1,9 @@
 // Live verification: issued forecasts wait for their truth (the closed step's mean); each arrival scores every
-// pending forecast that covers it, per sensor and step ahead, in a rolling window (MAE and p10-p90 coverage).
-// State is a few typed arrays per sensor (~30 KiB at horizon 24 and a 168-pair window): keeping the forecast
-// objects themselves cost ~490 KiB per subscribed sensor, as every scored pair held its point.
+// pending forecast that covers it, per sensor and step ahead, in a rolling window (MAE and p10-p90 coverage, the
+// metric objects of src/metrics, as the evaluation's). State is a few typed arrays per sensor (~30 KiB at horizon
+// 24 and a 168-pair window): keeping the forecast objects themselves cost ~490 KiB per subscribed sensor.
 import type { ForecastPoint, SensorForecast } from '../forecaster.js';
+import { Coverage, Mae } from '../metrics/index.js';
 import type { SkillResponse } from '../protocol/index.js';
 
 /** Values kept per pending point: what the metrics and the band tuner read. */
@@ -23,14 +24,16 @@ interface SensorSkill {
    * against them when it is issued.
    */
   recent: Float64Array;
-  /** Rolling window per step ahead: ring of absolute errors and of inside-the-band flags, with their sums. */
+  /** The window's metrics, index = step ahead - 1; each holds the sum and count of the losses in the window. */
+  mae: Mae[];
+  coverage: Coverage[];
+  /**
+   * Rolling window per step ahead: ring of the losses counted (absolute error as float32, inside-the-band flag), so
+   * the pair leaving the window is taken back without keeping its forecast point. Next ring position per step.
+   */
   errors: Float32Array;
   inside: Uint8Array;
-  /** Per step ahead: pairs in the window, next ring position, sum of errors, sum of flags. */
-  n: Uint32Array;
   head: Uint32Array;
-  sumError: Float64Array;
-  sumInside: Float64Array;
 }
 
 export interface LiveSkillOptions {
@@ -58,12 +61,11 @@ export class LiveSkill {
         origins: new Float64Array(h).fill(NaN),
         points: new Float32Array(h * h * FIELDS),
         recent: new Float64Array(2 * h).fill(NaN),
+        mae: Array.from({ length: h }, () => new Mae()),
+        coverage: Array.from({ length: h }, () => new Coverage()),
         errors: new Float32Array(h * w),
         inside: new Uint8Array(h * w),
-        n: new Uint32Array(h),
         head: new Uint32Array(h),
-        sumError: new Float64Array(h),
-        sumInside: new Float64Array(h),
       };
       this.sensors.set(sensor, e);
     }
@@ -133,22 +135,20 @@ export class LiveSkill {
     p.p10 = e.points[at + P10]!;
     p.p50 = e.points[at + P50]!;
     p.p90 = e.points[at + P90]!;
-    const error = Math.abs(y - mean);
-    const inside = y >= p.p10 && y <= p.p90 ? 1 : 0;
     const i = k - 1;
+    const mae = e.mae[i]!;
+    const coverage = e.coverage[i]!;
     const w = this.o.window;
     const ring = i * w + e.head[i]!;
-    if (e.n[i]! === w) {
-      e.sumError[i]! -= e.errors[ring]!;
-      e.sumInside[i]! -= e.inside[ring]!;
-    } else {
-      e.n[i]! += 1;
+    if (mae.n === w) {
+      mae.remove(e.errors[ring]!);
+      coverage.remove(e.inside[ring]!);
     }
-    e.errors[ring] = error;
-    e.inside[ring] = inside;
-    // Sum the stored (float32) error, so that removing it later leaves no drift behind.
-    e.sumError[i]! += e.errors[ring]!;
-    e.sumInside[i]! += inside;
+    // Count the stored (float32) error, so that removing it later leaves no drift behind.
+    e.errors[ring] = mae.loss(y, p);
+    e.inside[ring] = coverage.loss(y, p);
+    mae.add(e.errors[ring]!);
+    coverage.add(e.inside[ring]!);
     e.head[i] = (e.head[i]! + 1) % w;
     this.o.onPair?.(k, t, y, p);
     if (k === h) e.origins[slot] = NaN;
@@ -175,12 +175,12 @@ export class LiveSkill {
       stepSeconds: this.o.stepMs / 1000,
       window: this.o.window,
       steps: Array.from({ length: this.o.horizon }, (_, i) => {
-        const n = e?.n[i] ?? 0;
+        const n = e?.mae[i]!.n ?? 0;
         return {
           step: i + 1,
           n,
-          mae: n === 0 ? null : e!.sumError[i]! / n,
-          coverage: n === 0 ? null : e!.sumInside[i]! / n,
+          mae: n === 0 ? null : e!.mae[i]!.get(),
+          coverage: n === 0 ? null : e!.coverage[i]!.get(),
         };
       }),
     };
@@ -188,8 +188,8 @@ export class LiveSkill {
 
   /**
    * The rolling windows of every verified sensor pooled, per step ahead: MAE and coverage over all their pairs
-   * (each pair weighs the same, so a sensor verified longer weighs more). One pass over the sensors' sums:
-   * 3-7 ms at 10,000 sensors, whatever the window.
+   * (each pair weighs the same, so a sensor verified longer weighs more). One pass over the sensors' metrics,
+   * whatever the window: about 6 ms at 10,000 sensors (4 ms with the flat typed-array sums before the metric objects).
    */
   pooled(): SkillResponse['steps'] {
     const h = this.o.horizon;
@@ -198,9 +198,9 @@ export class LiveSkill {
     const inside = new Float64Array(h);
     for (const e of this.sensors.values()) {
       for (let i = 0; i < h; i++) {
-        n[i]! += e.n[i]!;
-        error[i]! += e.sumError[i]!;
-        inside[i]! += e.sumInside[i]!;
+        n[i]! += e.mae[i]!.n;
+        error[i]! += e.mae[i]!.total;
+        inside[i]! += e.coverage[i]!.total;
       }
     }
     return Array.from({ length: h }, (_, i) => ({

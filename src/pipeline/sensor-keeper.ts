@@ -344,7 +344,6 @@ export class SensorKeeper implements BucketTable {
         modelVersion: this.modelVersion,
         kind: snap.kind,
         snapshot: snap.data,
-        norm: normalizationOf(this.forecaster, sensor),
         lastClosed,
         stepMs: this.o.stepMs,
         savedAt,
@@ -455,13 +454,6 @@ export class SensorKeeper implements BucketTable {
 function clockShiftOf(f: Forecaster, sensor: string): number | undefined {
   const get = (f as Forecaster & { clockShiftHours?: (sensor: string) => number | undefined }).clockShiftHours;
   return typeof get === 'function' ? get.call(f, sensor) : undefined;
-}
-
-/** Normalization statistics, when a forecaster exposes them (optional `normalization(sensor)`), as JSON. */
-function normalizationOf(f: Forecaster, sensor: string): string | null {
-  const get = (f as Forecaster & { normalization?: (sensor: string) => unknown }).normalization;
-  const stats = typeof get === 'function' ? get.call(f, sensor) : undefined;
-  return stats === undefined ? null : JSON.stringify(stats);
 }
 
 /**

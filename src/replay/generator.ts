@@ -142,7 +142,7 @@ export function generateSynthetic(options: Partial<SyntheticOptions> = {}): Repl
   return out.sort((a, b) => a.ts - b.ts || (a.sensor < b.sensor ? -1 : a.sensor > b.sensor ? 1 : 0));
 }
 
-/** A predicate "row i falls in a gap": a few short gaps per sensor, and one long one if asked (40 h: a restart for toSteps' default 24 h gap, 40 null steps within the server's 48). */
+/** A predicate "row i falls in a gap": a few short gaps per sensor, and one long one if asked (40 h: a restart at a 24-step gap limit, 40 null steps within the server's default 48). */
 function drawGaps(rng: Rng, count: number, hoursPerRow: number, long: boolean): (i: number) => boolean {
   const spans: Array<[number, number]> = [];
   for (let g = 0; g < 3; g++) {

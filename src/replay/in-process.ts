@@ -77,7 +77,7 @@ export function coldStartFactory(model: ModelOptions = {}): ForecasterFactory {
       metrics: { source: `cold start: seeded init (seed ${seeded.config.seed})` },
     });
     log.info({ modelVersion: version }, 'replay cold start: serving a freshly seeded model');
-    return { version, forecaster: new m.RnnForecaster({ model: seeded, stationUtcOffsetHours, seasonDays }), release: () => seeded.dispose() };
+    return { version, ...m.forecasterFromWeights(seeded, { stationUtcOffsetHours, seasonDays }) };
   };
 }
 
@@ -105,7 +105,7 @@ export function modelFileFactory(base: string): ForecasterFactory {
     const saved = m.saveModel(model);
     const version = store.models.insert({ status: 'champion', config: saved.config, weights: saved.weights, metrics: { source: `model files ${base}` } });
     log.info({ modelVersion: version, base }, 'replay: serving the given model files');
-    return { version, forecaster: new m.RnnForecaster({ model, stationUtcOffsetHours, seasonDays }), release: () => model.dispose() };
+    return { version, ...m.forecasterFromWeights(model, { stationUtcOffsetHours, seasonDays }) };
   };
 }
 

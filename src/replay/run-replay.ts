@@ -184,7 +184,7 @@ export async function runReplay(input: ReplayRunInput): Promise<ReplayRunResult>
     files.push({ file, ...stats });
   }
   // The window is known before the replay, so only the forecasts it needs are kept in memory.
-  const window = evalWindow(toSteps(readings.filter((r) => r.temp !== null), { stepMs: o.stepMs, maxGapMs: o.maxGapSteps * o.stepMs }), o.evalFrom, o.evalTo);
+  const window = evalWindow(toSteps(readings.filter((r) => r.temp !== null), { stepMs: o.stepMs, maxGapSteps: o.maxGapSteps }), o.evalFrom, o.evalTo);
   if (o.linearTrainTo !== undefined && o.linearTrainTo > window.evalFrom) {
     throw new ReplayOptionError('linearTrainTo must not be after evalFrom: the linear baseline would be fit on the evaluation period');
   }
@@ -230,7 +230,7 @@ export async function runReplay(input: ReplayRunInput): Promise<ReplayRunResult>
   const t2 = performance.now();
 
   // Truth is what the server stored, bucketed as the server buckets it.
-  const steps = toSteps(replay.delivered, { stepMs: o.stepMs, maxGapMs: o.maxGapSteps * o.stepMs });
+  const steps = toSteps(replay.delivered, { stepMs: o.stepMs, maxGapSteps: o.maxGapSteps });
   const base = { horizon: o.horizon, stepMs: o.stepMs };
   const forecasters: Forecaster[] = [
     new RecordedForecaster(replay.log, o.modelName),
@@ -240,7 +240,7 @@ export async function runReplay(input: ReplayRunInput): Promise<ReplayRunResult>
   ];
   if (o.linearTrainTo !== undefined) {
     const cut = o.linearTrainTo;
-    const gridded = toSteps(linearData, { stepMs: o.stepMs, maxGapMs: o.maxGapSteps * o.stepMs });
+    const gridded = toSteps(linearData, { stepMs: o.stepMs, maxGapSteps: o.maxGapSteps });
     const runs = contiguousRuns(gridded.filter((s) => s.t < cut), o.stepMs);
     forecasters.push(new LinearForecaster(fitLinear(runs, base)));
   }

@@ -1,101 +1,59 @@
-// Readings -> grid steps for offline replay: end-labelled buckets (t - step, t], averaged, gaps filled with
-// null steps. Pure and batch-shaped; the live server has its own streaming bucketer.
+// Replay readings -> grid steps, exactly as the server would bucket them arriving in this order: per sensor through
+// the live bucketer (pipeline/bucket-readings.ts), so the evaluation's truth and offline training see its steps.
 import type { StepObservation } from '../forecaster.js';
+import { bucketReadings } from '../pipeline/bucket-readings.js';
+import type { BucketRules } from '../pipeline/sensor-bucket.js';
+import type { Reading } from '../protocol/index.js';
 import type { ReplayReading } from './reading.js';
 
-export interface ToStepsOptions {
-  /** Grid step, ms. */
-  stepMs: number;
-  /**
-   * Longest run of empty buckets filled with temp = null steps. A longer silence is a restart: no filler,
-   * the sensor's next step simply jumps (an evaluation drops the sensor's state there).
-   */
-  maxGapMs: number;
-}
+/** The server's grid step and gap limit (`serve`'s defaults: docs/configuration.md). */
+export type ToStepsOptions = BucketRules;
 
-export const TO_STEPS_DEFAULTS: Readonly<ToStepsOptions> = Object.freeze({ stepMs: 3_600_000, maxGapMs: 86_400_000 });
+export const TO_STEPS_DEFAULTS: Readonly<ToStepsOptions> = Object.freeze({ stepMs: 3_600_000, maxGapSteps: 48 });
 
-type Field = 'temp' | 'pressure' | 'dewpoint' | 'wind';
-const FIELDS: readonly Field[] = ['temp', 'pressure', 'dewpoint', 'wind'];
+const COVARIATES = ['pressure', 'dewpoint', 'wind'] as const;
 
 /**
  * Bucket readings per sensor onto the step grid.
  *
  * @example
- *   toSteps(readings, { stepMs: 3_600_000 }) // [{ sensor, t, temp, pressure, dewpoint, wind }, ...]
- * @param readings any order; a second reading with the same sensor and ts is a duplicate and ignored
- * @returns steps ordered by t, then sensor. Each field is the mean of the bucket's non-null values, or null.
- *   Covariate fields appear only for sensors whose readings carried them.
+ *   toSteps(readings, { stepMs: 3_600_000 }) // [{ sensor, t, temp, pressure?, dewpoint?, wind? }, ...]
+ * @param readings in arrival order (a replay sends them sorted by ts). As the server: rows without a temperature
+ *   are not readings (the protocol requires one), a repeated (sensor, ts) is a duplicate (the first one stays),
+ *   and a reading whose bucket a later one already closed is late and left out.
+ * @param options.maxGapSteps a silence of more missing steps is a restart: no filler, the sensor's next step
+ *   simply jumps (an evaluation drops the sensor's state there); a shorter one is filled with temp = null steps
+ * @returns steps ordered by t, then sensor. Each field is the mean of the bucket's values; a covariate no reading
+ *   of the bucket carried is absent.
  */
 export function toSteps(readings: Iterable<ReplayReading>, options: Partial<ToStepsOptions> = {}): StepObservation[] {
-  const { stepMs, maxGapMs } = { ...TO_STEPS_DEFAULTS, ...options };
-  if (!Number.isInteger(stepMs) || stepMs < 1) throw new RangeError(`stepMs must be a positive integer; got ${stepMs}`);
-  if (!(maxGapMs >= 0)) throw new RangeError(`maxGapMs must be >= 0; got ${maxGapMs}`);
-
-  const bySensor = new Map<string, ReplayReading[]>();
+  const rules = { ...TO_STEPS_DEFAULTS, ...options };
+  if (!Number.isInteger(rules.stepMs) || rules.stepMs < 1) throw new RangeError(`stepMs must be a positive integer; got ${rules.stepMs}`);
+  if (!Number.isInteger(rules.maxGapSteps) || rules.maxGapSteps < 0) {
+    throw new RangeError(`maxGapSteps must be an integer >= 0; got ${rules.maxGapSteps}`);
+  }
+  const bySensor = new Map<string, Reading[]>();
   for (const r of readings) {
+    const reading = asReading(r);
+    if (reading === undefined) continue;
     let list = bySensor.get(r.sensor);
     if (!list) bySensor.set(r.sensor, (list = []));
-    list.push(r);
+    list.push(reading);
   }
-
   const out: StepObservation[] = [];
   for (const [sensor, list] of bySensor) {
-    list.sort((a, b) => a.ts - b.ts); // stable: of duplicates the first one read stays first
-    const present = new Set(FIELDS.filter((f) => list.some((r) => r[f] !== undefined)));
-    let bucket: Bucket | undefined;
-    let prevTs = NaN;
-    let prevT = NaN;
-    const close = (b: Bucket): void => {
-      // Fill a short silence with null steps so the grid stays contiguous; a long one is left as a jump.
-      const missing = (b.t - prevT) / stepMs - 1;
-      if (missing > 0 && missing * stepMs <= maxGapMs) {
-        for (let i = 1; i <= missing; i++) out.push(emptyStep(sensor, prevT + i * stepMs, present));
-      }
-      out.push(b.toStep(sensor, present));
-      prevT = b.t;
-    };
-    for (const r of list) {
-      if (r.ts === prevTs) continue;
-      prevTs = r.ts;
-      const t = Math.ceil(r.ts / stepMs) * stepMs;
-      if (bucket && bucket.t !== t) {
-        close(bucket);
-        bucket = undefined;
-      }
-      (bucket ??= new Bucket(t)).add(r);
-    }
-    if (bucket) close(bucket);
+    for (const e of bucketReadings(sensor, list, rules)) if (e.kind === 'step') out.push(e.obs);
   }
   return out.sort((a, b) => a.t - b.t || (a.sensor < b.sensor ? -1 : a.sensor > b.sensor ? 1 : 0));
 }
 
-function emptyStep(sensor: string, t: number, present: ReadonlySet<Field>): StepObservation {
-  const step: StepObservation = { sensor, t, temp: null };
-  for (const f of present) if (f !== 'temp') step[f] = null;
-  return step;
-}
-
-class Bucket {
-  private readonly sum = new Float64Array(FIELDS.length);
-  private readonly n = new Int32Array(FIELDS.length);
-
-  constructor(readonly t: number) {}
-
-  add(r: ReplayReading): void {
-    FIELDS.forEach((f, i) => {
-      const v = r[f];
-      if (v === null || v === undefined) return;
-      this.sum[i] += v;
-      this.n[i] += 1;
-    });
+/** The reading the server would store: none without a temperature; an empty covariate is an absent one. */
+function asReading(r: ReplayReading): Reading | undefined {
+  if (r.temp === null) return undefined;
+  const reading: Reading = { sensor: r.sensor, ts: r.ts, temp: r.temp };
+  for (const c of COVARIATES) {
+    const v = r[c];
+    if (v !== null && v !== undefined) reading[c] = v;
   }
-
-  toStep(sensor: string, present: ReadonlySet<Field>): StepObservation {
-    const step = emptyStep(sensor, this.t, present);
-    FIELDS.forEach((f, i) => {
-      if (this.n[i] > 0) step[f] = this.sum[i] / this.n[i];
-    });
-    return step;
-  }
+  return reading;
 }

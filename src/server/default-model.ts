@@ -53,7 +53,7 @@ export const rnnFactory =
         );
       }
       log.info({ modelVersion: champion.version, backend, cell: c.cell, hidden: c.hidden }, 'serving champion model');
-      return { version: champion.version, forecaster: new m.RnnForecaster({ model, stationUtcOffsetHours, seasonDays }), release: () => model.dispose() };
+      return { version: champion.version, ...m.forecasterFromWeights(model, { stationUtcOffsetHours, seasonDays }) };
     }
     const shipped = await shippedDefault(m, options.shippedWeights ?? SHIPPED_WEIGHTS, stepSeconds, horizon, log);
     const model = shipped ?? m.Seq2Seq.create({ stepSeconds, horizon, seed: DEFAULT_MODEL_SEED });
@@ -73,7 +73,7 @@ export const rnnFactory =
         'no champion model in the database: created an untrained seeded model as version 1 (train one to get useful forecasts)',
       );
     }
-    return { version, forecaster: new m.RnnForecaster({ model, stationUtcOffsetHours, seasonDays }), release: () => model.dispose() };
+    return { version, ...m.forecasterFromWeights(model, { stationUtcOffsetHours, seasonDays }) };
   };
 
 /** The default factory: champion, else shipped default weights, else a seeded init. */

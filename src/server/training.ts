@@ -1,8 +1,7 @@
 // Wires model versions into a server: the online trainer (loaded only when training is on), a watcher that swaps
 // in a champion changed from outside (`wxstream models promote|rollback`), and their Prometheus gauges.
 import { Gauge, type Registry } from 'prom-client';
-import type { SavedModel } from '../model/index.js';
-import type { Forecaster } from '../forecaster.js';
+import type { SavedWeights, ServingForecaster } from '../model/index.js';
 import type { Logger } from '../log.js';
 import type { ModelHost } from '../pipeline/model-host.js';
 import type { Store } from '../store/index.js';
@@ -20,12 +19,9 @@ export interface TrainerWiring {
   seasonDays?: number;
 }
 
-async function rnnFor(w: TrainerWiring): Promise<(saved: SavedModel) => { forecaster: Forecaster; release: () => void }> {
+async function rnnFor(w: TrainerWiring): Promise<(saved: SavedWeights) => ServingForecaster> {
   const m = await import('../model/index.js');
-  return (saved) => {
-    const model = m.loadModel(saved.config, saved.weights);
-    return { forecaster: new m.RnnForecaster({ model, stationUtcOffsetHours: w.stationUtcOffsetHours, seasonDays: w.seasonDays }), release: () => model.dispose() };
-  };
+  return (saved) => m.forecasterFromWeights(saved, { stationUtcOffsetHours: w.stationUtcOffsetHours, seasonDays: w.seasonDays });
 }
 
 export async function startTrainer(options: Partial<TrainerOptions> | undefined, w: TrainerWiring): Promise<Trainer | undefined> {
@@ -60,7 +56,7 @@ export function watchChampion(w: TrainerWiring, intervalMs: number): () => void 
     if (champion === undefined) return;
     busy = true;
     try {
-      const { forecaster, release } = (await rnnFor(w))({ config: champion.config as never, weights: champion.weights });
+      const { forecaster, release } = (await rnnFor(w))(champion);
       // The trainer may have queued its own promotion meanwhile; the database's champion wins.
       w.host.swap(champion.version, forecaster, release, { sliced: true });
       w.log.info({ version: champion.version }, 'champion changed in the database: swapping it in');

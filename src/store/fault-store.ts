@@ -15,8 +15,6 @@ export interface FaultStore {
   record(faults: readonly FaultRow[], now?: number): void;
   /** Spans of a sensor overlapping [from, to], oldest first. */
   ranges(sensor: string, from: number, to: number): FaultRow[];
-  /** Whether a reading of `sensor` at `ts` lies in a flagged span (training: skip it). */
-  isFlagged(sensor: string, ts: number): boolean;
   /** Per sensor, the end of its latest flagged span. */
   latest(): Map<string, number>;
 }
@@ -24,7 +22,6 @@ export interface FaultStore {
 export class SqliteFaultStore implements FaultStore {
   private readonly upsert;
   private readonly selectRanges;
-  private readonly selectFlagged;
   private readonly selectLatest;
   private readonly tx;
 
@@ -37,7 +34,6 @@ export class SqliteFaultStore implements FaultStore {
     this.selectRanges = db.prepare(
       `SELECT ${cols} FROM sensor_faults WHERE sensor = ? AND to_ts >= ? AND from_ts <= ? ORDER BY from_ts, kind`,
     );
-    this.selectFlagged = db.prepare('SELECT EXISTS (SELECT 1 FROM sensor_faults WHERE sensor = ? AND to_ts >= ? AND from_ts <= ?)').pluck();
     this.selectLatest = db.prepare('SELECT sensor, max(to_ts) FROM sensor_faults GROUP BY sensor').raw();
     this.tx = db.transaction((faults: readonly FaultRow[], now: number) => {
       for (const f of faults) this.upsert.run(f.sensor, f.kind, f.from, f.to, now);
@@ -50,10 +46,6 @@ export class SqliteFaultStore implements FaultStore {
 
   ranges(sensor: string, from: number, to: number): FaultRow[] {
     return this.selectRanges.all(sensor, from, to) as FaultRow[];
-  }
-
-  isFlagged(sensor: string, ts: number): boolean {
-    return this.selectFlagged.get(sensor, ts, ts) === 1;
   }
 
   latest(): Map<string, number> {

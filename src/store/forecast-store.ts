@@ -13,10 +13,6 @@ export interface IssuedForecast {
 
 export interface ForecastStore {
   insertMany(rows: readonly IssuedForecast[]): void;
-  /** The newest issued forecast of a sensor. */
-  latest(sensor: string): IssuedForecast | undefined;
-  /** Forecasts of a sensor with origin > `after`, oldest first (pending verification after a restart). */
-  since(sensor: string, after: number): IssuedForecast[];
   /**
    * Forecasts issued by `modelVersion` with origin > `after.get(sensor)`, for every sensor of `after`, ordered by
    * sensor and origin: the pending verifications of a whole restart in one query.
@@ -54,8 +50,6 @@ const toRow = (r: DbRow): IssuedForecast => {
 
 export class SqliteForecastStore implements ForecastStore {
   private readonly upsert;
-  private readonly selectLatest;
-  private readonly selectSince;
   private readonly selectPending;
   private readonly prune;
   private readonly tx;
@@ -64,14 +58,6 @@ export class SqliteForecastStore implements ForecastStore {
     this.upsert = db.prepare(
       `INSERT OR REPLACE INTO issued_forecasts (sensor, origin, model_version, issued_at, step_ms, points)
        VALUES (?, ?, ?, ?, ?, ?)`,
-    );
-    const cols = `sensor, origin, model_version AS modelVersion, issued_at AS issuedAt, step_ms AS stepMs,
-      points`;
-    this.selectLatest = db.prepare(
-      `SELECT ${cols} FROM issued_forecasts WHERE sensor = ? ORDER BY origin DESC, model_version DESC LIMIT 1`,
-    );
-    this.selectSince = db.prepare(
-      `SELECT ${cols} FROM issued_forecasts WHERE sensor = ? AND origin > ? ORDER BY origin, model_version`,
     );
     // The cut-offs travel as one JSON object; CROSS JOIN keeps json_each outside, so each sensor is one index seek.
     this.selectPending = db.prepare(
@@ -90,15 +76,6 @@ export class SqliteForecastStore implements ForecastStore {
 
   insertMany(rows: readonly IssuedForecast[]): void {
     if (rows.length > 0) this.tx(rows);
-  }
-
-  latest(sensor: string): IssuedForecast | undefined {
-    const r = this.selectLatest.get(sensor) as DbRow | undefined;
-    return r && toRow(r);
-  }
-
-  since(sensor: string, after: number): IssuedForecast[] {
-    return (this.selectSince.all(sensor, after) as DbRow[]).map(toRow);
   }
 
   pending(after: ReadonlyMap<string, number>, modelVersion: number): IssuedForecast[] {

@@ -26,8 +26,6 @@ export interface Store {
   readonly tokens: TokenStore;
   /** Plausibility faults per sensor: spans of readings training must skip. */
   readonly faults: FaultStore;
-  /** Online copy of the whole database to `file` (SQLite backup API); readers and the writer go on meanwhile. */
-  backup(file: string): Promise<void>;
   /**
    * Record the grid step on first use and refuse a different one later: snapshots and buckets of one database
    * only make sense on one grid.
@@ -65,10 +63,6 @@ export class SqliteStore implements Store {
     this.forecasts = new SqliteForecastStore(this.db);
     this.tokens = new SqliteTokenStore(this.db);
     this.faults = new SqliteFaultStore(this.db);
-  }
-
-  async backup(file: string): Promise<void> {
-    await this.db.backup(file);
   }
 
   getMeta(key: string): string | undefined {

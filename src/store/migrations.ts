@@ -107,11 +107,13 @@ export const MIGRATIONS: readonly string[] = [
   // 4: the reading log's position. Each committed ingest transaction gets the next sequence number (kept in meta),
   // stored on its readings and as the sensor's latest; a state snapshot records the sequence it covers and the
   // sensor's open bucket, so restore = snapshot + the readings committed after it, replayed in commit order (exact).
+  // norm_json goes: normalization statistics as JSON, stringified per sensor at every snapshot and never read.
   `
   ALTER TABLE readings ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE sensors ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE sensor_state ADD COLUMN bucket BLOB;
   ALTER TABLE sensor_state ADD COLUMN log_seq INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE sensor_state DROP COLUMN norm_json;
   `,
 ];
 

@@ -37,7 +37,6 @@ export interface ReadingStore {
   sensors(): SensorRow[];
   /** Up to `limit` sensors in name order, those after `after` (exclusive) when given: a page of the list. */
   sensorPage(limit: number, after?: string): SensorRow[];
-  count(): number;
 }
 
 interface DbReading {
@@ -69,7 +68,6 @@ export class SqliteReadingStore implements ReadingStore {
   private readonly selectSensors;
   private readonly selectSensorPage;
   private readonly selectSensorPageAfter;
-  private readonly countSensors;
   private readonly tx;
   private readonly selectCommittedAfter;
   private readonly saveSeq;
@@ -106,7 +104,6 @@ export class SqliteReadingStore implements ReadingStore {
     this.selectSensors = db.prepare(`SELECT ${sensorCols} FROM sensors ORDER BY sensor`);
     this.selectSensorPage = db.prepare(`SELECT ${sensorCols} FROM sensors ORDER BY sensor LIMIT ?`);
     this.selectSensorPageAfter = db.prepare(`SELECT ${sensorCols} FROM sensors WHERE sensor > ? ORDER BY sensor LIMIT ?`);
-    this.countSensors = db.prepare('SELECT count(*) AS n FROM sensors').pluck();
     this.tx = db.transaction((readings: readonly Reading[], receivedAt: number): boolean[] => {
       // Read inside the transaction (a point lookup): a second writer, a test or a tool, cannot reuse a number.
       const seq = this.readSeq() + 1;
@@ -178,9 +175,5 @@ export class SqliteReadingStore implements ReadingStore {
 
   sensorPage(limit: number, after?: string): SensorRow[] {
     return (after === undefined ? this.selectSensorPage.all(limit) : this.selectSensorPageAfter.all(after, limit)) as SensorRow[];
-  }
-
-  count(): number {
-    return this.countSensors.get() as number;
   }
 }

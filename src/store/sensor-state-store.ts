@@ -7,8 +7,6 @@ export interface SensorStateRow {
   modelVersion: number;
   kind: string;
   snapshot: Uint8Array;
-  /** Normalization statistics when the forecaster exposes them (JSON), else null. */
-  norm: string | null;
   /** End of the last step folded into the snapshot, epoch ms. */
   lastClosed: number;
   stepMs: number;
@@ -43,13 +41,11 @@ export interface SensorStateStore {
   /** Save many snapshots in one transaction (replacing older ones). */
   saveMany(rows: readonly SensorStateRow[]): void;
   load(sensor: string): SensorStateRow | undefined;
-  all(): SensorStateRow[];
   /**
    * Every sensor with stored readings, ordered by name, each with its snapshot when that was written by
    * `modelVersion` on `stepMs`: one query for a whole restart.
    */
   restorable(modelVersion: number, stepMs: number): RestorableSensor[];
-  delete(sensor: string): void;
 }
 
 /** sensor, last_ts, last_seq, kind, snapshot, last_closed, bucket, log_seq: raw rows (arrays), cheaper than objects. */
@@ -58,23 +54,20 @@ type RestoreDbRow = [string, number, number, string | null, Buffer | null, numbe
 export class SqliteSensorStateStore implements SensorStateStore {
   private readonly upsert;
   private readonly selectOne;
-  private readonly selectAll;
   private readonly selectRestorable;
-  private readonly remove;
   private readonly tx;
 
   constructor(db: Database) {
     this.upsert = db.prepare(
-      `INSERT INTO sensor_state (sensor, model_version, kind, snapshot, norm_json, last_closed, step_ms, saved_at, bucket, log_seq)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO sensor_state (sensor, model_version, kind, snapshot, last_closed, step_ms, saved_at, bucket, log_seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(sensor) DO UPDATE SET model_version = excluded.model_version, kind = excluded.kind,
-         snapshot = excluded.snapshot, norm_json = excluded.norm_json, last_closed = excluded.last_closed,
+         snapshot = excluded.snapshot, last_closed = excluded.last_closed,
          step_ms = excluded.step_ms, saved_at = excluded.saved_at, bucket = excluded.bucket, log_seq = excluded.log_seq`,
     );
-    const cols = `sensor, model_version AS modelVersion, kind, snapshot, norm_json AS norm,
+    const cols = `sensor, model_version AS modelVersion, kind, snapshot,
       last_closed AS lastClosed, step_ms AS stepMs, saved_at AS savedAt, bucket, log_seq AS logSeq`;
     this.selectOne = db.prepare(`SELECT ${cols} FROM sensor_state WHERE sensor = ?`);
-    this.selectAll = db.prepare(`SELECT ${cols} FROM sensor_state ORDER BY sensor`);
     this.selectRestorable = db
       .prepare(
         `SELECT s.sensor, s.last_ts, s.last_seq, st.kind, st.snapshot, st.last_closed, st.bucket, st.log_seq
@@ -82,14 +75,13 @@ export class SqliteSensorStateStore implements SensorStateStore {
          ORDER BY s.sensor`,
       )
       .raw();
-    this.remove = db.prepare('DELETE FROM sensor_state WHERE sensor = ?');
     this.tx = db.transaction((rows: readonly SensorStateRow[]) => {
       // Positional parameters, and the snapshot bound as a Buffer view without a copy: a graceful stop (and the
       // periodic snapshot) writes every sensor, 100,000 rows in one pause of the event loop.
       for (const r of rows) {
         const snapshot = Buffer.from(r.snapshot.buffer, r.snapshot.byteOffset, r.snapshot.byteLength);
         const bucket = r.bucket === null ? null : Buffer.from(r.bucket.buffer, r.bucket.byteOffset, r.bucket.byteLength);
-        this.upsert.run(r.sensor, r.modelVersion, r.kind, snapshot, r.norm, r.lastClosed, r.stepMs, r.savedAt, bucket, r.logSeq);
+        this.upsert.run(r.sensor, r.modelVersion, r.kind, snapshot, r.lastClosed, r.stepMs, r.savedAt, bucket, r.logSeq);
       }
     });
   }
@@ -103,10 +95,6 @@ export class SqliteSensorStateStore implements SensorStateStore {
     return this.selectOne.get(sensor) as SensorStateRow | undefined;
   }
 
-  all(): SensorStateRow[] {
-    return this.selectAll.all() as SensorStateRow[];
-  }
-
   restorable(modelVersion: number, stepMs: number): RestorableSensor[] {
     return (this.selectRestorable.all(modelVersion, stepMs) as RestoreDbRow[]).map(
       ([sensor, lastTs, lastSeq, kind, data, lastClosed, bucket, logSeq]) => ({
@@ -116,9 +104,5 @@ export class SqliteSensorStateStore implements SensorStateStore {
         snapshot: data === null ? undefined : { kind: kind!, data, lastClosed: lastClosed!, bucket, logSeq: logSeq! },
       }),
     );
-  }
-
-  delete(sensor: string): void {
-    this.remove.run(sensor);
   }
 }

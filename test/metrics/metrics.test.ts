@@ -30,6 +30,20 @@ describe('Mae / Rmse', () => {
     expect(mae.get()).toBeNaN();
     expect(() => mae.revert(5, pt(2))).toThrow(RangeError);
   });
+
+  it('count stored losses like pairs (a rolling window that keeps losses, not points), and pool by total', () => {
+    const pairs = new Mae();
+    const losses = new Mae();
+    for (const [y, m] of [[11, 10], [8, 10.25], [13, 10]]) {
+      pairs.update(y, pt(m));
+      losses.add(losses.loss(y, pt(m)));
+    }
+    pairs.revert(11, pt(10));
+    losses.remove(1);
+    expect([losses.n, losses.get(), losses.total]).toEqual([pairs.n, pairs.get(), pairs.total]);
+    expect(losses.total).toBe(2.25 + 3);
+    expect(() => new Mae().remove(1)).toThrow(RangeError);
+  });
 });
 
 describe('Coverage', () => {

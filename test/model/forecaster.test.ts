@@ -1,4 +1,4 @@
-// RnnForecaster behaviour beyond the shared contract: input validation with codes, model swaps, version.
+// RnnForecaster behaviour beyond the shared contract: input validation with codes, versions of weights.
 import { describe, expect, it } from 'vitest';
 import { RnnForecaster, Seq2Seq } from '../../src/model/index.js';
 import { codeOf, useWasmBackend } from './helpers.js';
@@ -35,40 +35,21 @@ describe('RnnForecaster', () => {
     f.dispose();
   });
 
-  it('setModel swaps weights, keeps running stats, resets hidden state and changes the version', () => {
+  it('the version and the snapshot kind name the weights, so states of other weights are refused', () => {
     const a = Seq2Seq.create({ hidden: 6, seed: 1 });
     const b = Seq2Seq.create({ hidden: 10, seed: 2 });
-    const f = new RnnForecaster({ model: a });
-    const series = diurnalSeries({ steps: 40 });
-    for (const s of series) f.observe([s]);
-    const v1 = f.modelVersion;
-    const kind1 = f.exportState('s1')!.kind;
-    f.setModel(b);
-    expect(f.modelVersion).not.toBe(v1);
-    expect(f.modelVersion).toMatch(/^gru10c3-[0-9a-f]{8}$/);
-    expect(f.hiddenState('s1')).toEqual(new Float32Array(10));
-    expect(f.exportState('s1')!.kind).not.toBe(kind1);
-    expect(f.lastStep('s1')).toBe(series[series.length - 1].t);
-    f.warm(new Map([['s1', series]]));
-    const ref = new RnnForecaster({ model: b });
-    for (const s of series) ref.observe([s]);
-    expect(f.forecast(['s1'])).toEqual(ref.forecast(['s1']));
-    expect(codeOf(() => f.setModel(Seq2Seq.create({ hidden: 4, stepSeconds: 600 })))).toBe('WX_MODEL_CONFIG_MISMATCH');
-    expect(['cpu', 'wasm', 'tensorflow']).toContain(f.backend);
+    // Other weights are another forecaster (a swap builds one: forecasterFromWeights), never the same one mutated.
+    const fa = new RnnForecaster({ model: a });
+    const fb = new RnnForecaster({ model: b });
+    for (const s of diurnalSeries({ steps: 40 })) fa.observe([s]);
+    expect(fb.modelVersion).not.toBe(fa.modelVersion);
+    expect(fb.modelVersion).toMatch(/^gru10c3-[0-9a-f]{8}$/);
+    expect(fb.snapshotKind).not.toBe(fa.snapshotKind);
+    expect(codeOf(() => fb.importState('s1', fa.exportState('s1')!))).toBe('WX_MODEL_SNAPSHOT_MISMATCH');
+    expect(['cpu', 'wasm', 'tensorflow']).toContain(fa.backend);
+    [fa, fb].forEach((f) => f.dispose());
     a.dispose();
     b.dispose();
-  });
-
-  it('exposes a sensor\'s running statistics as plain numbers', () => {
-    const f = new RnnForecaster({ config: { hidden: 4 } });
-    expect(f.normalization('s1')).toBeUndefined();
-    for (const s of diurnalSeries({ steps: 48 })) f.observe([s]);
-    const n = f.normalization('s1')!;
-    expect(n.weight).toBeGreaterThan(40);
-    expect(n.scale.mean).toBeGreaterThan(9);
-    expect(n.scale.sd).toBeGreaterThan(1);
-    expect(JSON.parse(JSON.stringify(n))).toEqual(n);
-    f.dispose();
   });
 
   it('version changes when any weight changes', () => {

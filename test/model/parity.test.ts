@@ -66,14 +66,15 @@ describe('batched parity', () => {
     model.dispose();
   });
 
-  it('warm() rebuilds the same state as observing step by step', () => {
+  it('drop and replay (a re-warm) rebuilds exactly the state of uninterrupted stepping', () => {
     const model = Seq2Seq.create({ hidden: 8, seed: 9 });
     const series = [1, 2, 3].map((seed) => diurnalSeries({ sensor: `w${seed}`, seed, steps: 20 + 10 * seed }));
     const stepped = new RnnForecaster({ model });
     for (const tick of ticks(series)) stepped.observe(tick);
     const warmed = new RnnForecaster({ model });
-    warmed.observe([{ sensor: 'w1', t: 0, temp: 99 }]); // stale state that warm() must replace
-    warmed.warm(new Map(series.map((s) => [s[0].sensor, s])));
+    warmed.observe([{ sensor: 'w1', t: 0, temp: 99 }]); // stale state that the drop must clear
+    for (const s of series) warmed.drop(s[0].sensor);
+    for (const tick of ticks(series)) warmed.observe(tick);
     for (const s of series) {
       const name = s[0].sensor;
       expect(warmed.lastStep(name)).toBe(s[s.length - 1].t);

@@ -227,7 +227,7 @@ describe('SensorKeeper, a swap keeps what a sensor learnt of itself', () => {
     expect((next.exportCarried('far') as unknown as { clock: ClockState }).clock).toEqual(before.clock);
     // Rebuilt from its 12 warm-up steps alone it would be on the UTC clock again for a week.
     const fresh = new RnnForecaster({ config: { hidden: 4, covariates: [], seed: 2 } });
-    fresh.warm(new Map([['far', readings.slice(-12).map((r) => ({ sensor: r.sensor, t: r.ts, temp: r.temp }))]]));
+    for (const r of readings.slice(-12)) fresh.observe([{ sensor: r.sensor, t: r.ts, temp: r.temp }]);
     expect((fresh.exportCarried('far') as unknown as { clock: ClockState }).clock.shift).toBe(0);
     [next, fresh].forEach((f) => f.dispose());
     store.close();

@@ -26,7 +26,7 @@ describe('synthetic generator', () => {
     const keys = readings.map((r) => `${r.sensor}@${r.ts}`);
     expect(new Set(keys).size).toBeLessThan(keys.length); // duplicates
     expect(readings.some((r) => r.temp === null && r.pressure !== null)).toBe(true); // missing temperature
-    const steps = toSteps(readings);
+    const steps = toSteps(readings, { maxGapSteps: 24 }); // the 40 h gap is a restart here, within the server's 48
     const syn2 = steps.filter((s) => s.sensor === 'syn-2');
     expect(syn2.some((s, i) => i > 0 && s.t - syn2[i - 1].t > 24 * 3_600_000)).toBe(true); // a restart
     // syn-3 repeats one value for a day and a half

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDailyCycle } from '../../src/baselines/index.js';
-import { buildWindows, initBackend, RnnForecaster, saveModel, Seq2Seq, train } from '../../src/model/index.js';
+import { buildWindows, forecasterFromWeights, initBackend, saveModel, Seq2Seq, train } from '../../src/model/index.js';
 import { formatSimpleCsv } from '../../src/replay/csv-write.js';
 import { generateSynthetic } from '../../src/replay/generator.js';
 import { runReplay } from '../../src/replay/run-replay.js';
@@ -71,7 +71,7 @@ describe('replay into an in-process RNN server with inline training', () => {
 
   beforeAll(async () => {
     await initBackend('wasm');
-    const steps = toSteps(generateSynthetic({ seed: 7, sensors: 3, days: 30, start: START }), { maxGapMs: 5 * DAY });
+    const steps = toSteps(generateSynthetic({ seed: 7, sensors: 3, days: 30, start: START }), { maxGapSteps: 5 * 24 });
     // The UTC clock: every generated sensor shares one longitude, and 12 optimizer steps cannot also learn the
     // first week's unshifted clock (clock alignment has its own tests, test/model/clock.test.ts).
     const model = Seq2Seq.create({ hidden: 8, seed: 3, normalization: { clock: null } });
@@ -87,10 +87,8 @@ describe('replay into an in-process RNN server with inline training', () => {
   });
 
   const factory: ForecasterFactory = async ({ store }) => {
-    const { loadModel } = await import('../../src/model/index.js');
     const version = store.models.insert({ status: 'champion', config: pretrained.config, weights: pretrained.weights, metrics: { source: 'test pre-trained' } });
-    const model = loadModel(pretrained.config as never, pretrained.weights);
-    return { version, forecaster: new RnnForecaster({ model }), release: () => model.dispose() };
+    return { version, ...forecasterFromWeights(pretrained) };
   };
 
   const evalFrom = START + 6 * DAY;

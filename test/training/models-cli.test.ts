@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RnnForecaster, saveModel, Seq2Seq, writeModelFiles } from '../../src/model/index.js';
+import { forecasterFromWeights, saveModel, Seq2Seq, writeModelFiles } from '../../src/model/index.js';
 import { startServer } from '../../src/server/index.js';
 import { openStore } from '../../src/store/index.js';
 
@@ -84,8 +84,7 @@ describe('wxstream models', () => {
       championPollMs: 20,
       forecaster: ({ store }) => {
         const row = store.models.champion()!;
-        const model = Seq2Seq.create({ hidden: 4, seed: 2 });
-        return { version: row.version, forecaster: new RnnForecaster({ model }), release: () => model.dispose() };
+        return { version: row.version, ...forecasterFromWeights(Seq2Seq.create({ hidden: 4, seed: 2 })) };
       },
     });
     expect(server.modelHost.modelVersion).toBe(2);

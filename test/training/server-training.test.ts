@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect, type Forecast } from '../../client/index.js';
-import { RnnForecaster, saveModel, Seq2Seq } from '../../src/model/index.js';
+import { forecasterFromWeights, saveModel, Seq2Seq } from '../../src/model/index.js';
 import { startServer } from '../../src/server/index.js';
 import type { ForecasterFactory } from '../../src/server/default-model.js';
 import { createRng } from '../../src/random.js';
@@ -19,7 +19,7 @@ const smallModel: ForecasterFactory = async ({ store }) => {
   const model = Seq2Seq.create({ hidden: 8, seed: 5 });
   const saved = saveModel(model);
   const version = store.models.insert({ status: 'champion', config: saved.config, weights: saved.weights });
-  return { version, forecaster: new RnnForecaster({ model }), release: () => model.dispose() };
+  return { version, ...forecasterFromWeights(model) };
 };
 
 function history(days: number) {
