@@ -2,43 +2,9 @@
 // SHA-256. Secrets are 256 random bits, so a fast hash is enough; a slow KDF would make every upgrade a CPU cost.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
+import type { NewToken, TokenRow, TokenScope, TokenStore } from '../ports/tokens.js';
 
-/** Which sensors a producer token may push to; absent means all. A sensor matches a listed id or the prefix. */
-export interface TokenScope {
-  sensors?: string[];
-  prefix?: string;
-}
-
-export interface TokenRow {
-  id: string;
-  name: string;
-  push: boolean;
-  read: boolean;
-  scope?: TokenScope;
-  createdAt: number;
-  revokedAt?: number;
-}
-
-export interface NewToken {
-  name: string;
-  push: boolean;
-  read: boolean;
-  scope?: TokenScope;
-}
-
-export interface TokenStore {
-  /** Create a token; the returned secret is the only copy (the database keeps its hash). */
-  add(token: NewToken, now?: number): { row: TokenRow; secret: string };
-  list(): TokenRow[];
-  /** Revoke by id; false when no active token has that id. */
-  revoke(id: string, now?: number): boolean;
-  /** The active token a presented secret belongs to, or undefined. */
-  verify(secret: string): TokenRow | undefined;
-  /** Whether the database holds any token, revoked ones included: once it does, every connection needs one. */
-  any(): boolean;
-  /** Whether the token with this id exists and is not revoked (live connections are re-checked with it). */
-  active(id: string): boolean;
-}
+export type { NewToken, TokenRow, TokenScope, TokenStore } from '../ports/tokens.js';
 
 const PREFIX = 'wxs';
 // wxs_<12 hex id>_<43 base64url secret>
