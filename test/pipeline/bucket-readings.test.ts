@@ -4,7 +4,8 @@ import { Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { bucketReadings } from '../../src/pipeline/bucket-readings.js';
-import { bucketSteps } from '../../src/pipeline/bucket-steps.js';
+import { bucketSteps, type BucketTable } from '../../src/pipeline/bucket-steps.js';
+import { SensorBucket } from '../../src/pipeline/sensor-bucket.js';
 import type { StepEvent } from '../../src/pipeline/types.js';
 import type { Reading } from '../../src/protocol/index.js';
 import { createRng } from '../../src/random.js';
@@ -38,9 +39,14 @@ describe('bucketReadings', () => {
     const late: Reading[] = [];
     // Never flushed: buckets close by event time only, as in a replay at full speed.
     const scheduler = new TestScheduler(() => undefined);
+    const held = new Map<string, SensorBucket>();
+    const table: BucketTable = {
+      bucket: (sensor) => held.get(sensor) ?? held.set(sensor, new SensorBucket(sensor, rules)).get(sensor),
+      buckets: () => held.values(),
+    };
     const input = new Subject<Reading[]>();
     const sub = input
-      .pipe(bucketSteps({ ...rules, graceMs: 60_000, idleMs: 1000 * H, scheduler, resume: () => ({ lastClosed: undefined, open: [] }) }))
+      .pipe(bucketSteps({ ...rules, graceMs: 60_000, scheduler, table }))
       .subscribe((b) => {
         live.push(...b.events);
         late.push(...b.late);
