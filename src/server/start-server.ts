@@ -130,7 +130,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     throw err;
   }
 
-  const transport = new WsTransport({ core: service, tokens: store.tokens, config, log });
+  const transport = new WsTransport({ core: service, tokens: store.tokens, config, log, scheduler });
   const server: Server = createServer(
     httpHandler({
       service,

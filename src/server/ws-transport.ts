@@ -2,6 +2,7 @@
 // WsPeer per socket, heartbeats, token revocation, and closing every socket at shutdown. The core sees only peers.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { SchedulerLike } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServeConfig } from '../config.js';
 import type { Logger } from '../log.js';
@@ -41,6 +42,8 @@ export interface WsTransportOptions {
   tokens: TokenStore;
   config: TransportConfig;
   log: Logger;
+  /** Where each peer's outbox schedules its send retries (the pipeline's scheduler); default asyncScheduler. */
+  scheduler?: SchedulerLike;
 }
 
 /** How long a peer told to go away at shutdown may take to close before it is cut off. */
@@ -128,6 +131,7 @@ export class WsTransport {
       highWaterBytes: config.highWaterBytes,
       maxQueuedForecasts: config.maxQueuedForecasts,
       maxQueuedControl: config.maxQueuedControl,
+      ...(this.o.scheduler ? { scheduler: this.o.scheduler } : {}),
       onCoalesced: () => core.metrics.forecastsCoalesced.inc(),
       onForecastSent: () => core.metrics.forecastsSent.inc(),
     });
