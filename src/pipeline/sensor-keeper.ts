@@ -1,5 +1,6 @@
 // Owns the per-sensor model state of this node: applies steps to the forecaster, snapshots states to the store,
 // restores them on start (re-encoding stored readings where a snapshot is missing or stale) and after model swaps.
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { CapturedOrigin, Forecaster, SensorForecast, StepObservation } from '../forecaster.js';
 import type { Reading } from '../protocol/index.js';
 import type { RestorableSensor, Store } from '../store/index.js';
@@ -20,6 +21,8 @@ export interface SensorKeeperOptions extends BucketRules {
   bands?: { apply(forecasts: readonly SensorForecast[]): void };
   /** Timing hook (seconds) for each batched observe and forecast call, for metrics. */
   onTiming?: (kind: 'observe' | 'forecast', seconds: number, sensors: number) => void;
+  /** Where the slices of a sliced swap's re-warm run, one task each (tests: virtual time); default asyncScheduler. */
+  scheduler?: SchedulerLike;
 }
 
 export type RestoreOutcome = 'snapshot' | 'rebuilt' | 'empty';
@@ -283,6 +286,7 @@ export class SensorKeeper {
       missing: (done) => [...this.known].filter((s) => !done.has(s)),
     });
     this.warming = w;
+    const scheduler = this.o.scheduler ?? asyncScheduler;
     const slice = (): void => {
       if (this.warming !== w) return;
       if (this.o.host.queued !== swap) {
@@ -290,14 +294,14 @@ export class SensorKeeper {
         return;
       }
       try {
-        if (!w.slice()) setImmediate(slice);
+        if (!w.slice()) scheduler.schedule(slice);
       } catch {
         // Taken at once at the next tick instead, where a failure surfaces in the pipeline (and is logged).
         this.warming = undefined;
         this.unsliced = swap;
       }
     };
-    setImmediate(slice);
+    scheduler.schedule(slice);
   }
 
   /** The steps that stored readings in (after, upTo] make through `bucket`. */

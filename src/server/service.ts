@@ -84,6 +84,7 @@ export class ForecastService {
       maxGapSteps: config.maxGapSteps,
       warmupSteps: config.warmupSteps,
       bands: this.bands,
+      scheduler: o.scheduler,
       ...(o.owns ? { owns: o.owns } : {}),
       onTiming: (kind, seconds) =>
         (kind === 'observe' ? this.metrics.roundSeconds : this.metrics.decodeSeconds).observe(seconds),

@@ -1,4 +1,5 @@
 // Shared fixtures for pipeline tests: a keeper over an in-memory store and a fake forecaster, and synthetic readings.
+import type { SchedulerLike } from 'rxjs';
 import { SwappableModelHost } from '../../src/pipeline/model-host.js';
 import { SensorKeeper } from '../../src/pipeline/sensor-keeper.js';
 import type { Reading } from '../../src/protocol/index.js';
@@ -7,7 +8,7 @@ import { FakeForecaster } from './fake-forecaster.js';
 
 export const H = 3_600_000;
 
-export function makeKeeper(opts: { store?: Store; forecaster?: FakeForecaster; maxGapSteps?: number } = {}) {
+export function makeKeeper(opts: { store?: Store; forecaster?: FakeForecaster; maxGapSteps?: number; scheduler?: SchedulerLike } = {}) {
   const store = opts.store ?? openStore(':memory:');
   const forecaster = opts.forecaster ?? new FakeForecaster();
   const host = new SwappableModelHost(1, forecaster);
@@ -17,6 +18,7 @@ export function makeKeeper(opts: { store?: Store; forecaster?: FakeForecaster; m
     stepMs: H,
     maxGapSteps: opts.maxGapSteps ?? 6,
     warmupSteps: 12,
+    ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
   });
   return { store, forecaster, host, keeper };
 }
