@@ -104,6 +104,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       log,
       stepMs: config.stepSeconds * 1000,
       maxGapSteps: config.maxGapSteps,
+      scheduler,
       ...station,
     };
     trainer = await startTrainer(training, wiring);
