@@ -1,5 +1,5 @@
-// The SDK against a small in-test protocol server over real sockets, its timers in virtual time: acks, reconnect, re-sent pushes,
-// restored subscriptions, buffer bounds, close.
+// The SDK against a small in-test protocol server over real sockets, its timers in virtual time: acks, reconnect,
+// re-sent pushes, restored subscriptions, buffer bounds, close.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualTimeScheduler, firstValueFrom, take, toArray, type SchedulerAction, type Subscription } from 'rxjs';
 import { ClientError, connect, type Forecast, type WxClient } from '../../client/index.js';
