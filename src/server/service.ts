@@ -47,6 +47,7 @@ export class ForecastService {
   readonly bands: IntervalTuner;
   readonly subscriptions = new Subscriptions<Peer>();
   readonly metrics: ServiceMetrics;
+  /** Wall time on purpose: uptime is for operators, and the pipeline's clock may be virtual (tests, replays). */
   readonly startedAt = Date.now();
   private readonly frames = new Subject<IncomingFrame<Peer>>();
   private readonly issued: IssuedForecasts;
@@ -56,7 +57,7 @@ export class ForecastService {
   private readonly faults: SensorFaults;
   private readonly stepMs: number;
   private readonly graph: Subscription;
-  private snapshotTimer: NodeJS.Timeout | undefined;
+  private snapshotTimer: Subscription | undefined;
   private commitStarted: number | undefined;
   private stopping = false;
 
@@ -129,11 +130,13 @@ export class ForecastService {
     for (const f of pending) this.skill.issue(f);
     this.issued.seed(pending);
     if (this.o.config.snapshotSeconds > 0) {
-      this.snapshotTimer = setInterval(() => {
-        this.snapshot();
-        this.issued.prune();
-      }, this.o.config.snapshotSeconds * 1000);
-      this.snapshotTimer.unref();
+      const period = this.o.config.snapshotSeconds * 1000;
+      const service = this;
+      this.snapshotTimer = this.o.scheduler.schedule(function () {
+        service.snapshot();
+        service.issued.prune();
+        this.schedule(undefined, period);
+      }, period);
     }
     return counts;
   }
@@ -195,7 +198,7 @@ export class ForecastService {
   /** Stop taking frames, flush the pending batch (acks and forecasts go out) and snapshot every sensor's state. */
   stop(): number {
     this.stopping = true;
-    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    this.snapshotTimer?.unsubscribe();
     this.frames.complete();
     this.graph.unsubscribe();
     this.issued.flush();
@@ -209,7 +212,8 @@ export class ForecastService {
       parseFrames<Peer>({
         maxReadings: config.maxReadingsPerFrame,
         maxFutureMs: config.maxFutureSeconds * 1000,
-        now: () => Date.now(),
+        // The clock grace timers close buckets by: a reading is "in the future" of the same clock.
+        now: () => scheduler.now(),
         ...(this.o.owns ? { owns: this.o.owns } : {}),
         authorize: (peer, right) => peer.grant === undefined || peer.grant[right],
         permits: (peer, sensor) => peer.grant === undefined || peer.grant.permits(sensor),
@@ -236,7 +240,6 @@ export class ForecastService {
         readings: store.readings,
         maxReadings: config.batchMaxReadings,
         scheduler,
-        now: () => Date.now(),
         onError: (err) => log.error({ err }, 'ingest transaction failed'),
         onCommit: (seconds) => this.metrics.commitSeconds.observe(seconds),
       }),
