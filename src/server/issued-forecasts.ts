@@ -1,8 +1,9 @@
-// Bookkeeping of issued forecasts: the latest one per sensor (decoded on demand when stale, then also handed to
-// live verification), and storage in issued_forecasts, written in one transaction per `flushMs` (or `flushRows`).
+// Bookkeeping of issued forecasts: the latest one per sensor (decoded on demand when stale, through the pipeline's
+// issue path), and storage in issued_forecasts, written in one transaction per `flushMs` (or `flushRows`).
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { Logger } from '../log.js';
 import { serializeBatch, type DegradedCheck, type SerializedBatch, type SerializedForecast } from '../pipeline/fan-out.js';
+import { issueForecasts } from '../pipeline/issue-forecasts.js';
 import type { LiveSkill } from '../pipeline/live-skill.js';
 import type { SensorKeeper } from '../pipeline/sensor-keeper.js';
 import type { ForecastStore, IssuedForecast } from '../store/index.js';
@@ -17,6 +18,8 @@ export interface IssuedForecastsOptions {
   log: Logger;
   /** A batch was recorded (metrics). */
   onIssued?: (batch: SerializedBatch) => void;
+  /** Points scored at once when a stale sensor is decoded here (as the pipeline reports its own). */
+  onScored?: (n: number) => void;
   /** Plausibility: forecasts of sensors with recently flagged data are marked degraded. */
   degraded?: DegradedCheck;
   /**
@@ -98,8 +101,9 @@ export class IssuedForecasts {
     const f = keeper.forecaster;
     const stale = this.stale(sensors);
     if (stale.length > 0) {
-      const batch = { forecasts: keeper.forecast(stale), modelVersion: keeper.modelVersion, issuedAt: this.o.scheduler.now() };
-      for (const fc of batch.forecasts) this.o.skill.issue(fc);
+      const { scheduler, skill, onScored } = this.o;
+      const issuer = { keeper, skill, now: () => scheduler.now(), ...(onScored ? { onScored } : {}) };
+      const batch = issueForecasts(issuer, { sensors: stale }, keeper.modelVersion);
       this.record(serializeBatch(batch, this.o.stepSeconds, this.o.degraded));
     }
     return sensors.flatMap((s) => {

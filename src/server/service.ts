@@ -106,6 +106,7 @@ export class ForecastService {
       log: o.log,
       scheduler: o.scheduler,
       degraded: (sensor, origin) => this.isDegraded(sensor, origin),
+      onScored: (n) => this.metrics.scored.inc(n),
       onIssued: (batch) => {
         this.metrics.forecastsIssued.inc(batch.forecasts.length);
         if (this.commitStarted !== undefined) {

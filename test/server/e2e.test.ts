@@ -97,6 +97,28 @@ describe('end to end over a real socket', () => {
   });
 });
 
+describe('issue time', () => {
+  it('stamps forecasts decoded for a new subscriber and those of the pipeline alike, on the server clock', async () => {
+    const clock = new ManualClock(Date.UTC(2024, 0, 1));
+    ctx.server = await startFake(ctx.db.path, { scheduler: clock });
+    const client = await Client.connect(ctx.server.url);
+    client.send({ type: 'push', id: 'a', readings: hourly(['st-1'], 0, 3) });
+    await client.waitFor(isAck('a'));
+    clock.advance(60_000);
+    // Nobody was subscribed: the latest forecast is decoded on demand for the new subscriber.
+    client.send({ type: 'subscribe', id: 's', sensors: ['st-1'] });
+    const caughtUp = await client.waitFor(isForecast);
+    expect(Date.parse(caughtUp.issuedAt)).toBe(clock.now());
+    clock.advance(60_000);
+    const mark = client.messages.length;
+    client.send({ type: 'push', id: 'b', readings: hourly(['st-1'], 3, 1) });
+    const live = await client.waitFor(isForecast, mark);
+    expect(Date.parse(live.origin)).toBe(Date.parse(caughtUp.origin) + 3_600_000);
+    expect(Date.parse(live.issuedAt)).toBe(clock.now());
+    await client.close();
+  });
+});
+
 describe('faults and late data', () => {
   it('stores late readings without rewinding and counts them', async () => {
     ctx.server = await startFake(ctx.db.path);
