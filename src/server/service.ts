@@ -189,7 +189,7 @@ export class ForecastService {
   snapshot(): number {
     try {
       this.o.store.setMeta(BAND_STATE_KEY, JSON.stringify(this.bands.save()));
-      return this.keeper.snapshotAll();
+      return this.keeper.snapshotAll(this.o.scheduler.now());
     } catch (err) {
       this.o.log.error({ err }, 'state snapshot failed');
       return 0;

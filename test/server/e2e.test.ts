@@ -119,6 +119,26 @@ describe('issue time', () => {
   });
 });
 
+describe('periodic snapshot', () => {
+  it('saves every sensor state each snapshotSeconds of the server clock', async () => {
+    const clock = new ManualClock(Date.UTC(2024, 0, 1));
+    ctx.server = await startFake(ctx.db.path, { scheduler: clock, snapshotSeconds: 60 });
+    const client = await Client.connect(ctx.server.url);
+    client.send({ type: 'push', id: 'a', readings: hourly(['snap'], 0, 3) });
+    await client.waitFor(isAck('a'));
+    const { states } = ctx.server.store;
+    clock.advance(59_999);
+    expect(states.load('snap')).toBeUndefined();
+    clock.advance(1);
+    expect(states.load('snap')).toMatchObject({ modelVersion: 1, lastClosed: Date.UTC(2016, 2, 1) + 2 * 3_600_000, savedAt: clock.now() });
+    client.send({ type: 'push', id: 'b', readings: hourly(['snap'], 3, 1) });
+    await client.waitFor(isAck('b'));
+    clock.advance(60_000); // and again a period later
+    expect(states.load('snap')).toMatchObject({ lastClosed: Date.UTC(2016, 2, 1) + 3 * 3_600_000 });
+    await client.close();
+  });
+});
+
 describe('faults and late data', () => {
   it('stores late readings without rewinding and counts them', async () => {
     ctx.server = await startFake(ctx.db.path);
