@@ -2,7 +2,7 @@
 // WsPeer per socket, heartbeats, token revocation, and closing every socket at shutdown. The core sees only peers.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { SchedulerLike } from 'rxjs';
+import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServeConfig } from '../config.js';
 import type { Logger } from '../log.js';
@@ -42,7 +42,7 @@ export interface WsTransportOptions {
   tokens: TokenStore;
   config: TransportConfig;
   log: Logger;
-  /** Where each peer's outbox schedules its send retries (the pipeline's scheduler); default asyncScheduler. */
+  /** Clock of the heartbeats and of each outbox's send retries (the server's); default asyncScheduler. */
   scheduler?: SchedulerLike;
 }
 
@@ -61,15 +61,18 @@ export class WsTransport {
   private readonly peers = new Set<WsPeer>();
   private readonly perAddress: ConnectionCounter;
   private readonly wss: WebSocketServer;
-  private readonly heartbeat: NodeJS.Timeout;
+  private readonly heartbeat: Subscription;
   private stopped = false;
 
   constructor(private readonly o: WsTransportOptions) {
     this.perAddress = new ConnectionCounter(o.config.maxConnectionsPerIp);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.config.maxPayloadBytes, perMessageDeflate: false });
-    // Network liveness is real time whatever clock the pipeline runs on: a ping is answered in wall-clock seconds.
-    this.heartbeat = setInterval(() => this.beat(), o.config.heartbeatSeconds * 1000);
-    this.heartbeat.unref();
+    const period = o.config.heartbeatSeconds * 1000;
+    const transport = this;
+    this.heartbeat = (o.scheduler ?? asyncScheduler).schedule(function () {
+      transport.beat();
+      this.schedule(undefined, period);
+    }, period);
   }
 
   /** Open connections. */
@@ -202,7 +205,7 @@ export class WsTransport {
   /** Refuse new upgrades and stop the heartbeat (the first step of a shutdown). */
   stop(): void {
     this.stopped = true;
-    clearInterval(this.heartbeat);
+    this.heartbeat.unsubscribe();
   }
 
   /** Tell every peer the server is going away (1001), wait until all are closed, then release the ws server. */
