@@ -145,13 +145,24 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   );
   server.on('upgrade', transport.upgrade);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // Nothing is served (a port in use): release what was started, whose timers would keep the process alive.
+    transport.stop();
+    service.stop();
+    stopWatch?.();
+    await trainer?.close();
+    host.dispose();
+    store.close();
+    throw err;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const hostPart = config.host.includes(':') ? `[${config.host}]` : config.host;
