@@ -4,14 +4,13 @@
 // chunks of `maxBatch`, one per scheduler task, so acks, pings and reads run in between.
 import { Observable, Subscription, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { CapturedOrigin } from '../forecaster.js';
-import type { SensorKeeper } from './sensor-keeper.js';
+import { issueForecasts, type Issuer } from './issue-forecasts.js';
 import type { EncodedRound, ForecastBatch } from './types.js';
 
-export interface DecodeOptions {
-  keeper: SensorKeeper;
+/** The issuer's keeper, clock and live verification (issue-forecasts.ts), and how to batch the decoding. */
+export interface DecodeOptions extends Issuer {
   /** Whether a sensor's forecast is wanted now (it has subscribers); decoding is the expensive half. */
   wanted: (sensor: string) => boolean;
-  now: () => number;
   /** Where chunks after the first run; without it every chunk of a batch is decoded at once. */
   scheduler?: SchedulerLike;
   /** Origins per decode call at most (with capture). */
@@ -40,7 +39,7 @@ interface Chunk {
  *   batching still pays (bench/kernels.ts)
  */
 export function decodeForecasts(options: DecodeOptions): OperatorFunction<EncodedRound, ForecastBatch> {
-  const { keeper, wanted, now, scheduler, barrier } = options;
+  const { keeper, wanted, scheduler, barrier } = options;
   const maxBatch = options.maxBatch ?? DEFAULT_DECODE_BATCH;
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer; got ${maxBatch}`);
   return (source) =>
@@ -64,14 +63,14 @@ export function decodeForecasts(options: DecodeOptions): OperatorFunction<Encode
         task = undefined;
         while (!failed && queue.length > 0) {
           const chunk = queue.shift()!;
-          let forecasts;
+          let batch;
           try {
-            forecasts = keeper.forecastCaptured(chunk.origins);
+            batch = issueForecasts(options, { captured: chunk.origins }, chunk.modelVersion);
           } catch (err) {
             fail(err);
             return;
           }
-          subscriber.next({ forecasts, modelVersion: chunk.modelVersion, issuedAt: now() });
+          subscriber.next(batch);
           if (!all && queue.length > 0 && scheduler) {
             task = scheduler.schedule(() => drain(false));
             return;
@@ -89,8 +88,7 @@ export function decodeForecasts(options: DecodeOptions): OperatorFunction<Encode
             try {
               if (!keeper.canCapture) {
                 for (let i = 0; i < sensors.length; i += maxBatch) {
-                  const forecasts = keeper.forecast(sensors.slice(i, i + maxBatch));
-                  subscriber.next({ forecasts, modelVersion: round.modelVersion, issuedAt: now() });
+                  subscriber.next(issueForecasts(options, { sensors: sensors.slice(i, i + maxBatch) }, round.modelVersion));
                 }
                 return;
               }

@@ -57,20 +57,17 @@ function chain(o: ForecastPipelineOptions, barrier: Subject<void>): OperatorFunc
     encodeSteps(keeper),
     tap((round) => o.onRound?.(round)),
     skill ? scoreForecasts(skill, o.onScored) : tap(() => undefined),
+    // Issued forecasts are registered with the live skill as they are decoded (issue-forecasts.ts): points of a
+    // backlog batch whose truths arrived before the batch was decoded are scored there.
     decodeForecasts({
       keeper,
       wanted: o.wanted,
       now: () => o.scheduler.now(),
       scheduler: o.scheduler,
       barrier,
+      ...(skill ? { skill } : {}),
+      ...(o.onScored ? { onScored: o.onScored } : {}),
       ...(o.maxDecodeBatch === undefined ? {} : { maxBatch: o.maxDecodeBatch }),
-    }),
-    tap((batch) => {
-      if (!skill) return;
-      // Points of a backlog batch whose truths arrived before the batch was decoded are scored here.
-      let n = 0;
-      for (const f of batch.forecasts) n += skill.issue(f);
-      if (n > 0) o.onScored?.(n);
     }),
   );
 }

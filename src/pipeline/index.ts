@@ -7,6 +7,7 @@ export { bucketSteps, type BucketStepsOptions } from './bucket-steps.js';
 export { encodeSteps } from './encode-steps.js';
 export { scoreForecasts } from './score-forecasts.js';
 export { decodeForecasts, type DecodeOptions } from './decode-forecasts.js';
+export { issueForecasts, type Issuer, type Origins } from './issue-forecasts.js';
 export { fanOut, serializeBatch, type ForecastTarget, type SerializedBatch, type SerializedForecast } from './fan-out.js';
 export { forecastPipeline, type ForecastPipelineOptions } from './forecast-pipeline.js';
 export { SensorBucket, bucketEnd, warmStepsFrom, type BucketRules } from './sensor-bucket.js';

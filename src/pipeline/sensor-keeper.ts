@@ -1,6 +1,7 @@
 // Owns the per-sensor state of this node's partitions: each sensor's bucket and its model state (in the
 // forecaster). Applies steps, snapshots both with the log position they cover, restores them on start and on
 // assign (snapshot + the readings committed after it), drops them on revoke, and re-warms them after model swaps.
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { CapturedOrigin, Forecaster, SensorForecast, StepObservation } from '../forecaster.js';
 import type { RestorableSensor, StoredSnapshot, Store } from '../store/index.js';
 import type { BucketTable } from './bucket-steps.js';
@@ -22,6 +23,8 @@ export interface SensorKeeperOptions extends BucketRules {
   bands?: { apply(forecasts: readonly SensorForecast[]): void };
   /** Timing hook (seconds) for each batched observe and forecast call, for metrics. */
   onTiming?: (kind: 'observe' | 'forecast', seconds: number, sensors: number) => void;
+  /** Where the slices of a sliced swap's re-warm run, one task each (tests: virtual time); default asyncScheduler. */
+  scheduler?: SchedulerLike;
 }
 
 export type RestoreOutcome = 'snapshot' | 'rebuilt' | 'empty';
@@ -407,6 +410,7 @@ export class SensorKeeper implements BucketTable {
       missing: (done) => [...this.known].filter((s) => !done.has(s)),
     });
     this.warming = w;
+    const scheduler = this.o.scheduler ?? asyncScheduler;
     const slice = (): void => {
       if (this.warming !== w) return;
       if (this.o.host.queued !== swap) {
@@ -414,14 +418,14 @@ export class SensorKeeper implements BucketTable {
         return;
       }
       try {
-        if (!w.slice()) setImmediate(slice);
+        if (!w.slice()) scheduler.schedule(slice);
       } catch {
         // Taken at once at the next tick instead, where a failure surfaces in the pipeline (and is logged).
         this.warming = undefined;
         this.unsliced = swap;
       }
     };
-    setImmediate(slice);
+    scheduler.schedule(slice);
   }
 
   /** The steps that stored readings in (after, upTo] make through `bucket`. */

@@ -3,4 +3,5 @@ export { startServer, type RunningServer, type StartServerOptions } from './star
 export { rnnFromStore, rnnFactory, SHIPPED_WEIGHTS, DEFAULT_MODEL_SEED, type ForecasterFactory, type ModelChoice, type ModelContext } from './default-model.js';
 export { ForecastService } from './service.js';
 export type { Peer } from './peer.js';
+export { WsTransport, type TransportCore, type WsTransportOptions } from './ws-transport.js';
 export { SwappableModelHost, type ModelHost } from '../pipeline/model-host.js';

@@ -1,8 +1,9 @@
-// Bookkeeping of issued forecasts: the latest one per sensor (decoded on demand when stale, then also handed to
-// live verification), and storage in issued_forecasts, written in one transaction per `flushMs` (or `flushRows`).
+// Bookkeeping of issued forecasts: the latest one per sensor (decoded on demand when stale, through the pipeline's
+// issue path), and storage in issued_forecasts, written in one transaction per `flushMs` (or `flushRows`).
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { Logger } from '../log.js';
 import { serializeBatch, type DegradedCheck, type SerializedBatch, type SerializedForecast } from '../pipeline/fan-out.js';
+import { issueForecasts } from '../pipeline/issue-forecasts.js';
 import type { LiveSkill } from '../pipeline/live-skill.js';
 import type { SensorKeeper } from '../pipeline/sensor-keeper.js';
 import type { ForecastStore, IssuedForecast } from '../store/index.js';
@@ -17,15 +18,17 @@ export interface IssuedForecastsOptions {
   log: Logger;
   /** A batch was recorded (metrics). */
   onIssued?: (batch: SerializedBatch) => void;
+  /** Points scored at once when a stale sensor is decoded here (as the pipeline reports its own). */
+  onScored?: (n: number) => void;
   /** Plausibility: forecasts of sensors with recently flagged data are marked degraded. */
   degraded?: DegradedCheck;
   /**
-   * Where the delayed write runs. Without one, rows are written at the end of the tick. A row costs about half in a
-   * transaction of 1,000 than in one of 10 (96 vs 160-200 us; benchmark 5 issues ~10 forecasts per tick), and the
+   * The clock `issuedAt` is read from (the pipeline's), and where the delayed write runs. A row costs about half in
+   * a transaction of 1,000 than in one of 10 (96 vs 160-200 us; benchmark 5 issues ~10 forecasts per tick), and the
    * write leaves the path from reading to forecast. Rows only feed verification after a restart and analysis: a
    * crash loses at most the last `flushMs` of them (a graceful stop writes them).
    */
-  scheduler?: SchedulerLike;
+  scheduler: SchedulerLike;
   /** Longest a recorded forecast waits to be stored (ms, default 250). */
   flushMs?: number;
   /** Pending rows that are written at once (default 1000). */
@@ -62,14 +65,10 @@ export class IssuedForecasts {
     }
     this.o.onIssued?.(batch);
     if (rows.length === 0) return;
-    const first = this.unsaved.length === 0;
     this.unsaved.push(...rows);
     const { scheduler, flushMs = 250, flushRows = 1000 } = this.o;
     if (this.unsaved.length >= flushRows) this.flush();
-    else if (!scheduler) {
-      // A backlog makes many rounds in one tick: write them all once the tick's work is done.
-      if (first) queueMicrotask(() => this.flush());
-    } else this.timer ??= scheduler.schedule(() => this.flush(), flushMs);
+    else this.timer ??= scheduler.schedule(() => this.flush(), flushMs);
   }
 
   /**
@@ -81,7 +80,7 @@ export class IssuedForecasts {
     const { keeper } = this.o;
     const last = stored.filter((f) => f.modelVersion === keeper.modelVersion && f.origin === keeper.lastClosed(f.sensor));
     if (last.length === 0) return;
-    const batch = serializeBatch({ forecasts: last, modelVersion: keeper.modelVersion, issuedAt: Date.now() }, this.o.stepSeconds, this.o.degraded);
+    const batch = serializeBatch({ forecasts: last, modelVersion: keeper.modelVersion, issuedAt: this.o.scheduler.now() }, this.o.stepSeconds, this.o.degraded);
     for (const s of batch.serialized) this.latest.set(s.forecast.sensor, { ...s, modelVersion: keeper.modelVersion });
   }
 
@@ -102,8 +101,9 @@ export class IssuedForecasts {
     const f = keeper.forecaster;
     const stale = this.stale(sensors);
     if (stale.length > 0) {
-      const batch = { forecasts: keeper.forecast(stale), modelVersion: keeper.modelVersion, issuedAt: Date.now() };
-      for (const fc of batch.forecasts) this.o.skill.issue(fc);
+      const { scheduler, skill, onScored } = this.o;
+      const issuer = { keeper, skill, now: () => scheduler.now(), ...(onScored ? { onScored } : {}) };
+      const batch = issueForecasts(issuer, { sensors: stale }, keeper.modelVersion);
       this.record(serializeBatch(batch, this.o.stepSeconds, this.o.degraded));
     }
     return sensors.flatMap((s) => {

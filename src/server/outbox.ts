@@ -1,5 +1,6 @@
 // Per-connection send queue: control messages in order (bounded), forecasts coalesced to the newest per sensor,
 // written only while the socket's bufferedAmount is under a high-water mark, so a slow reader never stalls others.
+import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 
 /** The part of a WebSocket the outbox needs (ws's WebSocket satisfies it). */
 export interface OutboxSink {
@@ -17,6 +18,8 @@ export interface OutboxOptions {
   onForecastSent?: () => void;
   /** The control queue overflowed: the peer does not read its acks; the caller closes the connection. */
   onOverflow?: () => void;
+  /** Where the look-again retry runs (tests: virtual time); default asyncScheduler. */
+  scheduler?: SchedulerLike;
 }
 
 const OPEN = 1;
@@ -27,7 +30,7 @@ export class Outbox {
   private readonly control: string[] = [];
   private readonly forecasts = new Map<string, string>();
   private inflight = 0;
-  private retry: NodeJS.Timeout | undefined;
+  private retry: Subscription | undefined;
   private closed = false;
 
   constructor(
@@ -83,11 +86,10 @@ export class Outbox {
       if (isForecast) this.o.onForecastSent?.();
     }
     if (!this.closed && this.inflight === 0 && this.retry === undefined && this.hasQueued()) {
-      this.retry = setTimeout(() => {
+      this.retry = (this.o.scheduler ?? asyncScheduler).schedule(() => {
         this.retry = undefined;
         this.flush();
       }, RETRY_MS);
-      this.retry.unref();
     }
   }
 
@@ -99,6 +101,7 @@ export class Outbox {
     this.closed = true;
     this.control.length = 0;
     this.forecasts.clear();
-    if (this.retry) clearTimeout(this.retry);
+    this.retry?.unsubscribe();
+    this.retry = undefined;
   }
 }

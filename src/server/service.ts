@@ -48,6 +48,7 @@ export class ForecastService {
   readonly bands: IntervalTuner;
   readonly subscriptions = new Subscriptions<Peer>();
   readonly metrics: ServiceMetrics;
+  /** Wall time on purpose: uptime is for operators, and the pipeline's clock may be virtual (tests, replays). */
   readonly startedAt = Date.now();
   private readonly frames = new Subject<IncomingFrame<Peer>>();
   private readonly issued: IssuedForecasts;
@@ -57,7 +58,7 @@ export class ForecastService {
   private readonly faults: SensorFaults;
   private readonly stepMs: number;
   private readonly graph: Subscription;
-  private snapshotTimer: NodeJS.Timeout | undefined;
+  private snapshotTimer: Subscription | undefined;
   private commitStarted: number | undefined;
   private stopping = false;
 
@@ -86,6 +87,7 @@ export class ForecastService {
       warmupSteps: config.warmupSteps,
       bands: this.bands,
       partitions: new PartitionSet(config.partitions, o.ownedPartitions),
+      scheduler: o.scheduler,
       onTiming: (kind, seconds) =>
         (kind === 'observe' ? this.metrics.roundSeconds : this.metrics.decodeSeconds).observe(seconds),
     });
@@ -105,6 +107,7 @@ export class ForecastService {
       log: o.log,
       scheduler: o.scheduler,
       degraded: (sensor, origin) => this.isDegraded(sensor, origin),
+      onScored: (n) => this.metrics.scored.inc(n),
       onIssued: (batch) => {
         this.metrics.forecastsIssued.inc(batch.forecasts.length);
         if (this.commitStarted !== undefined) {
@@ -121,11 +124,13 @@ export class ForecastService {
     const counts = this.keeper.restoreAll();
     this.restoreVerifications(this.keeper.sensors());
     if (this.o.config.snapshotSeconds > 0) {
-      this.snapshotTimer = setInterval(() => {
-        this.snapshot();
-        this.issued.prune();
-      }, this.o.config.snapshotSeconds * 1000);
-      this.snapshotTimer.unref();
+      const period = this.o.config.snapshotSeconds * 1000;
+      const service = this;
+      this.snapshotTimer = this.o.scheduler.schedule(function () {
+        service.snapshot();
+        service.issued.prune();
+        this.schedule(undefined, period);
+      }, period);
     }
     return counts;
   }
@@ -215,7 +220,7 @@ export class ForecastService {
   snapshot(): number {
     try {
       this.o.store.setMeta(BAND_STATE_KEY, JSON.stringify(this.bands.save()));
-      return this.keeper.snapshotAll();
+      return this.keeper.snapshotAll(this.o.scheduler.now());
     } catch (err) {
       this.o.log.error({ err }, 'state snapshot failed');
       return 0;
@@ -225,7 +230,7 @@ export class ForecastService {
   /** Stop taking frames, flush the pending batch (acks and forecasts go out) and snapshot every sensor's state. */
   stop(): number {
     this.stopping = true;
-    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    this.snapshotTimer?.unsubscribe();
     this.frames.complete();
     this.graph.unsubscribe();
     this.issued.flush();
@@ -239,7 +244,8 @@ export class ForecastService {
       parseFrames<Peer>({
         maxReadings: config.maxReadingsPerFrame,
         maxFutureMs: config.maxFutureSeconds * 1000,
-        now: () => Date.now(),
+        // The clock grace timers close buckets by: a reading is "in the future" of the same clock.
+        now: () => scheduler.now(),
         owns: (sensor) => this.keeper.owns(sensor),
         authorize: (peer, right) => peer.grant === undefined || peer.grant[right],
         permits: (peer, sensor) => peer.grant === undefined || peer.grant.permits(sensor),
@@ -266,7 +272,6 @@ export class ForecastService {
         readings: store.readings,
         maxReadings: config.batchMaxReadings,
         scheduler,
-        now: () => Date.now(),
         onError: (err) => log.error({ err }, 'ingest transaction failed'),
         onCommit: (seconds) => this.metrics.commitSeconds.observe(seconds),
       }),

@@ -1,23 +1,18 @@
-// Starts the whole live service in this process: SQLite store, forecaster, pipeline, HTTP and WebSocket on one
-// port. Used by `wxstream serve`, the tests (port 0, temp db), the replay tool and benchmarks.
+// Composition root of the live service in this process: SQLite store, forecaster, pipeline, HTTP routes and the
+// WebSocket transport (ws-transport.ts) on one port. Used by `wxstream serve`, the tests, the replay tool and benchmarks.
 import { createServer, type Server } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import { WebSocketServer, type WebSocket } from 'ws';
 import { isLoopback, resolveConfig, stationSeasonDays, stationUtcOffsetHours, type ServeConfig } from '../config.js';
 import { log as rootLog, type Logger } from '../log.js';
 import { SwappableModelHost, type ModelHost } from '../pipeline/model-host.js';
 import type { EncodedRound } from '../pipeline/types.js';
-import { ErrorCode, STREAM_PATH } from '../protocol/index.js';
+import { STREAM_PATH } from '../protocol/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { rnnFromStore, type ForecasterFactory } from './default-model.js';
 import { authenticate } from './auth.js';
-import { ConnectionCounter } from './connection-counter.js';
 import { httpHandler } from './http-routes.js';
-import { CloseCode } from './peer.js';
-import type { Grant } from './auth.js';
 import { ForecastService } from './service.js';
-import { WsPeer } from './ws-peer.js';
+import { WsTransport } from './ws-transport.js';
 import type { Trainer, TrainerOptions } from '../training/trainer.js';
 import { registerTrainingMetrics, startTrainer, watchChampion } from './training.js';
 
@@ -53,8 +48,6 @@ export interface RunningServer {
   /** Graceful stop: no new connections, flush and ack pending pushes, snapshot every sensor, close the db. */
   close(): Promise<void>;
 }
-
-const CLOSE_WAIT_MS = 2_000;
 
 /**
  * @example
@@ -111,6 +104,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       log,
       stepMs: config.stepSeconds * 1000,
       maxGapSteps: config.maxGapSteps,
+      scheduler,
       ...station,
     };
     trainer = await startTrainer(training, wiring);
@@ -137,139 +131,38 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     throw err;
   }
 
-  const peers = new Set<WsPeer>();
-  let stopping = false;
-  const perAddress = new ConnectionCounter(config.maxConnectionsPerIp);
+  const transport = new WsTransport({ core: service, tokens: store.tokens, config, log, scheduler });
   const server: Server = createServer(
     httpHandler({
       service,
       store,
       config,
       log,
-      connections: () => peers.size,
-      stopping: () => stopping,
+      connections: () => transport.connections,
+      stopping: () => transport.stopping,
       authenticate: (req) => authenticate(req, store.tokens),
     }),
   );
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayloadBytes, perMessageDeflate: false });
+  server.on('upgrade', transport.upgrade);
 
-  server.on('upgrade', (req, socket: Duplex, head) => {
-    // A peer that resets while we answer must not raise an unhandled 'error'.
-    socket.on('error', () => socket.destroy());
-    const path = new URL(req.url ?? '/', 'http://local').pathname;
-    if (path !== STREAM_PATH || stopping) {
-      socket.end(stopping ? 'HTTP/1.1 503 Service Unavailable\r\n\r\n' : 'HTTP/1.1 404 Not Found\r\n\r\n');
-      return;
-    }
-    let auth;
-    try {
-      auth = authenticate(req, store.tokens);
-    } catch (err) {
-      log.error({ err }, 'token check failed');
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    if (!auth.ok) {
-      // Before any frame: the client learns it from the status, and the SDK stops retrying on 401.
-      service.metrics.protocolErrors.inc({ code: ErrorCode.Unauthorized });
-      const body = JSON.stringify({ error: { code: ErrorCode.Unauthorized, message: auth.message } });
-      socket.end(
-        'HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Type: application/json\r\n' +
-          `WWW-Authenticate: Bearer\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
-      return;
-    }
-    const grant = auth.grant;
-    wss.handleUpgrade(req, socket, head, (ws) => connect(ws, grant, req.socket.remoteAddress ?? 'unknown'));
-  });
-
-  const connect = (ws: WebSocket, grant: Grant, address: string): void => {
-    if (!perAddress.acquire(address)) {
-      // Upgraded first so the peer gets a machine code, then told to come back later (1013).
-      service.metrics.protocolErrors.inc({ code: ErrorCode.TooManyConnections });
-      const message = `this address already holds ${config.maxConnectionsPerIp} connections`;
-      ws.send(JSON.stringify({ type: 'error', code: ErrorCode.TooManyConnections, message }));
-      ws.close(CloseCode.TryAgainLater, 'too many connections from this address');
-      ws.on('error', () => {});
-      return;
-    }
-    const peer = new WsPeer(ws, {
-      grant,
-      maxFramesPerSecond: config.maxFramesPerSecond,
-      highWaterBytes: config.highWaterBytes,
-      maxQueuedForecasts: config.maxQueuedForecasts,
-      maxQueuedControl: config.maxQueuedControl,
-      onCoalesced: () => service.metrics.forecastsCoalesced.inc(),
-      onForecastSent: () => service.metrics.forecastsSent.inc(),
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-    peers.add(peer);
-    service.metrics.connections.set(peers.size);
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) {
-        service.reject(peer, { type: 'error', code: ErrorCode.BadFrame, message: 'binary frames are not supported; send JSON text' });
-        return;
-      }
-      service.receive(peer, data.toString());
-    });
-    ws.on('pong', () => {
-      peer.alive = true;
-    });
-    ws.on('error', (err: Error & { code?: string }) => {
-      // ws has already closed with 1009 (before any answer could be sent): count it, nothing to send.
-      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-        service.reject(peer, { type: 'error', code: ErrorCode.FrameTooLarge, message: err.message }, false);
-      } else {
-        log.debug({ err, peer: peer.id }, 'websocket error');
-      }
-    });
-    ws.on('close', () => {
-      perAddress.release(address);
-      peers.delete(peer);
-      peer.outbox.close();
-      service.disconnect(peer);
-      service.metrics.connections.set(peers.size);
-    });
-  };
-
-  // Dead peers (no pong for a whole period) are dropped, so their queues and subscriptions are released; peers whose
-  // token was revoked meanwhile (by `wxstream tokens revoke`, another process) are closed with 1008, and so are peers
-  // let in while the server was open once the database holds a token (they would otherwise keep every right).
-  const heartbeat = setInterval(() => {
-    const closedNow = tokensRequired();
-    for (const p of peers) {
-      const tokenId = p.grant.tokenId;
-      if (tokenId === undefined && closedNow) p.close(CloseCode.PolicyViolation, 'a token is now required; reconnect with one');
-      else if (tokenId !== undefined && !tokenStillActive(tokenId)) p.close(CloseCode.PolicyViolation, 'token revoked');
-      else if (!p.alive) p.ws.terminate();
-      else {
-        p.alive = false;
-        p.ws.ping();
-      }
-    }
-  }, config.heartbeatSeconds * 1000);
-  const tokensRequired = (): boolean => {
-    try {
-      return store.tokens.any();
-    } catch {
-      return false; // as below: a busy database drops nobody
-    }
-  };
-  const tokenStillActive = (id: string): boolean => {
-    try {
-      return store.tokens.active(id);
-    } catch {
-      return true; // a busy database is no reason to drop producers
-    }
-  };
-  heartbeat.unref();
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  } catch (err) {
+    // Nothing is served (a port in use): release what was started, whose timers would keep the process alive.
+    transport.stop();
+    service.stop();
+    stopWatch?.();
+    await trainer?.close();
+    host.dispose();
+    store.close();
+    throw err;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const hostPart = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -277,22 +170,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
-      stopping = true;
-      clearInterval(heartbeat);
+      transport.stop();
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       const snapshots = service.stop();
-      const socketsClosed = [...peers].map(
-        (p) =>
-          new Promise<void>((resolve) => {
-            if (p.ws.readyState === p.ws.CLOSED) return resolve();
-            p.ws.once('close', () => resolve());
-            // Give queued acks a moment to leave, then close; a peer that never answers is cut off.
-            p.ws.close(CloseCode.GoingAway, 'server shutting down');
-            setTimeout(() => p.ws.terminate(), CLOSE_WAIT_MS).unref();
-          }),
-      );
-      await Promise.all(socketsClosed);
-      wss.close();
+      await transport.closeSockets();
       server.closeAllConnections();
       await serverClosed;
       stopWatch?.();

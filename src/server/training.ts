@@ -1,6 +1,7 @@
 // Wires model versions into a server: the online trainer (loaded only when training is on), a watcher that swaps
 // in a champion changed from outside (`wxstream models promote|rollback`), and their Prometheus gauges.
 import { Gauge, type Registry } from 'prom-client';
+import type { SchedulerLike } from 'rxjs';
 import type { SavedWeights, ServingForecaster } from '../model/index.js';
 import type { Logger } from '../log.js';
 import type { ModelHost } from '../pipeline/model-host.js';
@@ -17,6 +18,8 @@ export interface TrainerWiring {
   stationUtcOffsetHours?: number;
   /** Whole days the stations' time-feature clock is shifted by (config stationHemisphere south: 182). */
   seasonDays?: number;
+  /** The server's clock and timers, for the trainer's wall-clock trigger. */
+  scheduler?: SchedulerLike;
 }
 
 async function rnnFor(w: TrainerWiring): Promise<(saved: SavedWeights) => ServingForecaster> {
@@ -36,7 +39,8 @@ export async function startTrainer(options: Partial<TrainerOptions> | undefined,
   };
   const withOffset: Partial<TrainerOptions> =
     Object.keys(station).length === 0 ? options : { ...options, round: { ...round, sampling: { ...round.sampling, ...station } } };
-  const trainer = new Trainer({ store: w.store, host: w.host, log: w.log, rules, forecasterFor }, withOffset);
+  const ctx = { store: w.store, host: w.host, log: w.log, rules, forecasterFor, ...(w.scheduler ? { scheduler: w.scheduler } : {}) };
+  const trainer = new Trainer(ctx, withOffset);
   w.log.info({ mode: options.mode ?? 'worker', trainEvery: options.trainEvery }, 'online training on');
   return trainer;
 }

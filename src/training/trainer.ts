@@ -1,6 +1,7 @@
 // Online-training scheduler: counts closed steps (deterministic trigger), optionally a wall-clock interval too,
 // runs one round at a time (worker thread live; inline or pipelined for reproducible replays), records every
 // candidate in the model_versions table and hands a promoted one to the model host, which swaps it in between ticks.
+import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Forecaster } from '../forecaster.js';
 import type { Logger } from '../log.js';
 import type { SavedModel } from '../model/index.js';
@@ -26,7 +27,8 @@ export interface TrainerContext {
    * `release` frees what the forecaster does not own (its weights) once the host retires it.
    */
   forecasterFor: (saved: SavedModel) => { forecaster: Forecaster; release?: () => void };
-  now?: () => number;
+  /** Clock and timer of the wall-clock trigger (`intervalMs`); default asyncScheduler (tests: virtual time). */
+  scheduler?: SchedulerLike;
 }
 
 export interface TrainerStats {
@@ -49,15 +51,21 @@ export class Trainer {
   private running: Promise<JobResult | undefined> | undefined;
   /** Pipelined mode: the round in the worker whose weights take over when the next round starts. */
   private submitted: SubmittedJob | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly scheduler: SchedulerLike;
+  private timer: Subscription | undefined;
 
   constructor(private readonly ctx: TrainerContext, options: Partial<TrainerOptions> = {}) {
     this.o = { ...DEFAULT_TRAINER, ...options };
     validate(this.o);
+    this.scheduler = ctx.scheduler ?? asyncScheduler;
     this.lastRoundAt = this.now();
     if (this.o.mode === 'worker' && this.o.intervalMs > 0) {
-      this.timer = setInterval(() => this.maybeByClock(), Math.min(this.o.intervalMs, 60_000));
-      this.timer.unref();
+      const period = Math.min(this.o.intervalMs, 60_000);
+      const trainer = this;
+      this.timer = this.scheduler.schedule(function () {
+        trainer.maybeByClock();
+        this.schedule(undefined, period);
+      }, period);
     }
   }
 
@@ -171,7 +179,7 @@ export class Trainer {
   }
 
   async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.unsubscribe();
     this.collect();
     await this.running;
     await this.worker.close();
@@ -216,7 +224,7 @@ export class Trainer {
   }
 
   private now(): number {
-    return (this.ctx.now ?? Date.now)();
+    return this.scheduler.now();
   }
 }
 

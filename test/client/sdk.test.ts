@@ -1,18 +1,46 @@
-// The SDK against a small in-test protocol server over real sockets: acks, reconnect, re-sent pushes,
-// restored subscriptions, buffer bounds, close.
+// The SDK against a small in-test protocol server over real sockets, its timers in virtual time: acks, reconnect,
+// re-sent pushes, restored subscriptions, buffer bounds, close.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { firstValueFrom, take, toArray } from 'rxjs';
+import { VirtualTimeScheduler, firstValueFrom, take, toArray, type SchedulerAction, type Subscription } from 'rxjs';
 import { ClientError, connect, type Forecast, type WxClient } from '../../client/index.js';
 import { startProtocolServer, type ProtocolServer } from './protocol-server.js';
 
 const T0 = Date.UTC(2016, 2, 1);
 const reading = (i: number, sensor = 'st-1') => ({ sensor, ts: T0 + i * 60_000, temp: 10 + i / 10 });
-const fast = { minDelayMs: 5, maxDelayMs: 20 };
 
+/**
+ * The client's timers in virtual time, with real sockets: a timer of at most `jumpMs` (a reconnect delay) fires at
+ * the next turn of the event loop, at its virtual time, so no backoff is waited for; longer ones (ack and connect
+ * timeouts) fire only once the reconnects' virtual time reaches them.
+ */
+class JumpingClock extends VirtualTimeScheduler {
+  constructor(private readonly jumpMs: number) {
+    super();
+  }
+
+  override schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
+    const handle = super.schedule(work, delay, state);
+    const at = this.frame + delay;
+    if (delay <= this.jumpMs) {
+      setImmediate(() => {
+        this.maxFrames = Math.max(this.maxFrames === Infinity ? 0 : this.maxFrames, at);
+        this.flush();
+      });
+    }
+    return handle;
+  }
+}
+
+let scheduler: JumpingClock;
+let fast: { minDelayMs: number; maxDelayMs: number; ackTimeoutMs: number; scheduler: JumpingClock };
 let server: ProtocolServer;
 let client: WxClient | undefined;
 
 beforeEach(async () => {
+  scheduler = new JumpingClock(20);
+  // No ack timeout: while the server is down the reconnects loop without real delay, and their virtual time must
+  // not add up to one (backoff.test.ts covers the timeouts).
+  fast = { minDelayMs: 5, maxDelayMs: 20, ackTimeoutMs: Infinity, scheduler };
   server = await startProtocolServer();
 });
 afterEach(async () => {
@@ -56,6 +84,7 @@ describe('push', () => {
     expect(server.connections).toBe(2);
     expect(server.frames.slice(3).map((f) => f.id)).toEqual(ids);
     expect(server.stored.size).toBe(3);
+    expect(scheduler.now()).toBeGreaterThanOrEqual(fast.minDelayMs); // the backoff passed in virtual time
   });
 
   it('keeps readings pushed while the server is down and delivers them when it is back', async () => {
@@ -142,6 +171,7 @@ describe('connect', () => {
     await server.stop();
     const error = await connect(`http://127.0.0.1:${port}`, { ...fast, connectTimeoutMs: 100 }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'connect_failed' });
+    expect(scheduler.now()).toBeGreaterThanOrEqual(100); // refused attempts until the virtual timeout
     await server.start();
   });
 

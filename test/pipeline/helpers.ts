@@ -1,4 +1,5 @@
 // Shared fixtures for pipeline tests: a keeper over an in-memory store and a fake forecaster, and synthetic readings.
+import type { SchedulerLike } from 'rxjs';
 import { SwappableModelHost } from '../../src/pipeline/model-host.js';
 import type { PartitionSet } from '../../src/pipeline/partitions.js';
 import { SensorKeeper } from '../../src/pipeline/sensor-keeper.js';
@@ -9,7 +10,7 @@ import { FakeForecaster } from './fake-forecaster.js';
 export const H = 3_600_000;
 
 export function makeKeeper(
-  opts: { store?: Store; forecaster?: FakeForecaster; maxGapSteps?: number; partitions?: PartitionSet } = {},
+  opts: { store?: Store; forecaster?: FakeForecaster; maxGapSteps?: number; partitions?: PartitionSet; scheduler?: SchedulerLike } = {},
 ) {
   const store = opts.store ?? openStore(':memory:');
   const forecaster = opts.forecaster ?? new FakeForecaster();
@@ -21,6 +22,7 @@ export function makeKeeper(
     maxGapSteps: opts.maxGapSteps ?? 6,
     warmupSteps: 12,
     ...(opts.partitions ? { partitions: opts.partitions } : {}),
+    ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
   });
   return { store, forecaster, host, keeper };
 }

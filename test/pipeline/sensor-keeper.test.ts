@@ -1,3 +1,4 @@
+import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { initBackend, RnnForecaster, type ClockState } from '../../src/model/index.js';
 import { SwappableModelHost } from '../../src/pipeline/model-host.js';
@@ -116,10 +117,14 @@ describe('SensorKeeper, sliced swap', () => {
   const N = 700; // more than one slice's group of sensors
   const names = Array.from({ length: N }, (_, i) => `s${i}`);
   const stepAt = (h: number) => names.map((sensor) => ({ sensor, t: h * H, temp: h }));
-  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  // Slices run on the keeper's scheduler, in virtual time: a turn runs the tasks queued so far (one slice).
+  const scheduler = new VirtualTimeScheduler();
+  const turn = (): void => {
+    for (const task of scheduler.actions.splice(0)) task.execute(task.state, task.delay);
+  };
 
   function held(hours: number) {
-    const k = makeKeeper();
+    const k = makeKeeper({ scheduler });
     k.store.readings.insertBatch(names.flatMap((s) => hourly(s, 1, hours)), 0);
     k.keeper.restoreAll();
     return k;
@@ -131,21 +136,21 @@ describe('SensorKeeper, sliced swap', () => {
     k.keeper.observe(stepAt(h));
   }
 
-  it('re-warms between ticks while the old model serves, forwards live steps, then swaps with every sensor warm', async () => {
+  it('re-warms between ticks while the old model serves, forwards live steps, then swaps with every sensor warm', () => {
     const k = held(20);
     const next = new FakeForecaster(H, 24, 'fake/v2');
     k.host.swap(2, next, undefined, { sliced: true });
     expect(k.keeper.beforeTick()).toBe(false);
     expect(k.keeper.modelVersion).toBe(1);
     live(k, 21); // before any slice: planned from storage
-    await turn();
+    turn();
     expect(k.keeper.modelVersion).toBe(1);
     live(k, 22); // some sensors warm (forwarded), some queued behind their plan, some still to plan
     let turns = 1;
     // Ticks meanwhile never wait for the re-warm; the first one after it finished takes the swap.
     while (!k.keeper.beforeTick() && turns < 10_000) {
       expect(k.keeper.modelVersion).toBe(1);
-      await turn();
+      turn();
       turns += 1;
     }
     expect(k.keeper.modelVersion).toBe(2);
@@ -160,7 +165,7 @@ describe('SensorKeeper, sliced swap', () => {
     expect(next.states.get('s0')!.t).toBe(23 * H);
   });
 
-  it('gives the same states as a swap taken at once when nothing arrives meanwhile', async () => {
+  it('gives the same states as a swap taken at once when nothing arrives meanwhile', () => {
     const a = held(30);
     const b = held(30);
     const sliced = new FakeForecaster(H, 24, 'fake/v2');
@@ -169,21 +174,21 @@ describe('SensorKeeper, sliced swap', () => {
     b.host.swap(2, atOnce);
     a.keeper.beforeTick();
     expect(b.keeper.beforeTick()).toBe(true);
-    while (!a.keeper.beforeTick()) await turn();
+    while (!a.keeper.beforeTick()) turn();
     expect(new Map([...sliced.states].sort())).toEqual(new Map([...atOnce.states].sort()));
   });
 
-  it('drops a re-warm whose swap was replaced or whose host was disposed', async () => {
+  it('drops a re-warm whose swap was replaced or whose host was disposed', () => {
     const k = held(20);
     const first = new FakeForecaster(H, 24, 'fake/v2');
     const second = new FakeForecaster(H, 24, 'fake/v3');
     k.host.swap(2, first, undefined, { sliced: true });
     k.keeper.beforeTick();
-    await turn();
+    turn();
     k.host.swap(3, second, undefined, { sliced: true });
     expect(first.disposed).toBe(true);
     live(k, 21); // not forwarded to the retired forecaster
-    while (!k.keeper.beforeTick()) await turn();
+    while (!k.keeper.beforeTick()) turn();
     expect(k.keeper.modelVersion).toBe(3);
     expect(second.states.get('s1')).toMatchObject({ t: 21 * H });
 
@@ -192,7 +197,7 @@ describe('SensorKeeper, sliced swap', () => {
     k.keeper.beforeTick();
     (k.host as import('../../src/pipeline/model-host.js').SwappableModelHost).dispose();
     k.store.close();
-    for (let i = 0; i < 5; i++) await turn(); // no slice touches the closed store
+    for (let i = 0; i < 5; i++) turn(); // no slice touches the closed store
     expect(k.keeper.modelVersion).toBe(3);
   });
 });
@@ -211,18 +216,19 @@ describe('SensorKeeper, a swap keeps what a sensor learnt of itself', () => {
     store.readings.insertBatch(readings, 0);
     const old = new RnnForecaster({ config: { hidden: 4, covariates: [], seed: 1 } });
     const host = new SwappableModelHost(1, old);
-    const keeper = new SensorKeeper({ host, store, stepMs: H, maxGapSteps: 6, warmupSteps: 12 });
+    const scheduler = new VirtualTimeScheduler();
+    const keeper = new SensorKeeper({ host, store, stepMs: H, maxGapSteps: 6, warmupSteps: 12, scheduler });
     for (const r of readings) keeper.observe([{ sensor: r.sensor, t: r.ts, temp: r.temp }]);
     const before = old.exportCarried('far') as unknown as { clock: ClockState };
     expect(before.clock.shift).not.toBe(0);
-    return { store, old, host, keeper, before };
+    return { store, old, host, keeper, before, scheduler };
   }
 
   it.each([false, true])('the clock estimate survives a promotion (sliced: %s), exactly, not re-learnt from the warm-up', async (sliced) => {
-    const { store, host, keeper, before } = await setup();
+    const { store, host, keeper, before, scheduler } = await setup();
     const next = new RnnForecaster({ config: { hidden: 4, covariates: [], seed: 2 } });
     host.swap(2, next, undefined, { sliced });
-    while (!keeper.beforeTick()) await new Promise((resolve) => setImmediate(resolve));
+    while (!keeper.beforeTick()) scheduler.flush();
     expect(keeper.modelVersion).toBe(2);
     expect((next.exportCarried('far') as unknown as { clock: ClockState }).clock).toEqual(before.clock);
     // Rebuilt from its 12 warm-up steps alone it would be on the UTC clock again for a week.

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/index.js';
 import { openStore } from '../../src/store/index.js';
-import { Client, hourly, isAck, isError, startFake, serverPerTest } from './helpers.js';
+import { Client, ManualClock, hourly, isAck, isError, startFake, serverPerTest } from './helpers.js';
 
 const ctx = serverPerTest();
 
@@ -119,21 +119,28 @@ describe('authentication at the upgrade', () => {
     expect((await get('/metrics', producer.secret)).status).toBe(403);
   });
 
-  it('closes a live connection whose token is revoked, within a heartbeat (1008)', async () => {
+  it('closes a live connection whose token is revoked at the next heartbeat (1008)', async () => {
     const { both } = addTokens(ctx.db.path);
-    ctx.server = await startFake(ctx.db.path, { heartbeatSeconds: 1 });
+    const clock = new ManualClock(Date.UTC(2024, 0, 1));
+    ctx.server = await startFake(ctx.db.path, { heartbeatSeconds: 1, scheduler: clock });
     const c = await Client.connect(`${ctx.server.url}?token=${both.secret}`);
     ctx.server.store.tokens.revoke(both.row.id);
+    clock.advance(999);
+    c.send({ type: 'subscribe', id: 's', sensors: ['st-1'] }); // a round trip: still open before the heartbeat
+    await c.waitFor((m): m is never => m.type === 'subscribed');
+    clock.advance(1);
     expect(await c.closed()).toBe(1008);
   });
 
-  it('closes connections let in while the server was open once a token is added, within a heartbeat (1008)', async () => {
-    ctx.server = await startFake(ctx.db.path, { heartbeatSeconds: 1 });
+  it('closes connections let in while the server was open once a token is added, at the next heartbeat (1008)', async () => {
+    const clock = new ManualClock(Date.UTC(2024, 0, 1));
+    ctx.server = await startFake(ctx.db.path, { heartbeatSeconds: 1, scheduler: clock });
     const open = await Client.connect(ctx.server.url);
     open.send({ type: 'subscribe', id: 's', sensors: '*' });
     await open.waitFor((m): m is never => m.type === 'subscribed');
     const { both } = addTokens(ctx.db.path);
     const holder = await Client.connect(`${ctx.server.url}?token=${both.secret}`);
+    clock.advance(1_000);
     expect(await open.closed()).toBe(1008);
     expect(open.closeReason).toMatch(/token is now required/);
     // The token holder, connected after the token, stays.

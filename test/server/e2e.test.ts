@@ -1,7 +1,13 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import type { ServerMessage } from '../../src/protocol/index.js';
 import { FakeForecaster } from '../pipeline/fake-forecaster.js';
-import { Client, hourly, isAck, isForecast, startFake, serverPerTest } from './helpers.js';
+import { Client, ManualClock, hourly, isAck, isForecast, startFake, serverPerTest } from './helpers.js';
+
+const isSubscribed =
+  (id: string) =>
+  (m: ServerMessage): m is Extract<ServerMessage, { type: 'subscribed' | 'unsubscribed' }> =>
+    (m.type === 'subscribed' || m.type === 'unsubscribed') && m.id === id;
 
 const ctx = serverPerTest();
 
@@ -68,17 +74,67 @@ describe('end to end over a real socket', () => {
     await client.close();
   });
 
-  it('batches pushes from many frames into few transactions and acks each frame', async () => {
-    ctx.server = await startFake(ctx.db.path);
+  it('batches pushes from many frames into one transaction and acks each frame', async () => {
+    // Ingest commits at the end of the tick: with the clock's due tasks held until all 50 frames were parsed, one
+    // transaction takes them all (a commit per push would make 50).
+    const clock = new ManualClock(Date.UTC(2024, 0, 1));
+    clock.hold = true;
+    ctx.server = await startFake(ctx.db.path, { scheduler: clock });
     const client = await Client.connect(ctx.server.url);
     const readings = hourly(['a', 'b', 'c', 'd'], 0, 50);
     for (let i = 0; i < 50; i++) client.send({ type: 'push', id: `f${i}`, readings: readings.slice(i * 4, i * 4 + 4) });
+    const frames = ctx.server.service.metrics.frames;
+    const pushes = async () => (await frames.get()).values.find((v) => v.labels.type === 'push')?.value ?? 0;
+    while ((await pushes()) < 50) await new Promise((resolve) => setImmediate(resolve));
+    expect(client.messages.filter((m) => m.type === 'ack')).toHaveLength(0); // nothing committed yet
+    clock.runDue();
     await client.waitCount((m) => m.type === 'ack', 50);
     const metrics = await (await fetch(`${ctx.server.httpUrl}/metrics`)).text();
     const commits = Number(/wxstream_ingest_commit_seconds_count (\d+)/.exec(metrics)?.[1]);
     expect(metrics).toMatch(/wxstream_readings_accepted_total 200/);
-    expect(commits).toBeGreaterThan(0);
-    expect(commits).toBeLessThanOrEqual(50);
+    expect(commits).toBe(1);
+    await client.close();
+  });
+});
+
+describe('issue time', () => {
+  it('stamps forecasts decoded for a new subscriber and those of the pipeline alike, on the server clock', async () => {
+    const clock = new ManualClock(Date.UTC(2024, 0, 1));
+    ctx.server = await startFake(ctx.db.path, { scheduler: clock });
+    const client = await Client.connect(ctx.server.url);
+    client.send({ type: 'push', id: 'a', readings: hourly(['st-1'], 0, 3) });
+    await client.waitFor(isAck('a'));
+    clock.advance(60_000);
+    // Nobody was subscribed: the latest forecast is decoded on demand for the new subscriber.
+    client.send({ type: 'subscribe', id: 's', sensors: ['st-1'] });
+    const caughtUp = await client.waitFor(isForecast);
+    expect(Date.parse(caughtUp.issuedAt)).toBe(clock.now());
+    clock.advance(60_000);
+    const mark = client.messages.length;
+    client.send({ type: 'push', id: 'b', readings: hourly(['st-1'], 3, 1) });
+    const live = await client.waitFor(isForecast, mark);
+    expect(Date.parse(live.origin)).toBe(Date.parse(caughtUp.origin) + 3_600_000);
+    expect(Date.parse(live.issuedAt)).toBe(clock.now());
+    await client.close();
+  });
+});
+
+describe('periodic snapshot', () => {
+  it('saves every sensor state each snapshotSeconds of the server clock', async () => {
+    const clock = new ManualClock(Date.UTC(2024, 0, 1));
+    ctx.server = await startFake(ctx.db.path, { scheduler: clock, snapshotSeconds: 60 });
+    const client = await Client.connect(ctx.server.url);
+    client.send({ type: 'push', id: 'a', readings: hourly(['snap'], 0, 3) });
+    await client.waitFor(isAck('a'));
+    const { states } = ctx.server.store;
+    clock.advance(59_999);
+    expect(states.load('snap')).toBeUndefined();
+    clock.advance(1);
+    expect(states.load('snap')).toMatchObject({ modelVersion: 1, lastClosed: Date.UTC(2016, 2, 1) + 2 * 3_600_000, savedAt: clock.now() });
+    client.send({ type: 'push', id: 'b', readings: hourly(['snap'], 3, 1) });
+    await client.waitFor(isAck('b'));
+    clock.advance(60_000); // and again a period later
+    expect(states.load('snap')).toMatchObject({ lastClosed: Date.UTC(2016, 2, 1) + 3 * 3_600_000 });
     await client.close();
   });
 });
@@ -147,22 +203,30 @@ describe('model swap', () => {
 
 describe('live grace timer', () => {
   it('closes a live bucket when the clock passes its end plus grace, without a later reading', async () => {
-    // A 1-second grid and 1 s of grace: the bucket of a reading stamped now closes within two seconds. (A bucket
-    // first seen after its deadline is treated as backfill and waits for a later reading.)
+    // A 1-second grid and 1 s of grace on a virtual clock: the bucket of a reading stamped now closes exactly at its
+    // end plus grace. (A bucket first seen after its deadline is treated as backfill and waits for a later reading.)
+    const now = Date.UTC(2024, 0, 1, 12);
+    const clock = new ManualClock(now);
     ctx.server = await startFake(ctx.db.path, {
       stepSeconds: 1,
       graceSeconds: 1,
+      scheduler: clock,
       forecaster: () => ({ version: 1, forecaster: new FakeForecaster(1000, 24) }),
     });
     const client = await Client.connect(ctx.server.url);
-    client.send({ type: 'subscribe', sensors: ['live'] });
-    const ts = Date.now() - 1;
-    const end = Math.ceil(ts / 1000) * 1000;
-    client.send({ type: 'push', id: 'now', readings: [{ sensor: 'live', ts: end === ts ? ts - 1 : ts, temp: 3 }] });
+    client.send({ type: 'subscribe', id: 's', sensors: ['live'] });
+    await client.waitFor(isSubscribed('s'));
+    const end = now + 1000;
+    client.send({ type: 'push', id: 'now', readings: [{ sensor: 'live', ts: now + 400, temp: 3 }] });
     await client.waitFor(isAck('now'));
-    const f = await client.waitFor(isForecast, 0, 5_000);
+    clock.advance(end + 1000 - 1 - clock.now());
+    // A round trip on the same socket: anything sent before its answer has arrived by then.
+    client.send({ type: 'unsubscribe', id: 'probe', sensors: ['other'] });
+    await client.waitFor(isSubscribed('probe'));
+    expect(client.messages.filter(isForecast)).toHaveLength(0);
+    clock.advance(1);
+    const f = await client.waitFor(isForecast);
     expect(Date.parse(f.origin)).toBe(end);
-    expect(Date.now()).toBeGreaterThanOrEqual(end);
     await client.close();
   });
 });

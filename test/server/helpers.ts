@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { VirtualTimeScheduler, type SchedulerAction, type Subscription } from 'rxjs';
 import WebSocket from 'ws';
 import { afterEach, beforeEach } from 'vitest';
 import type { ServerMessage } from '../../src/protocol/index.js';
@@ -38,6 +39,39 @@ export function startFake(db: string, options: StartServerOptions = {}): Promise
     forecaster: () => ({ version: 1, forecaster: new FakeForecaster() }),
     ...options,
   });
+}
+
+/**
+ * A server clock in virtual time over real sockets: now() starts at `start` and moves only by advance(). Tasks due
+ * now (zero delay: ingest batching, decode chunks) run at the next event-loop turn, or, while `hold` is set, only at
+ * runDue() or advance(); timers (grace, idle, delayed writes) only when advance() reaches them.
+ */
+export class ManualClock extends VirtualTimeScheduler {
+  hold = false;
+
+  constructor(start: number) {
+    super();
+    this.frame = start;
+    this.maxFrames = start;
+  }
+
+  override schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
+    const handle = super.schedule(work, delay, state);
+    if (delay <= 0 && !this.hold) setImmediate(() => this.runDue());
+    return handle;
+  }
+
+  /** Run the tasks due at the current time. */
+  runDue(): void {
+    this.advance(0);
+  }
+
+  advance(ms: number): void {
+    const target = this.frame + ms;
+    this.maxFrames = target;
+    this.flush();
+    this.frame = target;
+  }
 }
 
 export class Client {

@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/index.js';
 import { RateLimiter } from '../../src/server/rate-limiter.js';
-import { Client, isError, startFake, serverPerTest } from './helpers.js';
+import { Client, ManualClock, isError, startFake, serverPerTest } from './helpers.js';
 
 const ctx = serverPerTest();
 
@@ -68,12 +68,18 @@ describe('limits over a socket', () => {
   });
 
   it('drops a peer that stops answering pings; its slot and connection count are released', async () => {
-    ctx.server = await startFake(ctx.db.path, { heartbeatSeconds: 1, maxConnectionsPerIp: 1 });
+    const clock = new ManualClock(Date.UTC(2024, 0, 1));
+    ctx.server = await startFake(ctx.db.path, { heartbeatSeconds: 1, maxConnectionsPerIp: 1, scheduler: clock });
     // autoPong off: the socket is open at TCP level but never answers, like a half-open peer.
     const ws = new WebSocket(ctx.server.url, { autoPong: false });
     await new Promise((resolve) => ws.once('open', resolve));
+    const pinged = new Promise((resolve) => ws.once('ping', resolve));
+    const closed = new Promise<number>((resolve) => ws.once('close', resolve));
+    clock.advance(1_000); // pinged
+    await pinged;
     expect((await health()).connections).toBe(1);
-    const code = await new Promise<number>((resolve) => ws.once('close', resolve));
+    clock.advance(1_000); // no pong for a whole period: cut off
+    const code = await closed;
     expect(code).toBe(1006); // terminated, no closing handshake
     expect((await health()).connections).toBe(0);
     const next = await Client.connect(ctx.server.url);

@@ -1,3 +1,4 @@
+import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../src/config.js';
 import { Outbox, type OutboxSink } from '../../src/server/outbox.js';
@@ -81,6 +82,33 @@ describe('Outbox', () => {
     sink.drain();
     sink.drain();
     expect(sink.sent).toEqual(['0123456789', 'ack', 'ack2', 'fa']);
+  });
+
+  it('looks again after 25 ms on its scheduler when the socket is above high water with nothing of its own in flight', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const sink = new SlowSink();
+    sink.bufferedAmount = 100; // e.g. a ping stuck in the socket: no send callback of ours will wake the outbox
+    const box = new Outbox(sink, { ...options, scheduler });
+    box.sendControl('ack');
+    expect(sink.sent).toEqual([]);
+    sink.bufferedAmount = 0;
+    scheduler.maxFrames = 24;
+    scheduler.flush();
+    expect(sink.sent).toEqual([]);
+    scheduler.maxFrames = 25;
+    scheduler.flush();
+    expect(sink.sent).toEqual(['ack']);
+  });
+
+  it('cancels its retry when closed', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const sink = new SlowSink();
+    sink.bufferedAmount = 100;
+    const box = new Outbox(sink, { ...options, scheduler });
+    box.sendControl('ack');
+    expect(scheduler.actions).toHaveLength(1);
+    box.close();
+    expect(scheduler.actions).toHaveLength(0);
   });
 
   it('sends nothing once closed', () => {

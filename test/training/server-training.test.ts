@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Subject, filter, firstValueFrom, startWith, timeout } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect, type Forecast } from '../../client/index.js';
 import { forecasterFromWeights, saveModel, Seq2Seq } from '../../src/model/index.js';
@@ -51,11 +52,24 @@ async function replay(): Promise<Forecast[]> {
   });
   const client = await connect(server.url);
   const got: Forecast[] = [];
-  const sub = client.forecasts('*').subscribe((f) => got.push(f));
+  const arrived = new Subject<void>();
+  const sub = client.forecasts('*').subscribe((f) => {
+    got.push(f);
+    arrived.next();
+  });
   const readings = history(16);
   // One frame in flight at a time: the server sees the same batches in every run (see docs/training.md).
   for (let i = 0; i < readings.length; i += 24) await client.push(readings.slice(i, i + 24));
-  await new Promise((r) => setTimeout(r, 50));
+  // The last reading of each sensor is on the hour: it closes its step, and that forecast is the last one sent
+  // (after the ack, on the same socket). Waiting for both replaces a wall-clock pause.
+  const lastOrigin = readings[readings.length - 1]!.ts;
+  await firstValueFrom(
+    arrived.pipe(
+      startWith(undefined),
+      filter(() => ['a', 'b'].every((s) => got.some((f) => f.sensor === s && f.origin === lastOrigin))),
+      timeout(10_000),
+    ),
+  );
   sub.unsubscribe();
   await client.close();
   const versions = server.store.models.list();

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VirtualTimeScheduler } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { log } from '../../src/log.js';
 import { buildWindows, initBackend, loadModel, RnnForecaster, saveModel, scoreWindows, Seq2Seq, type SavedModel } from '../../src/model/index.js';
 import { SwappableModelHost } from '../../src/pipeline/model-host.js';
@@ -61,7 +62,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function setup(options: Partial<TrainerOptions>, db: Store = store) {
+function setup(options: Partial<TrainerOptions>, db: Store = store, scheduler?: VirtualTimeScheduler) {
   const version = db.models.insert({ status: 'champion', config: initial.config, weights: initial.weights });
   const models: Seq2Seq[] = [];
   const forecasterFor = (saved: SavedModel) => {
@@ -70,7 +71,8 @@ function setup(options: Partial<TrainerOptions>, db: Store = store) {
     return { forecaster: new RnnForecaster({ model }) };
   };
   const host = new SwappableModelHost(version, forecasterFor(initial).forecaster);
-  const trainer = new Trainer({ store: db, host, rules, log, forecasterFor }, { mode: 'inline', trainEvery: 0, round, ...options });
+  const ctx = { store: db, host, rules, log, forecasterFor, ...(scheduler ? { scheduler } : {}) };
+  const trainer = new Trainer(ctx, { mode: 'inline', trainEvery: 0, round, ...options });
   const cleanup = async () => {
     await trainer.close();
     host.takeSwap();
@@ -194,5 +196,25 @@ describe('online training', () => {
     expect(r?.decision).toBe('skipped');
     expect(trainer.stats.skipped).toBe(1);
     await cleanup();
+  });
+
+  it('worker mode: starts a round by the wall clock once intervalMs passed since the last, on the injected scheduler', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { trainer, cleanup } = setup({ mode: 'worker', intervalMs: 1_000 }, store, scheduler);
+    const start = vi.spyOn(trainer, 'start').mockResolvedValue(undefined);
+    scheduler.maxFrames = 1_000;
+    scheduler.flush();
+    expect(start).not.toHaveBeenCalled(); // nothing streamed yet: no cut-off to train to
+    const t = T0 + 30 * 24 * H;
+    trainer.onSteps(2, t);
+    scheduler.maxFrames = 1_999;
+    scheduler.flush();
+    expect(start).not.toHaveBeenCalled();
+    scheduler.maxFrames = 2_000;
+    scheduler.flush();
+    expect(start).toHaveBeenCalledTimes(1);
+    expect(start).toHaveBeenCalledWith(t);
+    await cleanup();
+    expect(scheduler.actions).toHaveLength(0);
   });
 });
