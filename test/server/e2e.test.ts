@@ -100,7 +100,8 @@ describe('end to end over a real socket', () => {
 describe('issue time', () => {
   it('stamps forecasts decoded for a new subscriber and those of the pipeline alike, on the server clock', async () => {
     const clock = new ManualClock(Date.UTC(2024, 0, 1));
-    ctx.server = await startFake(ctx.db.path, { scheduler: clock });
+    // Heartbeats run on this clock too: none within the minutes it is moved by, which no pong could keep up with.
+    ctx.server = await startFake(ctx.db.path, { scheduler: clock, heartbeatSeconds: 3600 });
     const client = await Client.connect(ctx.server.url);
     client.send({ type: 'push', id: 'a', readings: hourly(['st-1'], 0, 3) });
     await client.waitFor(isAck('a'));
@@ -122,7 +123,7 @@ describe('issue time', () => {
 describe('periodic snapshot', () => {
   it('saves every sensor state each snapshotSeconds of the server clock', async () => {
     const clock = new ManualClock(Date.UTC(2024, 0, 1));
-    ctx.server = await startFake(ctx.db.path, { scheduler: clock, snapshotSeconds: 60 });
+    ctx.server = await startFake(ctx.db.path, { scheduler: clock, snapshotSeconds: 60, heartbeatSeconds: 3600 });
     const client = await Client.connect(ctx.server.url);
     client.send({ type: 'push', id: 'a', readings: hourly(['snap'], 0, 3) });
     await client.waitFor(isAck('a'));

@@ -44,7 +44,8 @@ export function startFake(db: string, options: StartServerOptions = {}): Promise
 /**
  * A server clock in virtual time over real sockets: now() starts at `start` and moves only by advance(). Tasks due
  * now (zero delay: ingest batching, decode chunks) run at the next event-loop turn, or, while `hold` is set, only at
- * runDue() or advance(); timers (grace, idle, delayed writes) only when advance() reaches them.
+ * runDue() or advance(); timers (grace, idle, delayed writes, heartbeats) only when advance() reaches them. One
+ * advance() over two heartbeats drops every peer, as no pong can arrive in between: set heartbeatSeconds above it.
  */
 export class ManualClock extends VirtualTimeScheduler {
   hold = false;
