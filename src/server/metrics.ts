@@ -25,7 +25,8 @@ export class ServiceMetrics {
   readonly scored: Counter;
 
   constructor(opts: {
-    skill: LiveSkill;
+    /** Read at each scrape (the service builds its stages after its metrics). */
+    skill: () => LiveSkill;
     sensors: () => number;
     modelVersion: () => number;
     /** Also export skill per sensor and step ahead (config sensorSkillMetrics). */
@@ -121,7 +122,7 @@ export class ServiceMetrics {
         registers,
         collect() {
           this.reset();
-          for (const s of opts.skill.pooled()) {
+          for (const s of opts.skill().pooled()) {
             const v = s[pick];
             if (v !== null) this.set({ step: String(s.step) }, v);
           }
@@ -134,7 +135,7 @@ export class ServiceMetrics {
       help: 'Sensors whose issued forecasts are being verified (those with a subscriber).',
       registers,
       collect() {
-        this.set(opts.skill.size);
+        this.set(opts.skill().size);
       },
     });
     if (!opts.sensorSkill) return;
@@ -148,8 +149,8 @@ export class ServiceMetrics {
         registers,
         collect() {
           this.reset();
-          for (const sensor of opts.skill.sensorNames()) {
-            for (const s of opts.skill.report(sensor).steps) {
+          for (const sensor of opts.skill().sensorNames()) {
+            for (const s of opts.skill().report(sensor).steps) {
               const v = s[pick];
               if (v !== null) this.set({ sensor, step: String(s.step) }, v);
             }
