@@ -14,7 +14,9 @@ import { httpHandler } from './http-routes.js';
 import { ForecastService } from './service.js';
 import { WsTransport } from './ws-transport.js';
 import type { Trainer, TrainerOptions } from '../training/trainer.js';
-import { registerTrainingMetrics, startTrainer, watchChampion } from './training.js';
+import { SqliteModelRegistry } from '../store/model-registry.js';
+import { followChampion } from './champion-follower.js';
+import { registerTrainingMetrics, servingBuilder, startTrainer } from './training.js';
 
 export interface StartServerOptions extends Partial<ServeConfig> {
   /** Builds the forecaster; default: the RNN champion of the database, or a fresh seeded one saved as version 1. */
@@ -107,8 +109,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       scheduler,
       ...station,
     };
-    trainer = await startTrainer(training, wiring);
-    if (championPollMs > 0) stopWatch = watchChampion(wiring, championPollMs);
+    // The champion pointer: this process's trainer moves it by compare-and-set, `wxstream models` from outside
+    // (seen by polling); the follower serves each new champion.
+    const registry = new SqliteModelRegistry({ models: store.models, scheduler, pollMs: championPollMs });
+    trainer = await startTrainer(training, { ...wiring, registry });
+    if (trainer || championPollMs > 0) {
+      const build = await servingBuilder(wiring);
+      const slicedLocal = (training?.mode ?? 'worker') === 'worker';
+      stopWatch = followChampion({ registry, host, build, log, slicedLocal });
+    }
     const t = trainer;
     const rounds = t ? (r: EncodedRound) => (onRound?.(r), t.onSteps(r.steps.length, lastT(r))) : onRound;
     service = new ForecastService({

@@ -1,10 +1,11 @@
-// Wires model versions into a server: the online trainer (loaded only when training is on), a watcher that swaps
-// in a champion changed from outside (`wxstream models promote|rollback`), and their Prometheus gauges.
+// Wires model versions into a server: the online trainer (loaded only when training is on), the builder of serving
+// forecasters from stored weights (champion-follower.ts serves each new champion with it), and training gauges.
 import { Gauge, type Registry } from 'prom-client';
 import type { SchedulerLike } from 'rxjs';
 import type { SavedWeights, ServingForecaster } from '../model/index.js';
 import type { Logger } from '../log.js';
 import type { ModelHost } from '../pipeline/model-host.js';
+import type { ModelRegistry } from '../ports/model-registry.js';
 import type { Store } from '../store/index.js';
 import type { Trainer, TrainerOptions } from '../training/trainer.js';
 
@@ -22,14 +23,18 @@ export interface TrainerWiring {
   scheduler?: SchedulerLike;
 }
 
-async function rnnFor(w: TrainerWiring): Promise<(saved: SavedWeights) => ServingForecaster> {
+/** The one way this server builds a serving forecaster from stored weights, with its stations' clock settings. */
+export async function servingBuilder(w: TrainerWiring): Promise<(saved: SavedWeights) => ServingForecaster> {
   const m = await import('../model/index.js');
   return (saved) => m.forecasterFromWeights(saved, { stationUtcOffsetHours: w.stationUtcOffsetHours, seasonDays: w.seasonDays });
 }
 
-export async function startTrainer(options: Partial<TrainerOptions> | undefined, w: TrainerWiring): Promise<Trainer | undefined> {
+export async function startTrainer(
+  options: Partial<TrainerOptions> | undefined,
+  w: TrainerWiring & { registry: ModelRegistry },
+): Promise<Trainer | undefined> {
   if (options === undefined || options.mode === 'off') return undefined;
-  const [{ Trainer }, forecasterFor] = await Promise.all([import('../training/trainer.js'), rnnFor(w)]);
+  const { Trainer } = await import('../training/trainer.js');
   const rules = { stepMs: w.stepMs, maxGapSteps: w.maxGapSteps };
   // Training windows start a sensor's history from the same clock a new live sensor starts from, season included.
   const round = options.round ?? {};
@@ -39,39 +44,10 @@ export async function startTrainer(options: Partial<TrainerOptions> | undefined,
   };
   const withOffset: Partial<TrainerOptions> =
     Object.keys(station).length === 0 ? options : { ...options, round: { ...round, sampling: { ...round.sampling, ...station } } };
-  const ctx = { store: w.store, host: w.host, log: w.log, rules, forecasterFor, ...(w.scheduler ? { scheduler: w.scheduler } : {}) };
+  const ctx = { store: w.store, registry: w.registry, host: w.host, log: w.log, rules, ...(w.scheduler ? { scheduler: w.scheduler } : {}) };
   const trainer = new Trainer(ctx, withOffset);
   w.log.info({ mode: options.mode ?? 'worker', trainEvery: options.trainEvery }, 'online training on');
   return trainer;
-}
-
-/**
- * Poll the champion row and swap it in when it changed outside this process's trainer (CLI promote/rollback).
- * A cheap indexed query every `intervalMs`; returns the stop function.
- */
-export function watchChampion(w: TrainerWiring, intervalMs: number): () => void {
-  let busy = false;
-  const timer = setInterval(async () => {
-    if (busy) return;
-    // Poll the version only; the weights are read when it changed.
-    const version = w.store.models.championVersion();
-    if (version === undefined || version === w.host.nextVersion) return;
-    const champion = w.store.models.get(version);
-    if (champion === undefined) return;
-    busy = true;
-    try {
-      const { forecaster, release } = (await rnnFor(w))(champion);
-      // The trainer may have queued its own promotion meanwhile; the database's champion wins.
-      w.host.swap(champion.version, forecaster, release, { sliced: true });
-      w.log.info({ version: champion.version }, 'champion changed in the database: swapping it in');
-    } catch (err) {
-      w.log.error({ err: String(err), version: champion.version }, 'cannot serve the new champion; keeping the current model');
-    } finally {
-      busy = false;
-    }
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
 }
 
 /** Training gauges on the server's registry (event-loop lag p99 comes with the default Node metrics). */

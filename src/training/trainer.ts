@@ -1,11 +1,10 @@
 // Online-training scheduler: counts closed steps (deterministic trigger), optionally a wall-clock interval too,
-// runs one round at a time (worker thread live; inline or pipelined for reproducible replays), records every
-// candidate in the model_versions table and hands a promoted one to the model host, which swaps it in between ticks.
+// runs one round at a time (worker thread live; inline or pipelined for reproducible replays) and records every
+// candidate in the model registry, promoting by compare-and-set; serving follows the registry (champion-follower.ts).
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
-import type { Forecaster } from '../forecaster.js';
 import type { Logger } from '../log.js';
-import type { SavedModel } from '../model/index.js';
 import type { ModelHost } from '../pipeline/model-host.js';
+import type { ModelRegistry } from '../ports/model-registry.js';
 import type { BucketRules } from '../pipeline/sensor-bucket.js';
 import type { Store } from '../store/index.js';
 import { runJob, type JobResult, type TrainingJob } from './job.js';
@@ -18,15 +17,14 @@ export { DEFAULT_TRAINER, TRAINING_MODES, type TrainerOptions, type TrainingMode
 export const PIPELINED_TIMEOUT_MS = 30 * 60_000;
 
 export interface TrainerContext {
+  /** Where rounds read their training data (the reading log) and the parent's weights. */
   store: Store;
+  /** Where candidates are recorded and promoted; watchers (the serving model) hear of a promotion at once. */
+  registry: ModelRegistry;
+  /** The serving model: a round trains from the version it will serve next. */
   host: ModelHost;
   rules: BucketRules;
   log: Logger;
-  /**
-   * Builds the serving forecaster for promoted weights (synchronous, so inline rounds swap deterministically);
-   * `release` frees what the forecaster does not own (its weights) once the host retires it.
-   */
-  forecasterFor: (saved: SavedModel) => { forecaster: Forecaster; release?: () => void };
   /** Clock and timer of the wall-clock trigger (`intervalMs`); default asyncScheduler (tests: virtual time). */
   scheduler?: SchedulerLike;
 }
@@ -191,7 +189,7 @@ export class Trainer {
   }
 
   private apply(r: JobResult): JobResult {
-    const { store, host, log } = this.ctx;
+    const { registry, log } = this.ctx;
     this.stats.rounds++;
     if (r.decision === 'skipped' || !r.candidate) {
       this.stats.skipped++;
@@ -203,21 +201,16 @@ export class Trainer {
     this.stats.lastWindowsPerSecond = r.metrics?.windowsPerSecond ?? 0;
     if (r.decision === 'rejected') {
       this.stats.rejected++;
-      const version = store.models.insert({ parent: r.parent, status: 'rejected', config: r.candidate.config, weights: r.candidate.weights, metrics });
+      const version = registry.record({ parent: r.parent, status: 'rejected', config: r.candidate.config, weights: r.candidate.weights, metrics });
       log.warn({ version, parent: r.parent, reason: r.reason }, 'training candidate rejected; the champion serves on');
       return r;
     }
     // The champion may have changed while the round ran (manual promote/rollback): never overwrite it then.
-    if (host.nextVersion !== r.parent) {
+    const { version, promoted } = registry.promoteNew({ parent: r.parent, config: r.candidate.config, weights: r.candidate.weights, metrics }, r.parent);
+    if (!promoted) {
       this.stats.rejected++;
-      store.models.insert({ parent: r.parent, status: 'rejected', config: r.candidate.config, weights: r.candidate.weights, metrics: { ...metrics, reason: 'champion changed during the round' } });
       return r;
     }
-    const { forecaster, release } = this.ctx.forecasterFor(r.candidate);
-    const version = store.models.insert({ parent: r.parent, status: 'champion', config: r.candidate.config, weights: r.candidate.weights, metrics });
-    // Live (worker) rounds re-warm the sensors in slices between ticks, not in one pause; inline rounds swap at the
-    // next batch, so replays stay reproducible.
-    host.swap(version, forecaster, release, { sliced: this.o.mode === 'worker' });
     this.stats.promoted++;
     log.info({ version, parent: r.parent, reason: r.reason, durationMs: Math.round(this.stats.lastDurationMs) }, 'training candidate promoted');
     return r;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { VirtualTimeScheduler } from 'rxjs';
+import { asyncScheduler, VirtualTimeScheduler } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { log } from '../../src/log.js';
 import { buildWindows, initBackend, loadModel, RnnForecaster, saveModel, scoreWindows, Seq2Seq, type SavedModel } from '../../src/model/index.js';
@@ -10,6 +10,8 @@ import { SwappableModelHost } from '../../src/pipeline/model-host.js';
 import type { Reading } from '../../src/protocol/index.js';
 import { createRng } from '../../src/random.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { SqliteModelRegistry } from '../../src/store/model-registry.js';
+import { followChampion } from '../../src/server/champion-follower.js';
 import { loadHistory } from '../../src/training/history.js';
 import type { RoundOptions } from '../../src/training/round.js';
 import { Trainer, type TrainerOptions } from '../../src/training/trainer.js';
@@ -71,9 +73,13 @@ function setup(options: Partial<TrainerOptions>, db: Store = store, scheduler?: 
     return { forecaster: new RnnForecaster({ model }) };
   };
   const host = new SwappableModelHost(version, forecasterFor(initial).forecaster);
-  const ctx = { store: db, host, rules, log, forecasterFor, ...(scheduler ? { scheduler } : {}) };
+  // As the server wires it: the trainer promotes through the registry, the follower serves what it promoted.
+  const registry = new SqliteModelRegistry({ models: db.models, scheduler: scheduler ?? asyncScheduler, pollMs: 0 });
+  const stopFollowing = followChampion({ registry, host, build: (c) => forecasterFor(c as SavedModel), log, slicedLocal: options.mode === 'worker' });
+  const ctx = { store: db, registry, host, rules, log, ...(scheduler ? { scheduler } : {}) };
   const trainer = new Trainer(ctx, { mode: 'inline', trainEvery: 0, round, ...options });
   const cleanup = async () => {
+    stopFollowing();
     await trainer.close();
     host.takeSwap();
     models.forEach((m) => m.dispose());
