@@ -3,12 +3,14 @@
 // assign (snapshot + the readings committed after it), drops them on revoke, and re-warms them after model swaps.
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { CapturedOrigin, Forecaster, SensorForecast, StepObservation } from '../forecaster.js';
-import type { RestorableSensor, StoredSnapshot, Store } from '../store/index.js';
+import type { RestorableSensor, Store } from '../store/index.js';
 import type { BucketTable } from './bucket-steps.js';
-import { retire, type ModelHost, type QueuedSwap } from './model-host.js';
+import type { ModelHost } from './model-host.js';
+import { SwapTaker } from './model-swap.js';
 import { PartitionSet } from './partitions.js';
-import { SlicedRewarm, type WarmTarget } from './sliced-rewarm.js';
-import { SensorBucket, bucketEnd, warmStepsFrom, type BucketRules } from './sensor-bucket.js';
+import type { WarmTarget } from './sliced-rewarm.js';
+import { SensorBucket, type BucketRules } from './sensor-bucket.js';
+import { StateReplay, type RestoreOutcome } from './state-replay.js';
 import { planRounds } from './plan-rounds.js';
 import type { StepEvent } from './types.js';
 
@@ -27,9 +29,7 @@ export interface SensorKeeperOptions extends BucketRules {
   scheduler?: SchedulerLike;
 }
 
-export type RestoreOutcome = 'snapshot' | 'rebuilt' | 'empty';
-
-const PAGE = 10_000;
+export type { RestoreOutcome } from './state-replay.js';
 /** Partitions of a single node unless configured (config.ts `partitions`). */
 export const DEFAULT_PARTITIONS = 64;
 
@@ -41,13 +41,26 @@ export class SensorKeeper implements BucketTable {
   readonly partitions: PartitionSet;
   private readonly adopters = new Set<(buckets: readonly SensorBucket[]) => void>();
   private readonly rules: BucketRules;
-  private warming: SlicedRewarm | undefined;
-  /** A sliced swap whose re-warm failed: taken at once at the next tick instead (errors surface in the pipeline). */
-  private unsliced: QueuedSwap | undefined;
+  private readonly replay: StateReplay;
+  private readonly swaps: SwapTaker;
 
   constructor(private readonly o: SensorKeeperOptions) {
     this.rules = { stepMs: o.stepMs, maxGapSteps: o.maxGapSteps };
     this.partitions = o.partitions ?? new PartitionSet(DEFAULT_PARTITIONS);
+    this.replay = new StateReplay({ store: o.store, rules: this.rules, warmupSteps: o.warmupSteps });
+    const keeper = this;
+    this.swaps = new SwapTaker({
+      host: o.host,
+      scheduler: o.scheduler ?? asyncScheduler,
+      replay: this.replay,
+      known: this.known,
+      get serving() {
+        return keeper.serving;
+      },
+      owns: (sensor) => this.owns(sensor),
+      observeInto: (t, steps, resets) => this.observeInto(t, steps, resets),
+      applyRounds: (plans, into) => this.applyRounds(plans, into),
+    });
   }
 
   /** Whether `sensor` is in a partition this node owns. */
@@ -99,10 +112,7 @@ export class SensorKeeper implements BucketTable {
   /** Apply one round: resets first, then one batched observe (at most one step per sensor). */
   observe(steps: readonly StepObservation[], resets: readonly string[] = []): void {
     this.observeInto(this.serving, steps, resets);
-    const w = this.warming;
-    if (w === undefined) return;
-    if (this.o.host.queued === w.swap) w.forward(steps, resets);
-    else this.warming = undefined; // replaced by a newer swap, or the host was disposed
+    this.swaps.forward(steps, resets);
   }
 
   private get serving(): WarmTarget {
@@ -146,38 +156,9 @@ export class SensorKeeper implements BucketTable {
     return out;
   }
 
-  /** Warm-up steps from stored history ending at `windowEnd` (see warmStepsFrom). */
-  private warm(sensor: string, windowEnd: number): StepObservation[] {
-    const from = windowEnd - this.o.warmupSteps * this.o.stepMs + 1;
-    if (this.o.warmupSteps === 0) return [];
-    const readings = this.o.store.readings.range(sensor, from, windowEnd, this.o.warmupSteps * 1000);
-    return warmStepsFrom(sensor, readings, this.rules, windowEnd);
-  }
-
-  /**
-   * `events` with the warm-up after each gap reset filled in: stored steps before the step the reset names, then
-   * missing steps up to it, so a sensor back from a long gap starts from recent history, not from nothing.
-   */
-  withWarmUps(events: readonly StepEvent[]): StepEvent[] {
-    if (!events.some((e) => e.kind === 'reset' && e.before !== undefined)) return events as StepEvent[];
-    const step = this.o.stepMs;
-    const out: StepEvent[] = [];
-    for (const e of events) {
-      out.push(e);
-      if (e.kind !== 'reset' || e.before === undefined) continue;
-      let last: number | undefined;
-      for (const obs of this.warm(e.sensor, e.before - step)) {
-        out.push({ kind: 'step', obs });
-        last = obs.t;
-      }
-      if (last !== undefined) for (let t = last + step; t < e.before; t += step) out.push({ kind: 'step', obs: { sensor: e.sensor, t, temp: null } });
-    }
-    return out;
-  }
-
   /** Restore every stored sensor this node owns; re-encoding is batched across sensors, one round per step. */
   restoreAll(): Record<RestoreOutcome, number> {
-    this.warming = undefined; // states are rebuilt (a fault path): a sliced swap starts its re-warm again
+    this.swaps.restart(); // states are rebuilt (a fault path): a sliced swap starts its re-warm again
     this.table.clear();
     return this.restoreWhere((sensor) => this.owns(sensor));
   }
@@ -210,6 +191,7 @@ export class SensorKeeper implements BucketTable {
     const sensors = [...new Set([...this.known, ...this.table.keys()])].filter(inGone);
     this.snapshotSensors(sensors);
     for (const p of gone) this.partitions.delete(p);
+    this.swaps.drop(sensors);
     for (const s of sensors) {
       this.forecaster.drop(s);
       this.known.delete(s);
@@ -225,7 +207,7 @@ export class SensorKeeper implements BucketTable {
     const serving = this.serving;
     for (const row of this.o.store.states.restorable(serving.version, this.o.stepMs)) {
       if (!wanted(row.sensor)) continue;
-      counts[this.prepare(row.sensor, Number.MAX_SAFE_INTEGER, plans, serving, row, undefined, true)] += 1;
+      counts[this.prepareLive(row.sensor, Number.MAX_SAFE_INTEGER, plans, serving, row)] += 1;
     }
     this.applyRounds(plans, serving);
     return counts;
@@ -241,88 +223,31 @@ export class SensorKeeper implements BucketTable {
   restore(sensor: string, upTo = Number.MAX_SAFE_INTEGER): RestoreOutcome {
     const plans = new Map<string, StepEvent[]>();
     const serving = this.serving;
-    const outcome = this.prepare(sensor, upTo, plans, serving, undefined, undefined, upTo === Number.MAX_SAFE_INTEGER);
+    const outcome =
+      upTo === Number.MAX_SAFE_INTEGER
+        ? this.prepareLive(sensor, upTo, plans, serving)
+        : this.replay.prepare(sensor, upTo, plans, serving).outcome;
     this.applyRounds(plans, serving);
     return outcome;
   }
 
-  /**
-   * Reset a sensor to its snapshot (if usable) and plan the steps to re-encode after it, for `into`.
-   * @param preloaded its usable snapshot and latest stored reading, when the caller read them in bulk
-   * @param live the sensor's bucket becomes the one its replay ends with (restore, assign); a swap's re-warm
-   *   replays into a scratch bucket and leaves the live one alone
-   */
-  private prepare(
+  /** Prepare a restore whose bucket becomes the sensor's live one. */
+  private prepareLive(
     sensor: string,
     upTo: number,
     plans: Map<string, StepEvent[]>,
     into: WarmTarget,
     preloaded?: RestorableSensor,
-    carryFrom?: Forecaster,
-    live = false,
   ): RestoreOutcome {
-    const f = into.forecaster;
-    f.drop(sensor);
-    into.held.delete(sensor);
-    const snap = preloaded ? preloaded.snapshot : this.usableSnapshot(sensor, into.version);
-    if (snap) {
-      try {
-        f.importState(sensor, { kind: snap.kind, data: snap.data });
-        into.held.add(sensor);
-        const bucket = this.bucketOf(sensor, snap);
-        if (live) this.table.set(sensor, bucket);
-        // Nothing stored after the snapshot (the usual case after a graceful stop): no query, nothing to plan.
-        if (preloaded === undefined || preloaded.lastSeq > snap.logSeq || (snap.bucket === null && preloaded.lastTs > snap.lastClosed)) {
-          plans.set(sensor, this.replayAfter(snap, bucket, upTo));
-        }
-        return 'snapshot';
-      } catch {
-        // A snapshot this forecaster cannot read is rebuilt below, never half-imported.
-        f.drop(sensor);
-        into.held.delete(sensor);
-      }
-    }
-    const lastTs = preloaded ? preloaded.lastTs : this.o.store.readings.sensor(sensor)?.lastTs;
-    if (lastTs === undefined) return 'empty';
-    // A swap: what the sensor learnt of itself (its clock) survives the change of weights.
-    const carried = carryFrom?.exportCarried?.(sensor);
-    if (carried !== undefined) f.importCarried?.(sensor, carried);
-    const end = Math.min(bucketEnd(lastTs, this.o.stepMs), upTo);
-    const from = end - this.o.warmupSteps * this.o.stepMs;
-    const bucket = new SensorBucket(sensor, this.rules);
-    if (live) this.table.set(sensor, bucket);
-    const events = this.collect(sensor, bucket, from, upTo);
-    plans.set(sensor, events);
-    return events.some((e) => e.kind === 'step') ? 'rebuilt' : 'empty';
+    const { outcome, bucket } = this.replay.prepare(sensor, upTo, plans, into, preloaded);
+    if (bucket === undefined) this.table.delete(sensor);
+    else this.table.set(sensor, bucket);
+    return outcome;
   }
 
-  /** The bucket a snapshot saved; one at its last step for a snapshot from before buckets were saved. */
-  private bucketOf(sensor: string, snap: StoredSnapshot): SensorBucket {
-    const saved = snap.bucket === null ? undefined : SensorBucket.restore(sensor, this.rules, snap.bucket);
-    return saved !== undefined && saved.lastClosed === snap.lastClosed ? saved : new SensorBucket(sensor, this.rules, snap.lastClosed);
-  }
-
-  /**
-   * The steps after a snapshot. With its bucket: the readings committed after its log position, in commit order,
-   * through that bucket, which is exactly what the live pipeline did. Without (an older snapshot): every reading
-   * after its last step, re-bucketed.
-   */
-  private replayAfter(snap: StoredSnapshot, bucket: SensorBucket, upTo: number): StepEvent[] {
-    if (snap.bucket === null) return this.collect(bucket.sensor, bucket, snap.lastClosed, upTo);
-    const events: StepEvent[] = [];
-    // Readings at or before closedThrough were late when they came: counted then, no state to replay.
-    for (const r of this.o.store.readings.committedAfter(bucket.sensor, snap.logSeq, bucket.closedThrough ?? Number.MIN_SAFE_INTEGER)) {
-      if (r.ts <= upTo) bucket.add(r, events);
-    }
-    this.closeWithin(bucket, upTo, events);
-    return this.withWarmUps(events);
-  }
-
-  /** The stored snapshot of a sensor when model `version` wrote it on this step. */
-  private usableSnapshot(sensor: string, version: number): StoredSnapshot | undefined {
-    const row = this.o.store.states.load(sensor);
-    if (row === undefined || row.modelVersion !== version || row.stepMs !== this.o.stepMs) return undefined;
-    return { kind: row.kind, data: row.snapshot, lastClosed: row.lastClosed, bucket: row.bucket, logSeq: row.logSeq };
+  /** `events` with the warm-up after each gap reset filled in (StateReplay.withWarmUps). */
+  withWarmUps(events: readonly StepEvent[]): StepEvent[] {
+    return this.replay.withWarmUps(events);
   }
 
   /** Snapshot every held sensor's state, tagged with the serving model version, in one transaction. */
@@ -359,93 +284,9 @@ export class SensorKeeper implements BucketTable {
   }
 
 
-  /**
-   * Take a queued model swap (between ticks): re-warm every held sensor on the new model, retire the old. A sliced
-   * swap re-warms in slices between ticks first (the old model serves meanwhile) and is taken at the first tick
-   * after its re-warm finished: at a tick, so decode chunks queued under the old model were drained before.
-   */
+  /** Take a queued model swap between ticks (model-swap.ts); true when the serving model changed. */
   beforeTick(): boolean {
-    const queued = this.o.host.queued;
-    if (queued === undefined) return false;
-    if (queued.sliced && queued !== this.unsliced) {
-      const w = this.warming;
-      if (w?.swap !== queued) {
-        this.startWarming(queued);
-        return false;
-      }
-      // Sensors that appeared since the re-warm finished are warmed now (a slice's worth), else it goes on.
-      if (!w.ready || !w.slice()) return false;
-      const old = this.o.host.takeSwap()!;
-      this.warming = undefined;
-      this.known.clear();
-      for (const s of w.target.held) this.known.add(s);
-      carryAll(old.forecaster, this.forecaster, this.known);
-      retire(old);
-      return true;
-    }
-    const old = this.o.host.takeSwap()!;
-    this.warming = undefined;
-    const sensors = [...this.known];
-    this.known.clear();
-    const plans = new Map<string, StepEvent[]>();
-    const serving = this.serving;
-    for (const s of sensors) this.prepare(s, old.forecaster.lastStep(s) ?? Number.MAX_SAFE_INTEGER, plans, serving, undefined, old.forecaster);
-    this.applyRounds(plans, serving);
-    carryAll(old.forecaster, this.forecaster, sensors);
-    retire(old);
-    return true;
-  }
-
-  private startWarming(swap: QueuedSwap): void {
-    const w = new SlicedRewarm({
-      swap,
-      sensors: [...this.known],
-      plan: (sensor, target) => {
-        const plans = new Map<string, StepEvent[]>();
-        // Up to where the serving model stands: later steps reach the target as live rounds (forward).
-        this.prepare(sensor, this.forecaster.lastStep(sensor) ?? Number.MAX_SAFE_INTEGER, plans, target, undefined, this.forecaster);
-        return plans.get(sensor) ?? [];
-      },
-      apply: (target, steps, resets) => this.observeInto(target, steps, resets),
-      missing: (done) => [...this.known].filter((s) => !done.has(s)),
-    });
-    this.warming = w;
-    const scheduler = this.o.scheduler ?? asyncScheduler;
-    const slice = (): void => {
-      if (this.warming !== w) return;
-      if (this.o.host.queued !== swap) {
-        this.warming = undefined; // replaced by a newer swap, or the host was disposed
-        return;
-      }
-      try {
-        if (!w.slice()) scheduler.schedule(slice);
-      } catch {
-        // Taken at once at the next tick instead, where a failure surfaces in the pipeline (and is logged).
-        this.warming = undefined;
-        this.unsliced = swap;
-      }
-    };
-    scheduler.schedule(slice);
-  }
-
-  /** The steps that stored readings in (after, upTo] make through `bucket`. */
-  private collect(sensor: string, bucket: SensorBucket, after: number, upTo: number): StepEvent[] {
-    const events: StepEvent[] = [];
-    let cursor = after;
-    for (;;) {
-      const page = this.o.store.readings.range(sensor, cursor + 1, upTo, PAGE);
-      for (const r of page) bucket.add(r, events);
-      if (page.length < PAGE) break;
-      cursor = page[page.length - 1]!.ts;
-    }
-    this.closeWithin(bucket, upTo, events);
-    return this.withWarmUps(events);
-  }
-
-  /** With a bound, a last bucket ending within it was closed before (by time or a later reading). */
-  private closeWithin(bucket: SensorBucket, upTo: number, events: StepEvent[]): void {
-    const openEnd = bucket.openEnd;
-    if (upTo !== Number.MAX_SAFE_INTEGER && openEnd !== undefined && openEnd <= upTo) bucket.close(events);
+    return this.swaps.beforeTick();
   }
 
   /** Apply planned events in rounds: each round one batched observe with at most one step per sensor. */
@@ -458,19 +299,6 @@ export class SensorKeeper implements BucketTable {
 function clockShiftOf(f: Forecaster, sensor: string): number | undefined {
   const get = (f as Forecaster & { clockShiftHours?: (sensor: string) => number | undefined }).clockShiftHours;
   return typeof get === 'function' ? get.call(f, sensor) : undefined;
-}
-
-/**
- * After a swap's re-warm: the new forecaster takes each sensor's carried state exactly as the retired one holds it
- * now (the re-warm started from it too, so its inputs were right, but folded the warm-up steps in a second time).
- */
-function carryAll(from: Forecaster, to: Forecaster, sensors: Iterable<string>): void {
-  if (from.exportCarried === undefined || to.importCarried === undefined) return;
-  for (const s of sensors) {
-    if (!to.has(s)) continue;
-    const carried = from.exportCarried(s);
-    if (carried !== undefined) to.importCarried(s, carried);
-  }
 }
 
 /**

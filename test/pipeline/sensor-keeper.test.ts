@@ -136,6 +136,25 @@ describe('SensorKeeper, sliced swap', () => {
     k.keeper.observe(stepAt(h));
   }
 
+  it('leaves out the sensors of a partition revoked while the re-warm ran, planned or not', () => {
+    const k = held(20);
+    const next = new FakeForecaster(H, 24, 'fake/v2');
+    k.host.swap(2, next, undefined, { sliced: true });
+    expect(k.keeper.beforeTick()).toBe(false);
+    turn(); // some sensors planned on the new model already
+    const gone = k.keeper.revoke([0]);
+    expect(gone.length).toBeGreaterThan(0);
+    let turns = 0;
+    while (!k.keeper.beforeTick() && turns++ < 10_000) turn();
+    expect(k.keeper.modelVersion).toBe(2);
+    const kept = new Set(k.keeper.sensors());
+    expect(kept.size).toBe(N - gone.length);
+    for (const s of gone) {
+      expect(kept.has(s)).toBe(false);
+      expect(next.has(s)).toBe(false);
+    }
+  });
+
   it('re-warms between ticks while the old model serves, forwards live steps, then swaps with every sensor warm', () => {
     const k = held(20);
     const next = new FakeForecaster(H, 24, 'fake/v2');
