@@ -11,15 +11,14 @@ export const log: Logger = pino({ level, base: { app: 'wxstream' } }, logSink);
 
 /**
  * Make the process survive its standard streams (called once by the CLI entry): a write to a stdout or stderr whose
- * reader has gone (EPIPE) is dropped instead of raising an uncaught 'error', and a file-size limit (`ulimit -f`)
- * fails the write with EFBIG instead of killing the process with SIGXFSZ.
+ * reader has gone (EPIPE) is dropped instead of raising an uncaught 'error'. (SIGPIPE and SIGXFSZ Node ignores
+ * itself, so such writes fail with EPIPE and EFBIG rather than killing the process.)
  */
 export function surviveStdio(): void {
   process.stdout.on('error', () => {}); // CLI output nobody reads any more: nothing to do about it
   process.stderr.on('error', () => {
     logSink.dropped += 1;
   });
-  process.on('SIGXFSZ', () => {});
 }
 
 export type { Logger };

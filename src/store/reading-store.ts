@@ -57,7 +57,9 @@ export class SqliteReadingStore implements ReadingStore {
   private readonly countSensors;
   private readonly tx;
 
-  constructor(db: Database) {
+  /** @param options.beforeCommit runs last inside each insert transaction; throwing rolls it back (file-guard.ts) */
+  constructor(db: Database, options: { beforeCommit?: () => void } = {}) {
+    const beforeCommit = options.beforeCommit ?? (() => {});
     this.insert = db.prepare(
       `INSERT OR IGNORE INTO readings (sensor, ts, temp, pressure, dewpoint, wind, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -100,6 +102,7 @@ export class SqliteReadingStore implements ReadingStore {
       }
       // One summary upsert per sensor and batch, not per reading: the hot path stays one insert per reading.
       for (const [sensor, s] of summary) this.upsertSensor.run(sensor, s.first, s.last, s.n, receivedAt);
+      beforeCommit();
       return stored;
     });
   }
