@@ -154,7 +154,14 @@ async function runPhase(phase: Phase, results: KillResult[]): Promise<void> {
         tap.close();
         break;
       }
-      const note = await killAt(kind, { victim, db, rng, backupFile: () => join(dir, `backup-${backups++}.db`) });
+      let note: KillNote;
+      try {
+        note = await killAt(kind, { victim, db, rng, backupFile: () => join(dir, `backup-${backups++}.db`) });
+      } catch (err) {
+        // Reported, not fatal: the kill still happens and is audited like the others.
+        note = { missed: `${(err as Error).message}; server said: ${victim.complaints.join(' | ') || 'nothing'}` };
+        await victim.kill();
+      }
       for (const l of load) l.stop();
       await Promise.all(load.map((l) => l.done));
       tap.close();
@@ -162,7 +169,10 @@ async function runPhase(phase: Phase, results: KillResult[]): Promise<void> {
       expected = a.sensors;
       previous = { phase: phase.name, kind, lost: a.lost, doubled: a.doubled, ...note };
       results.push(previous);
-      process.stderr.write(`${results.length}/${KILLS} ${phase.name} ${kind}: lost ${a.lost}, doubled ${a.doubled}${note.inside === undefined ? '' : `, inside ${note.inside}`}\n`);
+      process.stderr.write(
+        `${results.length}/${KILLS} ${phase.name} ${kind}: lost ${a.lost}, doubled ${a.doubled}` +
+          `${note.inside === undefined ? '' : `, inside ${note.inside}`}${note.missed ? `, MISSED: ${note.missed}` : ''}\n`,
+      );
     } finally {
       if (victim.alive) await victim.kill();
     }
@@ -200,11 +210,12 @@ try {
 }
 const healthy = results.flatMap((r) => (r.healthyMs === undefined ? [] : [r.healthyMs]));
 const forecasts = results.flatMap((r) => (r.forecastsMs === undefined ? [] : [r.forecastsMs]));
-const byKind: Record<string, { kills: number; inside?: number }> = {};
+const byKind: Record<string, { kills: number; inside?: number; missed?: number }> = {};
 for (const r of results) {
   const k = (byKind[r.kind] ??= { kills: 0 });
   k.kills++;
   if (r.inside !== undefined) k.inside = (k.inside ?? 0) + (r.inside ? 1 : 0);
+  if (r.missed !== undefined) k.missed = (k.missed ?? 0) + 1;
 }
 const exact = results.filter((r) => r.compared !== undefined);
 const summary = {
@@ -222,6 +233,7 @@ const summary = {
     maxAbsDiff: Math.max(0, ...exact.map((r) => r.maxDiff ?? 0)),
   },
   backupsFailed: results.filter((r) => r.backupExit !== undefined && r.backupExit !== 0).length,
+  missed: results.filter((r) => r.missed !== undefined).map((r) => `${r.kind}: ${r.missed}`),
 };
 process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 if (flags.json) writeFileSync(flags.json, JSON.stringify({ summary, results }, null, 2));

@@ -24,6 +24,8 @@ export interface KillContext {
 export interface KillNote {
   inside?: boolean;
   backupExit?: number | null;
+  /** The moment was not seen in time: the server was killed anyway, and why is kept here. */
+  missed?: string;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -67,9 +69,14 @@ export async function killAt(kind: Kind, c: KillContext): Promise<KillNote> {
     }
     case 'swap': {
       const other = otherVersion(c.db);
-      const promote = spawn(process.execPath, [bin, 'models', 'promote', String(other), '--db', c.db], { stdio: 'ignore' });
-      const swapped = victim.next('champion changed in the database: swapping it in', 60_000);
-      await once(promote, 'exit');
+      const promote = spawn(process.execPath, [bin, 'models', 'promote', String(other), '--db', c.db], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      promote.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // With training on, the trainer may promote a candidate of its own before the server polls the champion
+      // (5 s): that is a swap and re-warm too, and the database's champion is then the trainer's.
+      const swapped = victim.next(['champion changed in the database: swapping it in', 'training candidate promoted'], 30_000);
+      const [code] = (await once(promote, 'exit')) as [number | null];
+      if (code !== 0) throw new Error(`models promote ${other} exited ${code}: ${stderr.trim()}`);
       await swapped;
       await sleep(rng.int(100)); // the re-warm runs in slices between ticks from here on
       await victim.kill();

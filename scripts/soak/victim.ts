@@ -19,8 +19,10 @@ export class Victim {
   url = '';
   httpUrl = '';
   private readonly proc: ChildProcess;
-  private readonly waiters: Array<{ msg: string; resolve: (line: Record<string, unknown>) => void }> = [];
+  private readonly waiters: Array<{ msgs: string[]; resolve: (line: Record<string, unknown>) => void }> = [];
   private buffered = '';
+  /** The last warnings and errors the server logged, for a kill that went wrong. */
+  readonly complaints: string[] = [];
   private readonly exited: Promise<void>;
 
   constructor(o: VictimOptions) {
@@ -77,9 +79,10 @@ export class Victim {
     throw new Error(`not healthy within ${timeoutMs} ms`);
   }
 
-  /** The next log line with this `msg` (from now on). */
-  next(msg: string, timeoutMs: number): Promise<Record<string, unknown>> {
-    return withTimeout(new Promise((resolve) => this.waiters.push({ msg, resolve })), timeoutMs, `log "${msg}"`);
+  /** The next log line with one of these `msg`s (from now on). */
+  next(msg: string | string[], timeoutMs: number): Promise<Record<string, unknown>> {
+    const msgs = typeof msg === 'string' ? [msg] : msg;
+    return withTimeout(new Promise((resolve) => this.waiters.push({ msgs, resolve })), timeoutMs, `log "${msgs.join('" or "')}"`);
   }
 
   async kill(): Promise<void> {
@@ -98,9 +101,10 @@ export class Victim {
       } catch {
         continue; // not a log line (a native library's output)
       }
+      if (typeof line.level === 'number' && line.level >= 40) this.complaints.splice(0, this.complaints.length - 9, l.slice(0, 300));
       for (let i = this.waiters.length - 1; i >= 0; i--) {
         const w = this.waiters[i]!;
-        if (line.msg === w.msg) {
+        if (w.msgs.includes(line.msg as string)) {
           this.waiters.splice(i, 1);
           w.resolve(line);
         }
