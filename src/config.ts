@@ -89,6 +89,11 @@ export interface ServeConfig {
    * weights learnt from (without it they score worse than persistence, docs/model.md).
    */
   stationHemisphere: Hemisphere;
+  /**
+   * Seconds a graceful stop (acks, snapshot, close) may take before `wxstream serve` exits without finishing it;
+   * the next start then rebuilds the sensor states from stored readings, as after a crash.
+   */
+  shutdownTimeoutSeconds: number;
 }
 
 /** Where a node's stations are, north or south of the equator (option stationHemisphere). */
@@ -132,6 +137,7 @@ export const DEFAULTS: Readonly<ServeConfig> = Object.freeze({
   synchronous: 'normal',
   stationUtcOffset: '',
   stationHemisphere: 'north',
+  shutdownTimeoutSeconds: 10,
 });
 
 /** Environment variable of each option (all documented in docs/configuration.md). */
@@ -168,6 +174,7 @@ export const ENV_VARS: Readonly<Record<keyof ServeConfig, string>> = Object.free
   synchronous: 'WXSTREAM_SYNCHRONOUS',
   stationUtcOffset: 'WXSTREAM_STATION_UTC_OFFSET',
   stationHemisphere: 'WXSTREAM_STATION_HEMISPHERE',
+  shutdownTimeoutSeconds: 'WXSTREAM_SHUTDOWN_TIMEOUT',
 });
 
 type IntRule = [min: number, max: number];
@@ -196,6 +203,7 @@ const INT_RULES: Partial<Record<keyof ServeConfig, IntRule>> = {
   maxConnectionsPerIp: [1, 1_000_000],
   heartbeatSeconds: [1, 3600],
   busyTimeoutMs: [0, 600_000],
+  shutdownTimeoutSeconds: [1, 3600],
 };
 
 const FLOAT_RULES: Partial<Record<keyof ServeConfig, IntRule>> = {

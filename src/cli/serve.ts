@@ -2,7 +2,8 @@
 // Prints the stream URL on a line of its own on stdout; logs are JSON on stderr.
 import type { Command } from 'commander';
 import { configFromEnv, ENV_VARS, DEFAULTS, type Hemisphere, type ServeConfig } from '../config.js';
-import { log } from '../log.js';
+import { log, logSink } from '../log.js';
+import { stopOnSignals } from '../server/shutdown.js';
 import { intOption } from './int-option.js';
 import { addTrainingOptions, trainingFromFlags, type TrainingFlags } from './training-options.js';
 
@@ -15,6 +16,7 @@ interface ServeFlags extends TrainingFlags {
   maxReadings?: number;
   grace?: number;
   insecure?: boolean;
+  shutdownTimeout?: number;
   stationUtcOffset?: string;
   stationHemisphere?: string;
 }
@@ -36,6 +38,11 @@ export function registerServe(program: Command): void {
     .option('--grace <seconds>', `live bucket grace [${ENV_VARS.graceSeconds}, default ${DEFAULTS.graceSeconds}]`, intOption('--grace'))
     .option('--insecure', `allow a non-loopback --host without any token [${ENV_VARS.insecure}]`)
     .option(
+      '--shutdown-timeout <seconds>',
+      `a stop that takes longer exits without finishing (the next start rebuilds) [${ENV_VARS.shutdownTimeoutSeconds}, default ${DEFAULTS.shutdownTimeoutSeconds}]`,
+      intOption('--shutdown-timeout'),
+    )
+    .option(
       '--station-utc-offset <+hh:mm>',
       `where the stations are: new sensors start from that clock shift instead of UTC [${ENV_VARS.stationUtcOffset}, default none]`,
     )
@@ -54,6 +61,7 @@ export function registerServe(program: Command): void {
       if (flags.maxReadings !== undefined) fromFlags.maxReadingsPerFrame = flags.maxReadings;
       if (flags.grace !== undefined) fromFlags.graceSeconds = flags.grace;
       if (flags.insecure) fromFlags.insecure = true;
+      if (flags.shutdownTimeout !== undefined) fromFlags.shutdownTimeoutSeconds = flags.shutdownTimeout;
       if (flags.stationUtcOffset !== undefined) fromFlags.stationUtcOffset = flags.stationUtcOffset;
       if (flags.stationHemisphere !== undefined) fromFlags.stationHemisphere = flags.stationHemisphere as Hemisphere;
       let server;
@@ -63,9 +71,9 @@ export function registerServe(program: Command): void {
         // Poll for a champion promoted or rolled back with `wxstream models` while serving.
         server = await startServer({ ...configFromEnv(), ...fromFlags, training: trainingFromFlags(flags), championPollMs: 5000 });
       } catch (err) {
-        // Bad configuration is the user's to fix: one sentence, no stack.
-        if (err instanceof RangeError) {
-          process.stderr.write(`wxstream serve: ${err.message}\n`);
+        // Bad configuration is the user's to fix: one sentence, no stack. So is a database another server holds.
+        if (err instanceof RangeError || (err as { code?: unknown }).code === 'WXSTREAM_DB_LOCKED') {
+          process.stderr.write(`wxstream serve: ${(err as Error).message}\n`);
           process.exit(2);
         }
         const listen = listenFailure(err);
@@ -82,18 +90,13 @@ export function registerServe(program: Command): void {
       }
       process.stdout.write(`wxstream listening on ${server.url}\n`);
       log.info({ url: server.url, http: server.httpUrl, db: server.dbPath }, 'serving');
-      const stop = (signal: string): void => {
-        log.info({ signal }, 'stopping');
-        server.close().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            log.error({ err }, 'unclean stop');
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const running = server;
+      stopOnSignals({
+        close: () => running.close(),
+        timeoutMs: server.config.shutdownTimeoutSeconds * 1000,
+        log,
+        flush: () => logSink.flushSync(),
+      });
     });
 }
 

@@ -94,6 +94,7 @@ export function storageFault(err: unknown): string {
   if (code === 'SQLITE_FULL') return 'SQLITE_FULL: the disk is full';
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return `${code}: the database is locked by another process`;
   if (code === 'SQLITE_READONLY') return 'SQLITE_READONLY: the database file is read-only';
+  if (code === 'WXSTREAM_DB_FILE_GONE') return (err as Error).message; // src/store/file-guard.ts
   if (code === 'SQLITE_IOERR' || (typeof code === 'string' && code.startsWith('SQLITE_IOERR'))) return `${code}: disk I/O error`;
   return typeof code === 'string' ? code : 'unexpected error';
 }

@@ -123,6 +123,7 @@ export class Forecasting {
 
   /** Save every sensor's state snapshot and the band factors now (also periodically and on shutdown). */
   snapshot(): number {
+    this.o.log.debug({ at: Date.now() }, 'state snapshot started'); // a mark for the soak's kills (scripts/soak.ts)
     try {
       this.o.store.setMeta(BAND_STATE_KEY, JSON.stringify(this.bands.save()));
       return this.keeper.snapshotAll(this.o.scheduler.now());

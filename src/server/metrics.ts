@@ -1,5 +1,6 @@
 // Prometheus metrics of one server instance (own registry, so several in-process servers never collide).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { logSink } from '../log.js';
 import type { LiveSkill } from '../pipeline/live-skill.js';
 
 /** Seconds, for the per-transaction and per-batch durations: 0.5 ms to 0.5 s. */
@@ -97,6 +98,16 @@ export class ServiceMetrics {
       registers,
     });
     this.scored = new Counter({ name: 'wxstream_forecast_points_scored_total', help: 'Forecast points verified.', registers });
+    // The process's one log sink: every in-process server reports the same count.
+    new Counter({
+      name: 'wxstream_log_lines_dropped_total',
+      help: 'Log lines dropped because stderr could not take them (reader gone: EPIPE; stalled: backlog full; EFBIG).',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(logSink.dropped);
+      },
+    });
     new Gauge({
       name: 'wxstream_sensors',
       help: 'Sensors whose state this node holds.',

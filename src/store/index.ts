@@ -7,6 +7,7 @@ import { SqliteForecastStore, type ForecastStore } from './forecast-store.js';
 import { SqliteTokenStore, type TokenStore } from './token-store.js';
 import { SqliteFaultStore, type FaultStore } from './fault-store.js';
 import type { OpenOptions } from './open-database.js';
+import { DbFileGuard } from './file-guard.js';
 
 export type { ReadingStore, SensorRow } from './reading-store.js';
 export type { SensorStateStore, SensorStateRow, RestorableSensor, StoredSnapshot } from './sensor-state-store.js';
@@ -57,7 +58,8 @@ export class SqliteStore implements Store {
     options: OpenOptions = {},
   ) {
     this.db = openDatabase(path, options);
-    this.readings = new SqliteReadingStore(this.db);
+    const guard = new DbFileGuard(path, this.db);
+    this.readings = new SqliteReadingStore(this.db, { beforeCommit: () => guard.check() });
     this.states = new SqliteSensorStateStore(this.db);
     this.models = new SqliteModelStore(this.db);
     this.forecasts = new SqliteForecastStore(this.db);

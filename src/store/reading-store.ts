@@ -41,7 +41,9 @@ export class SqliteReadingStore implements ReadingStore {
   /** The last committed position, mirrored from meta so that lastSeq() costs no query. */
   private seq: number;
 
-  constructor(db: Database) {
+  /** @param options.beforeCommit runs last inside each insert transaction; throwing rolls it back (file-guard.ts) */
+  constructor(db: Database, options: { beforeCommit?: () => void } = {}) {
+    const beforeCommit = options.beforeCommit ?? (() => {});
     this.insert = db.prepare(
       `INSERT OR IGNORE INTO readings (sensor, ts, temp, pressure, dewpoint, wind, received_at, seq)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -70,7 +72,7 @@ export class SqliteReadingStore implements ReadingStore {
     this.selectSensors = db.prepare(`SELECT ${sensorCols} FROM sensors ORDER BY sensor`);
     this.selectSensorPage = db.prepare(`SELECT ${sensorCols} FROM sensors ORDER BY sensor LIMIT ?`);
     this.selectSensorPageAfter = db.prepare(`SELECT ${sensorCols} FROM sensors WHERE sensor > ? ORDER BY sensor LIMIT ?`);
-    this.tx = db.transaction((readings: readonly Reading[], receivedAt: number): boolean[] => {
+    this.tx = db.transaction((readings: readonly Reading[], receivedAt: number): { stored: boolean[]; seq: number } => {
       // Read inside the transaction (a point lookup): a second writer, a test or a tool, cannot reuse a number.
       const seq = this.readSeq() + 1;
       const stored: boolean[] = new Array(readings.length);
@@ -92,18 +94,16 @@ export class SqliteReadingStore implements ReadingStore {
       // One summary upsert per sensor and batch, not per reading: the hot path stays one insert per reading.
       for (const [sensor, s] of summary) this.upsertSensor.run(sensor, s.first, s.last, s.n, receivedAt, seq);
       this.saveSeq.run(String(seq));
-      this.seq = seq;
-      return stored;
+      beforeCommit();
+      return { stored, seq };
     });
   }
 
   insertBatch(readings: readonly Reading[], receivedAt: number): boolean[] {
-    try {
-      return this.tx(readings, receivedAt);
-    } catch (err) {
-      this.seq = this.readSeq(); // rolled back: the log stays where it was
-      throw err;
-    }
+    const { stored, seq } = this.tx(readings, receivedAt);
+    // Moved only once COMMIT succeeded (it can fail too, on a full disk): a failed transaction leaves it.
+    this.seq = seq;
+    return stored;
   }
 
   lastSeq(): number {

@@ -92,6 +92,7 @@ export class Trainer {
     if (this.running) return Promise.resolve(undefined);
     const job = this.job(cutoff);
     this.lastRoundAt = this.now();
+    this.ctx.log.debug({ mode: this.o.mode, parent: job.parent }, 'training round started');
     if (this.o.mode === 'inline') {
       try {
         return Promise.resolve(this.apply(runJob(job)));
