@@ -4,9 +4,12 @@ import type { Command } from 'commander';
 import { configFromEnv, ENV_VARS, DEFAULTS, type Hemisphere, type ServeConfig } from '../config.js';
 import { log } from '../log.js';
 import { intOption } from './int-option.js';
+import { addBackendOption } from './backend-option.js';
+import type { BackendChoice } from '../model/backend-name.js';
 import { addTrainingOptions, trainingFromFlags, type TrainingFlags } from './training-options.js';
 
 interface ServeFlags extends TrainingFlags {
+  backend?: BackendChoice;
   port?: number;
   host?: string;
   db?: string;
@@ -44,6 +47,7 @@ export function registerServe(program: Command): void {
       `south: time features shifted half a year, so southern stations meet the weights' seasons [${ENV_VARS.stationHemisphere}, default north]`,
     )
     .addHelpText('after', '\nEvery option, with its environment variable, is listed in docs/configuration.md.');
+  addBackendOption(cmd);
   addTrainingOptions(cmd).action(async (flags: ServeFlags) => {
       const fromFlags: Partial<ServeConfig> = {};
       if (flags.port !== undefined) fromFlags.port = flags.port;
@@ -56,6 +60,7 @@ export function registerServe(program: Command): void {
       if (flags.insecure) fromFlags.insecure = true;
       if (flags.stationUtcOffset !== undefined) fromFlags.stationUtcOffset = flags.stationUtcOffset;
       if (flags.stationHemisphere !== undefined) fromFlags.stationHemisphere = flags.stationHemisphere as Hemisphere;
+      if (flags.backend !== undefined) fromFlags.backend = flags.backend;
       let server;
       try {
         // Loaded here, not at the top: every other subcommand starts without the server stack.
@@ -63,9 +68,9 @@ export function registerServe(program: Command): void {
         // Poll for a champion promoted or rolled back with `wxstream models` while serving.
         server = await startServer({ ...configFromEnv(), ...fromFlags, training: trainingFromFlags(flags), championPollMs: 5000 });
       } catch (err) {
-        // Bad configuration is the user's to fix: one sentence, no stack.
-        if (err instanceof RangeError) {
-          process.stderr.write(`wxstream serve: ${err.message}\n`);
+        // Bad configuration is the user's to fix: one sentence, no stack. An explicit backend that cannot start too.
+        if (err instanceof RangeError || (err as { code?: unknown }).code === 'WX_BACKEND_UNAVAILABLE') {
+          process.stderr.write(`wxstream serve: ${(err as Error).message}\n`);
           process.exit(2);
         }
         const listen = listenFailure(err);
