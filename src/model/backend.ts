@@ -61,6 +61,21 @@ async function start(name: BackendName): Promise<void> {
   }
   if (!(await tf.setBackend(name))) throw new Error(`tfjs could not set backend ${name}`);
   await tf.ready();
+  if (name === 'tensorflow') await readyWasmTwin();
+}
+
+/**
+ * Initialise wasm beside tensorflow, then switch back: mid-size live batches run faster on a wasm twin of the
+ * weights (kernel-router.ts). Without it they stay on tensorflow, slower but right, so a failure is only logged.
+ */
+async function readyWasmTwin(): Promise<void> {
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+    if (await tf.setBackend('wasm')) await tf.ready();
+  } catch (err) {
+    log.debug({ err: String(err) }, 'wasm beside tensorflow unavailable: mid-size live batches run on tensorflow');
+  }
+  await tf.setBackend('tensorflow');
 }
 
 async function pick(choice: BackendChoice): Promise<BackendName> {

@@ -24,3 +24,10 @@ export const JS_MAX_BATCH: Readonly<Record<BackendName, Readonly<JsLimits>>> = O
 export function jsLimitsFor(backend: string): JsLimits {
   return JS_MAX_BATCH[backend as BackendName] ?? JS_MAX_BATCH.wasm;
 }
+
+/**
+ * On a tensorflow process, the largest batches that still run on a wasm twin of the weights (above the JS limits):
+ * bench/native.ts had wasm faster than tensorflow for steps up to 4,000 (2.1x slower at 10,000) and for decodes
+ * up to 64 (0.84 at 64, 2.3x faster native at 128).
+ */
+export const WASM_MAX_BATCH: Readonly<JsLimits> = Object.freeze({ step: 4000, decode: 64 });

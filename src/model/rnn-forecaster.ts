@@ -12,8 +12,8 @@ import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { SensorSlab } from './sensor-slab.js';
 import { advanceTrack, freshTrack, originOf, type SensorTrack } from './track.js';
 import { checkSeries } from './windows.js';
-import { JsInference } from './js-kernels.js';
-import { JS_MAX_BATCH, jsLimitsFor, type JsLimits } from './kernel-choice.js';
+import { JS_MAX_BATCH } from './kernel-choice.js';
+import { KernelRouter, type KernelPath } from './kernel-router.js';
 import { applyIntervalScale } from './calibration.js';
 
 export interface RnnForecasterOptions {
@@ -66,8 +66,7 @@ export class RnnForecaster implements Forecaster {
   /** Sensor -> its slot in `slab`, where its hidden state and track live. */
   private readonly sensors = new Map<string, number>();
   private readonly slab: SensorSlab;
-  private readonly jsMax: JsLimits;
-  private js: JsInference | undefined;
+  private readonly kernels: KernelRouter;
   /** Carried states of sensors not observed yet (importCarried before a re-warm): their first track starts from it. */
   private readonly seeds = new Map<string, { clock: ClockState; profile?: Float32Array }>();
   private readonly stationUtcOffsetHours: number | undefined;
@@ -81,19 +80,18 @@ export class RnnForecaster implements Forecaster {
     this.version = this.model.version();
     this.slab = new SensorSlab(this.model.stateSize);
     const n = options.jsMaxBatch;
-    this.jsMax = n === undefined ? jsLimitsFor(currentBackend()) : { step: n, decode: n };
     this.stationUtcOffsetHours = options.stationUtcOffsetHours;
     this.seasonDays = options.seasonDays ?? 0;
     this.trackConfig = withSeasonDays(this.model.config, this.seasonDays);
     if (n !== undefined && (!Number.isInteger(n) || n < 0)) {
       throw new RangeError(`jsMaxBatch must be an integer >= 0; got ${options.jsMaxBatch}`);
     }
+    this.kernels = new KernelRouter(this.model, n === undefined ? {} : { jsMaxBatch: n });
   }
 
   /** The inference path for a batch: plain JS for small ones, tfjs for the rest. */
-  private kernel(batch: number, path: keyof JsLimits): Pick<Seq2Seq, 'stepArrays' | 'forecastArrays'> {
-    if (batch > this.jsMax[path]) return this.model;
-    return (this.js ??= new JsInference(this.model.config, this.model.getWeights()));
+  private kernel(batch: number, path: KernelPath): Pick<Seq2Seq, 'stepArrays' | 'forecastArrays'> {
+    return this.kernels.pick(batch, path);
   }
 
   get horizon(): number {
@@ -129,7 +127,7 @@ export class RnnForecaster implements Forecaster {
     if (this.ownsModel && model !== this.model) this.model.dispose();
     this.model = model;
     this.trackConfig = withSeasonDays(model.config, this.seasonDays);
-    this.js = undefined;
+    this.kernels.setModel(model);
     this.ownsModel = false;
     this.version = model.version();
     this.slab.resetHidden(model.stateSize);
@@ -347,6 +345,7 @@ export class RnnForecaster implements Forecaster {
   dispose(): void {
     this.sensors.clear();
     this.slab.clear();
+    this.kernels.dispose();
     if (this.ownsModel) this.model.dispose();
   }
 }

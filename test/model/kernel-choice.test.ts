@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../src/model/backend.js';
 import { RnnForecaster, Seq2Seq } from '../../src/model/index.js';
-import { JS_MAX_BATCH } from '../../src/model/kernel-choice.js';
+import { JS_MAX_BATCH, WASM_MAX_BATCH } from '../../src/model/kernel-choice.js';
 import { applyNativeEnv } from '../../src/model/native-env.js';
 import { diurnalSeries } from './synthetic.js';
 
@@ -47,14 +47,18 @@ describe('kernel choice', () => {
     expect(tfjsCalls(50, { jsMaxBatch: 50 })).toEqual({ step: 0, decode: 0 });
   });
 
-  it.skipIf(missing !== undefined)(`on tensorflow: steps and decodes on their own limits${missing ? ` (skipped: ${missing})` : ''}`, async () => {
+  it.skipIf(missing !== undefined)(`on tensorflow: JS, then a wasm twin, then tensorflow, per path${missing ? ` (skipped: ${missing})` : ''}`, async () => {
+    await initBackend('wasm');
     expect(await tf.setBackend('tensorflow')).toBe(true);
-    const { step, decode } = JS_MAX_BATCH.tensorflow;
-    // A batch between the two limits: its step stays on JS, its decode goes to the backend.
-    const between = Math.min(step, decode) + 1;
-    expect(between).toBeLessThanOrEqual(Math.max(step, decode));
-    expect(tfjsCalls(between)).toEqual(step > decode ? { step: 0, decode: 1 } : { step: 1, decode: 0 });
-    expect(tfjsCalls(Math.max(step, decode) + 1)).toEqual({ step: 1, decode: 1 });
+    const js = JS_MAX_BATCH.tensorflow;
+    const wasm = WASM_MAX_BATCH;
+    // Only batches above both limits of a path reach the tensorflow model; the wasm twin is a model of its own.
+    const expected = (batch: number) => ({ step: batch > Math.max(js.step, wasm.step) ? 1 : 0, decode: batch > Math.max(js.decode, wasm.decode) ? 1 : 0 });
+    for (const batch of [js.decode + 1, wasm.decode + 1, js.step + 1, wasm.step + 1]) {
+      expect(tfjsCalls(batch), `batch ${batch}`).toEqual(expected(batch));
+    }
+    expect(tfjsCalls(wasm.step + 1).decode).toBe(1);
+    expect(tf.getBackend()).toBe('tensorflow');
     await tf.setBackend('wasm');
   });
 });
