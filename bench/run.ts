@@ -8,12 +8,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execute, machineInfo, printResult, RESULTS_DIR, targetTable, type BenchBody, type BenchResult, type TargetRow } from './harness.js';
 
-export const BENCHMARKS = ['stateful', 'kernels', 'ingest', 'fanout', 'latency', 'memory', 'restart', 'training'] as const;
+export const BENCHMARKS = ['stateful', 'kernels', 'ingest', 'fanout', 'latency', 'memory', 'restart', 'training', 'native', 'native-replay'] as const;
+
+/** Not in --quick: two eval replays, a minute or more each even at their smallest. */
+const NOT_QUICK = new Set<string>(['native-replay']);
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Generous per-benchmark caps: the whole suite must stay under 10 minutes (1 minute quick). The training benchmark
 // (40 s of load, then a round at nice 19) needs most of its cap on a loaded 2-core machine.
 const TIMEOUT_S = { full: 240, quick: 30 };
+// The native-vs-wasm pair runs everything twice, wasm's half 2-3x slower: they get caps of their own.
+const FULL_TIMEOUT_S: Record<string, number> = { native: 600, 'native-replay': 900 };
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: string[] } {
   const quick = argv.includes('--quick');
@@ -32,7 +37,7 @@ function runChild(name: string, quick: boolean): Promise<{ code: number | null; 
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, WXSTREAM_LOG_LEVEL: process.env.WXSTREAM_LOG_LEVEL ?? 'warn' },
   });
-  const limit = (quick ? TIMEOUT_S.quick : TIMEOUT_S.full) * 1000;
+  const limit = (quick ? TIMEOUT_S.quick : (FULL_TIMEOUT_S[name] ?? TIMEOUT_S.full)) * 1000;
   const timer = setTimeout(() => {
     console.error(`bench ${name}: over ${limit / 1000} s, stopping it`);
     child.kill('SIGKILL');
@@ -64,6 +69,10 @@ async function mainRun(): Promise<void> {
   const rows: TargetRow[] = [];
   const results: BenchResult[] = [];
   for (const name of only) {
+    if (quick && NOT_QUICK.has(name)) {
+      rows.push({ benchmark: name, metric: 'not run in --quick', target: '', measured: '-', pass: null });
+      continue;
+    }
     const file = join(RESULTS_DIR, `${name}${quick ? '.quick' : ''}.json`);
     rmSync(file, { force: true });
     // Memory is read from the process's RSS: it always gets a process of its own.

@@ -2,7 +2,7 @@
 // only observations before 2015-03-01 local time, so the 2015-03..2016-02 evaluation year stays unseen.
 // With --data it trains weights on any stations' history instead (another climate: docs/training.md, "Your own
 // starting weights"), for `wxstream models import` or `wxstream replay --model`.
-// Reproducible: fixed seeds, fixed data, deterministic training on the wasm/cpu backends.
+// Reproducible: fixed seeds, fixed data, deterministic training on the wasm/cpu backends (wasm unless --backend).
 //
 //   npm run train:default -- [--epochs 8] [--stop-after-steps N] [--init BASE --free-run 1] [--out BASE]
 //   npm run train:default -- --data history.csv [--layout simple] [--cutoff 2024-06-01T00:00Z] --out my-model
@@ -12,6 +12,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { parseBackend } from '../src/cli/backend-option.js';
+import type { BackendChoice } from '../src/model/backend-name.js';
 import cliProgress from 'cli-progress';
 import type { StepObservation } from '../src/forecaster.js';
 import {
@@ -56,6 +58,8 @@ const program = new Command()
   .option('--layout <layout>', 'with --data: auto | simple | beijing', 'auto')
   .option('--utc-offset <+hh:mm>', "with --data: the beijing layout's local time zone", '+08:00')
   .option('--cutoff <time>', 'with --data: learn only from readings before this date (UTC) or ISO time (default: all of them)')
+  // wasm by default: the shipped weights were trained there, and a rerun reproduces them to the bit only there.
+  .option('--backend <name>', 'tfjs backend: wasm (default), tensorflow (2-3x faster rounds, not bit-identical), cpu or auto', parseBackend)
   .parse();
 const opts = program.opts<Record<string, string>>();
 const dataPaths = program.getOptionValue('data') as string[] | undefined;
@@ -99,7 +103,9 @@ async function main(): Promise<void> {
   const cutoffText = opts.cutoff !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(opts.cutoff) ? `${opts.cutoff}T00:00Z` : opts.cutoff;
   const cutoffArg = cutoffText === undefined ? undefined : parseTimestamp(cutoffText);
   if (opts.cutoff !== undefined && cutoffArg === undefined) usage(`--cutoff must be a date (UTC) or ISO-8601 with a zone, e.g. 2024-06-01T00:00Z; got ${opts.cutoff}`);
-  const backend = await initBackend();
+  const backend = await initBackend((program.getOptionValue('backend') as BackendChoice | undefined) ?? 'wasm').catch((err: unknown) =>
+    usage((err as Error).message),
+  );
   const files = dataPaths === undefined ? csvFiles([DATA]) : csvFiles(dataPaths);
   const csv = dataPaths === undefined ? {} : { layout: opts.layout as CsvLayout | 'auto', utcOffset: opts.utcOffset! };
   const readings = [];

@@ -1,6 +1,7 @@
 // Configuration of `wxstream serve`: one defaults object, environment variables, and validation that makes bad
 // settings fail at start with a sentence naming the option (never coerced silently).
 
+import { BACKEND_CHOICES, isBackendChoice, type BackendChoice } from './model/backend-name.js';
 import { SOUTHERN_SEASON_DAYS } from './model/config.js';
 import { parseUtcOffset } from './utc-offset.js';
 
@@ -94,6 +95,11 @@ export interface ServeConfig {
    * the next start then rebuilds the sensor states from stored readings, as after a crash.
    */
   shutdownTimeoutSeconds: number;
+  /**
+   * The tfjs backend of the model: 'auto' takes tensorflow (tfjs-node, built by npm ci from pip's tensorflow-cpu
+   * wheel) when it loads, else wasm with one log line saying why; an explicit one that cannot start stops the server.
+   */
+  backend: BackendChoice;
 }
 
 /** Where a node's stations are, north or south of the equator (option stationHemisphere). */
@@ -138,6 +144,7 @@ export const DEFAULTS: Readonly<ServeConfig> = Object.freeze({
   stationUtcOffset: '',
   stationHemisphere: 'north',
   shutdownTimeoutSeconds: 10,
+  backend: 'auto',
 });
 
 /** Environment variable of each option (all documented in docs/configuration.md). */
@@ -175,6 +182,7 @@ export const ENV_VARS: Readonly<Record<keyof ServeConfig, string>> = Object.free
   stationUtcOffset: 'WXSTREAM_STATION_UTC_OFFSET',
   stationHemisphere: 'WXSTREAM_STATION_HEMISPHERE',
   shutdownTimeoutSeconds: 'WXSTREAM_SHUTDOWN_TIMEOUT',
+  backend: 'WXSTREAM_BACKEND',
 });
 
 type IntRule = [min: number, max: number];
@@ -254,6 +262,9 @@ export function resolveConfig(options: Partial<ServeConfig> = {}): ServeConfig {
   }
   if (!isHemisphere(config.stationHemisphere)) {
     throw new RangeError(`option "stationHemisphere" must be "north" or "south"; got ${JSON.stringify(config.stationHemisphere)}`);
+  }
+  if (!isBackendChoice(config.backend)) {
+    throw new RangeError(`option "backend" must be one of ${BACKEND_CHOICES.join(', ')}; got ${JSON.stringify(config.backend)}`);
   }
   if (config.maxReadingsPerFrame > config.batchMaxReadings) {
     throw new RangeError(

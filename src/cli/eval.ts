@@ -1,6 +1,8 @@
 // `wxstream eval` (= `npm run eval`): the analyst's one command. Replays the four Beijing stations of the development
 // data through an in-process server (inline training, default weights), scores 2015-03-01..2016-02-29 local time
 // against the baselines, prints the issue's targets table and writes the JSON report and the SVG chart.
+import { BACKEND_HELP, parseBackend, startBackend } from './backend-option.js';
+import type { BackendChoice } from '../model/backend-name.js';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
@@ -33,6 +35,7 @@ export const EVAL_WINDOWS = {
 } as const;
 
 export interface EvalFlags {
+  backend?: BackendChoice;
   data?: string;
   out?: string;
   quick: boolean;
@@ -178,6 +181,7 @@ export function register(program: Command): void {
     .option('--train-batch <n>', `windows per Adam step (default ${ROUND_BUDGET.batchSize})`, positiveInt('--train-batch'))
     .option('--check', 'exit with 1 when a target is missed', false)
     .option('--no-progress', 'no progress bar (it is drawn only on a terminal anyway)')
+    .option('--backend <name>', BACKEND_HELP, parseBackend)
     .addHelpText(
       'after',
       `
@@ -185,6 +189,7 @@ Exit codes: 0 done (targets met or not, see the table) or data absent (a message
 2 usage or CSV error, 3 connection failure.`,
     )
     .action(async (flags: EvalFlags) => {
+      await startBackend('eval', flags.backend);
       process.exitCode = await runEvalCommand(flags, { stdout: process.stdout, stderr: process.stderr });
     });
 }

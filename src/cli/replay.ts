@@ -1,6 +1,8 @@
 // `wxstream replay FILE...`: stream CSV histories through the real WebSocket protocol into a running server
 // (--url) or an in-process one with a temporary database, then score its forecasts and the baselines on the
 // same origins; prints the tables and writes the JSON report and the SVG chart on request.
+import { BACKEND_HELP, parseBackend, startBackend } from './backend-option.js';
+import type { BackendChoice } from '../model/backend-name.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -23,6 +25,7 @@ import { missingModelFile } from './model-files.js';
 import { EXIT, checkServerUrl, clientErrorMessage, positiveInt } from './output.js';
 
 export interface ReplayFlags {
+  backend?: BackendChoice;
   url?: string;
   token?: string;
   speed: number | 'max';
@@ -246,6 +249,7 @@ export function register(program: Command): void {
     .option('--json <file>', 'write the full report as JSON')
     .option('--chart <file>', 'write the SVG chart: MAE by step ahead for all models, one forecast fan against the truth')
     .option('--no-progress', 'no progress bar (it is drawn only on a terminal anyway)')
+    .option('--backend <name>', `${BACKEND_HELP} (in-process)`, parseBackend)
     .addHelpText(
       'after',
       `
@@ -256,6 +260,7 @@ Examples:
   wxstream replay readings.csv --url ws://127.0.0.1:8080 --speed 3600`,
     )
     .action(async (files: string[], flags: ReplayFlags) => {
+      if (flags.url === undefined) await startBackend('replay', flags.backend);
       process.exitCode = await runReplayCommand(files, flags, { stdout: process.stdout, stderr: process.stderr });
     });
 }

@@ -5,9 +5,12 @@ import { configFromEnv, ENV_VARS, DEFAULTS, type Hemisphere, type ServeConfig } 
 import { log, logSink } from '../log.js';
 import { stopOnSignals } from '../server/shutdown.js';
 import { intOption } from './int-option.js';
+import { addBackendOption } from './backend-option.js';
+import type { BackendChoice } from '../model/backend-name.js';
 import { addTrainingOptions, trainingFromFlags, type TrainingFlags } from './training-options.js';
 
 interface ServeFlags extends TrainingFlags {
+  backend?: BackendChoice;
   port?: number;
   host?: string;
   db?: string;
@@ -51,6 +54,7 @@ export function registerServe(program: Command): void {
       `south: time features shifted half a year, so southern stations meet the weights' seasons [${ENV_VARS.stationHemisphere}, default north]`,
     )
     .addHelpText('after', '\nEvery option, with its environment variable, is listed in docs/configuration.md.');
+  addBackendOption(cmd);
   addTrainingOptions(cmd).action(async (flags: ServeFlags) => {
       const fromFlags: Partial<ServeConfig> = {};
       if (flags.port !== undefined) fromFlags.port = flags.port;
@@ -64,6 +68,7 @@ export function registerServe(program: Command): void {
       if (flags.shutdownTimeout !== undefined) fromFlags.shutdownTimeoutSeconds = flags.shutdownTimeout;
       if (flags.stationUtcOffset !== undefined) fromFlags.stationUtcOffset = flags.stationUtcOffset;
       if (flags.stationHemisphere !== undefined) fromFlags.stationHemisphere = flags.stationHemisphere as Hemisphere;
+      if (flags.backend !== undefined) fromFlags.backend = flags.backend;
       let server;
       try {
         // Loaded here, not at the top: every other subcommand starts without the server stack.
@@ -71,8 +76,10 @@ export function registerServe(program: Command): void {
         // Poll for a champion promoted or rolled back with `wxstream models` while serving.
         server = await startServer({ ...configFromEnv(), ...fromFlags, training: trainingFromFlags(flags), championPollMs: 5000 });
       } catch (err) {
-        // Bad configuration is the user's to fix: one sentence, no stack. So is a database another server holds.
-        if (err instanceof RangeError || (err as { code?: unknown }).code === 'WXSTREAM_DB_LOCKED') {
+        // Bad configuration is the user's to fix: one sentence, no stack. So are a database another server holds and
+        // an explicit backend that cannot start.
+        const code = (err as { code?: unknown }).code;
+        if (err instanceof RangeError || code === 'WXSTREAM_DB_LOCKED' || code === 'WX_BACKEND_UNAVAILABLE') {
           process.stderr.write(`wxstream serve: ${(err as Error).message}\n`);
           process.exit(2);
         }

@@ -1,53 +1,111 @@
-// Chooses the tfjs backend once per process: tfjs-node when it is installed and loads, else wasm, else cpu.
+// Chooses the tfjs backend once per process: `auto` takes tfjs-node (libtensorflow) when its binding loads, else
+// wasm (saying why in one log line), else cpu; an explicit choice that cannot start is an error naming it.
 import * as tf from '@tensorflow/tfjs';
 import { log } from '../log.js';
+import { BACKEND_CHOICES, noteBackend, type BackendChoice, type BackendName } from './backend-name.js';
+import { applyNativeEnv } from './native-env.js';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export { BACKEND_CHOICES, type BackendChoice, type BackendName } from './backend-name.js';
+
+/** An explicitly chosen backend could not start; `message` is one sentence for the user. */
+export class BackendUnavailableError extends Error {
+  readonly code = 'WX_BACKEND_UNAVAILABLE';
+}
 
 let chosen: Promise<BackendName> | undefined;
 
 /**
- * Initialise tfjs and return the backend that runs. Idempotent; safe to call from every entry point.
+ * Initialise tfjs and return the backend that runs. Idempotent: the first call's choice holds for the process.
  *
  * @example
- *   const backend = await initBackend(); // 'wasm' on a machine without libtensorflow
- * @param prefer force a backend (tests use 'cpu' or 'wasm'); default: WXSTREAM_BACKEND or best available.
+ *   const backend = await initBackend('auto'); // 'tensorflow' where npm ci built tfjs-node, else 'wasm'
+ * @param choice default: WXSTREAM_BACKEND, else 'auto'
+ * @throws BackendUnavailableError when an explicit choice cannot start
  */
-export function initBackend(prefer: BackendName | undefined = envBackend()): Promise<BackendName> {
-  chosen ??= pick(prefer);
+export function initBackend(choice: BackendChoice = backendFromEnv()): Promise<BackendName> {
+  chosen ??= pick(choice);
   return chosen;
 }
 
-function envBackend(): BackendName | undefined {
-  const v = process.env.WXSTREAM_BACKEND;
-  if (v === undefined || v === '') return undefined;
-  if (v !== 'tensorflow' && v !== 'wasm' && v !== 'cpu') {
-    throw new RangeError(`WXSTREAM_BACKEND must be one of tensorflow, wasm, cpu; got "${v}"`);
+/**
+ * WXSTREAM_BACKEND, checked.
+ * @throws RangeError naming the variable when it is not one of BACKEND_CHOICES
+ */
+export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): BackendChoice {
+  const v = env.WXSTREAM_BACKEND;
+  if (v === undefined || v === '') return 'auto';
+  if (!(BACKEND_CHOICES as readonly string[]).includes(v)) {
+    throw new RangeError(`WXSTREAM_BACKEND must be one of ${BACKEND_CHOICES.join(', ')}; got "${v}"`);
   }
-  return v;
+  return v as BackendChoice;
 }
 
-async function pick(prefer: BackendName | undefined): Promise<BackendName> {
-  const order: BackendName[] = prefer ? [prefer] : ['tensorflow', 'wasm', 'cpu'];
+/** Why a backend did not start, in a few words: the first line of the error (tfjs-node's are paragraphs). */
+function reason(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  if (/Cannot find (package|module) '@tensorflow\/tfjs-node'/.test(text)) return '@tensorflow/tfjs-node is not installed';
+  if (/tfjs_binding\.node\) can not be found/.test(text)) {
+    return "tfjs-node's binding is not built (npm ci builds it from pip's tensorflow-cpu wheel; see node_modules/.cache/wxstream-native/install.log)";
+  }
+  return text.split('\n')[0]!.slice(0, 300);
+}
+
+async function start(name: BackendName): Promise<void> {
+  if (name === 'tensorflow') {
+    applyNativeEnv();
+    // Optional dependency, built by the postinstall: absent or unbuilt wherever the wheel or a compiler is missing.
+    const mod = '@tensorflow/tfjs-node';
+    await import(/* @vite-ignore */ mod);
+  } else if (name === 'wasm') {
+    await import('@tensorflow/tfjs-backend-wasm');
+  }
+  if (!(await tf.setBackend(name))) throw new Error(`tfjs could not set backend ${name}`);
+  await tf.ready();
+  if (name === 'tensorflow') await readyWasmTwin();
+}
+
+/**
+ * Initialise wasm beside tensorflow, then switch back: mid-size live batches run faster on a wasm twin of the
+ * weights (kernel-router.ts). Without it they stay on tensorflow, slower but right, so a failure is only logged.
+ */
+async function readyWasmTwin(): Promise<void> {
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+    if (await tf.setBackend('wasm')) await tf.ready();
+  } catch (err) {
+    log.debug({ err: String(err) }, 'wasm beside tensorflow unavailable: mid-size live batches run on tensorflow');
+  }
+  await tf.setBackend('tensorflow');
+}
+
+async function pick(choice: BackendChoice): Promise<BackendName> {
+  if (choice !== 'auto') {
+    try {
+      await start(choice);
+    } catch (err) {
+      throw new BackendUnavailableError(`backend "${choice}" (option "backend", WXSTREAM_BACKEND) cannot start: ${reason(err)}`);
+    }
+    return ready(choice, []);
+  }
+  const order: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+  const failed: string[] = [];
   for (const name of order) {
     try {
-      if (name === 'tensorflow') {
-        // Optional dependency: absent wherever its libtensorflow download is impossible.
-        const mod = '@tensorflow/tfjs-node';
-        await import(/* @vite-ignore */ mod);
-      } else if (name === 'wasm') {
-        await import('@tensorflow/tfjs-backend-wasm');
-      }
-      if (await tf.setBackend(name)) {
-        await tf.ready();
-        log.info({ backend: name }, 'tfjs backend ready');
-        return name;
-      }
+      await start(name);
+      return ready(name, failed);
     } catch (err) {
-      log.debug({ backend: name, err: String(err) }, 'tfjs backend unavailable');
+      failed.push(`${name} unavailable (${reason(err)})`);
     }
   }
-  throw new Error(`no tfjs backend could start (tried ${order.join(', ')})`);
+  throw new BackendUnavailableError(`no tfjs backend could start: ${failed.join('; ')}`);
+}
+
+/** One log line either way: the backend, and when `auto` fell back, why. */
+function ready(name: BackendName, failed: readonly string[]): BackendName {
+  noteBackend(name);
+  if (failed.length === 0) log.info({ backend: name }, 'tfjs backend ready');
+  else log.info({ backend: name, fallback: failed }, `tfjs backend ${name}: ${failed.join('; ')}`);
+  return name;
 }
 
 /** The backend that runs now (after initBackend resolved). */

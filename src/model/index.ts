@@ -1,6 +1,6 @@
 // Public surface of the model layer: configuration, the Seq2Seq weights, training, windows, serialization
 // and the live RnnForecaster. Other layers import from here, not from individual files.
-export { initBackend, currentBackend, type BackendName } from './backend.js';
+export { initBackend, currentBackend, BackendUnavailableError, type BackendChoice, type BackendName } from './backend.js';
 export {
   DEFAULT_MODEL_CONFIG,
   DEFAULT_CLOCK,

@@ -10,7 +10,8 @@ import { Seq2Seq } from './seq2seq.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { SensorSlab } from './sensor-slab.js';
 import { advanceTrack, freshTrack, originOf, type SensorTrack } from './track.js';
-import { JsInference } from './js-kernels.js';
+import { JS_MAX_BATCH } from './kernel-choice.js';
+import { KernelRouter, type KernelPath } from './kernel-router.js';
 import { applyIntervalScale } from './calibration.js';
 
 export interface RnnForecasterOptions {
@@ -21,6 +22,7 @@ export interface RnnForecasterOptions {
   /**
    * Batches up to this size run on the plain-JS kernels (js-kernels.ts) instead of tfjs, whose per-op
    * dispatch dominates small batches (docs/benchmarks.md); 0 = always tfjs. Both agree to ~1e-6.
+   * Default: the measured limits of the backend that runs (kernel-choice.ts), for steps and decodes apart.
    */
   jsMaxBatch?: number;
   /**
@@ -35,12 +37,8 @@ export interface RnnForecasterOptions {
   seasonDays?: number;
 }
 
-/**
- * Measured crossover on the 2-core dev machine (GRU-64, wasm; bench/kernels.ts, two runs): the batched JS kernels
- * win up to 4 sensors per call for both the forecast (1.1x at 4, 0.5-0.6x at 8) and the encoder step (1.4x at 4,
- * 0.8x at 8).
- */
-export const DEFAULT_JS_MAX_BATCH = 4;
+/** The wasm crossover (kernel-choice.ts), which bench/kernels.ts measures. */
+export const DEFAULT_JS_MAX_BATCH = JS_MAX_BATCH.wasm.step;
 
 const CARRIED_KIND = 'rnn-clock-1';
 
@@ -66,8 +64,7 @@ export class RnnForecaster implements Forecaster {
   /** Sensor -> its slot in `slab`, where its hidden state and track live. */
   private readonly sensors = new Map<string, number>();
   private readonly slab: SensorSlab;
-  private readonly jsMaxBatch: number;
-  private js: JsInference | undefined;
+  private readonly kernels: KernelRouter;
   /** Carried states of sensors not observed yet (importCarried before a re-warm): their first track starts from it. */
   private readonly seeds = new Map<string, { clock: ClockState; profile?: Float32Array }>();
   private readonly stationUtcOffsetHours: number | undefined;
@@ -80,19 +77,19 @@ export class RnnForecaster implements Forecaster {
     this.model = options.model ?? Seq2Seq.create(options.config);
     this.version = this.model.version();
     this.slab = new SensorSlab(this.model.stateSize);
-    this.jsMaxBatch = options.jsMaxBatch ?? DEFAULT_JS_MAX_BATCH;
+    const n = options.jsMaxBatch;
     this.stationUtcOffsetHours = options.stationUtcOffsetHours;
     this.seasonDays = options.seasonDays ?? 0;
     this.trackConfig = withSeasonDays(this.model.config, this.seasonDays);
-    if (!Number.isInteger(this.jsMaxBatch) || this.jsMaxBatch < 0) {
+    if (n !== undefined && (!Number.isInteger(n) || n < 0)) {
       throw new RangeError(`jsMaxBatch must be an integer >= 0; got ${options.jsMaxBatch}`);
     }
+    this.kernels = new KernelRouter(this.model, n === undefined ? {} : { jsMaxBatch: n });
   }
 
   /** The inference path for a batch: plain JS for small ones, tfjs for the rest. */
-  private kernel(batch: number): Pick<Seq2Seq, 'stepArrays' | 'forecastArrays'> {
-    if (batch > this.jsMaxBatch) return this.model;
-    return (this.js ??= new JsInference(this.model.config, this.model.getWeights()));
+  private kernel(batch: number, path: KernelPath): Pick<Seq2Seq, 'stepArrays' | 'forecastArrays'> {
+    return this.kernels.pick(batch, path);
   }
 
   get horizon(): number {
@@ -142,7 +139,7 @@ export class RnnForecaster implements Forecaster {
       if (slot !== undefined) this.slab.copyHidden(slot, h, b * stateSize);
       return track;
     });
-    const out = this.kernel(steps.length).stepArrays(x, h, steps.length);
+    const out = this.kernel(steps.length, 'step').stepArrays(x, h, steps.length);
     steps.forEach((s, b) => {
       const slot = this.slotFor(s.sensor);
       this.slab.setTrack(slot, next[b]);
@@ -226,7 +223,7 @@ export class RnnForecaster implements Forecaster {
       writeDecoderContext(o.info, config, ctx, b, batch);
       return o;
     });
-    const out = this.kernel(batch).forecastArrays(h, ctx, batch);
+    const out = this.kernel(batch, 'decode').forecastArrays(h, ctx, batch);
     applyIntervalScale(out, config.horizon, batch, config.intervalScale);
     const stepMs = this.stepMs;
     return origins.map(({ sensor, base, scale, info }, b) => {
@@ -300,6 +297,7 @@ export class RnnForecaster implements Forecaster {
   dispose(): void {
     this.sensors.clear();
     this.slab.clear();
+    this.kernels.dispose();
     if (this.ownsModel) this.model.dispose();
   }
 }

@@ -65,6 +65,8 @@ export interface HealthResponse {
   connections: number;
   modelVersion: number;
   forecaster: string;
+  /** The tfjs backend the model runs on ("tensorflow" | "wasm" | "cpu"); null when the forecaster uses no tfjs. */
+  backend: 'tensorflow' | 'wasm' | 'cpu' | null;
 }
 
 export interface HttpErrorResponse {

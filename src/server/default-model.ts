@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Forecaster } from '../forecaster.js';
+import type { BackendChoice } from '../model/backend-name.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 
@@ -23,6 +24,8 @@ export interface ModelContext {
   stationUtcOffsetHours?: number;
   /** Whole days the stations' time-feature clock is shifted by (config stationHemisphere south: 182). */
   seasonDays?: number;
+  /** The tfjs backend to start (config backend); default WXSTREAM_BACKEND, else auto. */
+  backend?: BackendChoice;
 }
 
 /** Builds the forecaster a server starts with; tests inject a baseline or a fake. */
@@ -38,9 +41,9 @@ export const DEFAULT_MODEL_SEED = 1;
  */
 export const rnnFactory =
   (options: { shippedWeights?: string } = {}): ForecasterFactory =>
-  async ({ store, stepSeconds, horizon, log, stationUtcOffsetHours, seasonDays }) => {
+  async ({ store, stepSeconds, horizon, log, stationUtcOffsetHours, seasonDays, backend: choice }) => {
     const m = await import('../model/index.js');
-    const backend = await m.initBackend();
+    const backend = await m.initBackend(choice);
     const champion = store.models.champion();
     if (champion !== undefined) {
       const model = m.loadModel(champion.config, champion.weights);

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServeConfig } from '../config.js';
 import type { Logger } from '../log.js';
+import { activeBackend } from '../model/backend-name.js';
 import {
   ErrorCode,
   SENSOR_ID,
@@ -137,6 +138,7 @@ export function httpHandler(ctx: HttpContext): (req: IncomingMessage, res: Serve
           connections: ctx.connections(),
           modelVersion: service.keeper.modelVersion,
           forecaster: service.keeper.forecaster.name,
+          backend: activeBackend() ?? null,
         };
         send(res, ctx.stopping() ? 503 : 200, body);
       },

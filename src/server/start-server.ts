@@ -87,7 +87,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     const offset = stationUtcOffsetHours(config);
     const seasonDays = stationSeasonDays(config);
     const station = { ...(offset === undefined ? {} : { stationUtcOffsetHours: offset }), ...(seasonDays === 0 ? {} : { seasonDays }) };
-    const choice = await factory({ store, stepSeconds: config.stepSeconds, horizon: config.horizon, log, ...station });
+    const choice = await factory({ store, stepSeconds: config.stepSeconds, horizon: config.horizon, log, ...station, backend: config.backend });
     release = () => {
       choice.forecaster.dispose();
       choice.release?.();

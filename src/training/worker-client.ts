@@ -4,6 +4,7 @@
 // (pipelined replays: submit() returns once the worker has pinned the job's data, collect() blocks until the
 // result is there), which makes a round's inputs and the point its weights take over independent of timing.
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { activeBackend } from '../model/backend-name.js';
 import type { JobResult, TrainingJob } from './job.js';
 
 interface Reply {
@@ -91,7 +92,8 @@ export class TrainingWorker {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
+    // The worker runs its own tfjs: on the backend this thread chose (auto, --backend), not a second guess of its own.
+    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { backend: activeBackend() } });
     worker.unref();
     worker.on('message', (m: Reply) => {
       const p = this.pending.get(m.id);

@@ -2,8 +2,8 @@
 // seconds of matrix work never run on the server's event loop; at the lowest CPU priority (worker-entry.mjs), so
 // they do not take the server's core either when cores are scarce.
 import { getPriority } from 'node:os';
-import { parentPort, type MessagePort } from 'node:worker_threads';
-import { initBackend } from '../model/backend.js';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { backendFromEnv, initBackend as startBackend, type BackendChoice } from '../model/backend.js';
 import { openStore } from '../store/index.js';
 import { readJob, runJob, trainJob, type JobData, type JobResult, type TrainingJob } from './job.js';
 import { SUBMITTED } from './worker-client.js';
@@ -24,6 +24,9 @@ function lowered(): boolean {
 }
 
 const niced = lowered();
+
+/** The backend the spawning thread runs (worker-client.ts), else the environment's choice. */
+const initBackend = () => startBackend((workerData as { backend?: BackendChoice } | null)?.backend ?? backendFromEnv());
 
 interface JobMessage {
   id: number;

@@ -22,10 +22,10 @@ import {
 import { decodeSnapshot, encodeSnapshot } from '../../src/model/snapshot.js';
 import { advanceTrack, freshTrack } from '../../src/model/track.js';
 import { createRng } from '../../src/random.js';
-import { codeOf, useWasmBackend } from './helpers.js';
+import { codeOf, useTestBackend } from './helpers.js';
 import { HOUR_MS, T0 } from './synthetic.js';
 
-useWasmBackend();
+useTestBackend();
 
 const config = resolveModelConfig({ hidden: 4, covariates: [] });
 

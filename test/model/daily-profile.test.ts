@@ -7,10 +7,10 @@ import { decoderContextNames, decoderContextSize } from '../../src/model/feature
 import { decodeSnapshot, encodeSnapshot } from '../../src/model/snapshot.js';
 import { advanceTrack, freshTrack, originOf } from '../../src/model/track.js';
 import { crc32 } from '../../src/model/checksum.js';
-import { useWasmBackend } from './helpers.js';
+import { useTestBackend } from './helpers.js';
 import { diurnalSeries, HOUR_MS, T0 } from './synthetic.js';
 
-useWasmBackend();
+useTestBackend();
 
 const withProfile = resolveModelConfig({ dailyProfile: true, covariates: [] });
 const cycle = (t: number) => 5 * Math.sin((2 * Math.PI * ((t / HOUR_MS) % 24)) / 24);

@@ -1,10 +1,10 @@
 // RnnForecaster behaviour beyond the shared contract: input validation with codes, versions of weights.
 import { describe, expect, it } from 'vitest';
 import { RnnForecaster, Seq2Seq } from '../../src/model/index.js';
-import { codeOf, useWasmBackend } from './helpers.js';
+import { codeOf, useTestBackend } from './helpers.js';
 import { diurnalSeries, HOUR_MS } from './synthetic.js';
 
-useWasmBackend();
+useTestBackend();
 
 describe('RnnForecaster', () => {
   it('rejects out-of-order steps and duplicates without changing state', () => {

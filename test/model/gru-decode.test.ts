@@ -4,9 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { expect, it } from 'vitest';
 import { Seq2Seq } from '../../src/model/index.js';
 import { createRng } from '../../src/random.js';
-import { maxAbsDiff, useWasmBackend } from './helpers.js';
+import { maxAbsDiff, useTestBackend } from './helpers.js';
 
-useWasmBackend();
+useTestBackend();
 
 function randomArray(n: number, seed: number, scale = 1): Float32Array {
   const rng = createRng(seed);

@@ -1,6 +1,6 @@
 // Shared helpers for the model tests: small configs, element-wise comparison, and forecasters fed a series.
 import { beforeAll, expect } from 'vitest';
-import { initBackend } from '../../src/model/backend.js';
+import { initBackend, type BackendName } from '../../src/model/backend.js';
 import { ModelError } from '../../src/model/index.js';
 import type { SensorForecast, StepObservation } from '../../src/forecaster.js';
 
@@ -22,10 +22,19 @@ export function ticks(series: readonly (readonly StepObservation[])[]): StepObse
   return Array.from({ length: n }, (_, i) => series.filter((s) => s.length > i).map((s) => s[i]));
 }
 
-/** Register a beforeAll that selects the wasm backend for the calling test file. */
-export function useWasmBackend(): void {
+/**
+ * The backend the model suites run on: wasm, or WXSTREAM_BACKEND when set (CI runs them again on tensorflow where
+ * tfjs-node installed, .ci/run). Explicit, so a missing native backend fails that run instead of hiding in wasm.
+ */
+export function testBackend(): BackendName {
+  const v = process.env.WXSTREAM_BACKEND;
+  return v === 'tensorflow' || v === 'cpu' || v === 'wasm' ? v : 'wasm';
+}
+
+/** Register a beforeAll that selects the test backend (testBackend()) for the calling test file. */
+export function useTestBackend(): void {
   beforeAll(async () => {
-    await initBackend('wasm');
+    await initBackend(testBackend());
   });
 }
 

@@ -1,5 +1,6 @@
 // Acceptance 7: every tensor is released — numTensors is unchanged after step, forecast, re-encoding, train,
 // window inference and (de)serialization.
+import { testBackend } from './helpers.js';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/model/backend.js';
@@ -7,7 +8,7 @@ import { buildWindows, loadModel, predictWindows, RnnForecaster, saveModel, Seq2
 import { diurnalSeries } from './synthetic.js';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 function unchanged(fn: () => void): void {

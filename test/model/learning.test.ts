@@ -1,5 +1,6 @@
 // Acceptance 3 and 4: a few seconds of training on generated weather beat the seasonal-naive baseline by a
 // wide margin on held-out sensors, and the p10-p90 band covers about 80% of outcomes.
+import { testBackend } from './helpers.js';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { StepObservation } from '../../src/forecaster.js';
@@ -54,7 +55,7 @@ describe('the model learns', () => {
   let result: TrainResult;
 
   beforeAll(async () => {
-    await initBackend('wasm');
+    await initBackend(testBackend());
     const windows = trainSeries.flatMap((s) => buildWindows(s, { config, contextLength: CONTEXT, stride: 2 }));
     const model = Seq2Seq.create(config);
     untrained = score(model, heldOut);

@@ -6,11 +6,11 @@ import { initBackend } from '../../src/model/backend.js';
 import { assembleBatch, encoderTensors } from '../../src/model/batch.js';
 import { buildWindows, predictWindows, RnnForecaster, Seq2Seq } from '../../src/model/index.js';
 import { packState } from '../../src/model/seq2seq.js';
-import { forecastNumbers, maxAbsDiff, ticks } from './helpers.js';
+import { forecastNumbers, maxAbsDiff, ticks, testBackend } from './helpers.js';
 import { diurnalSeries } from './synthetic.js';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 describe.each(['rnn', 'gru', 'lstm'] as const)('streaming parity (%s)', (cell) => {

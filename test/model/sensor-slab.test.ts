@@ -2,9 +2,9 @@ import { expect, it } from 'vitest';
 import { RnnForecaster, Seq2Seq } from '../../src/model/index.js';
 import { SensorSlab } from '../../src/model/sensor-slab.js';
 import { freshTrack } from '../../src/model/track.js';
-import { useWasmBackend } from './helpers.js';
+import { useTestBackend } from './helpers.js';
 
-useWasmBackend();
+useTestBackend();
 
 it('keeps hidden states and tracks across growth, and hands a released slot out again zeroed', () => {
   const slab = new SensorSlab(3, 2);

@@ -13,10 +13,10 @@ import {
   writeModelFiles,
   type SavedModel,
 } from '../../src/model/index.js';
-import { codeOf, useWasmBackend } from './helpers.js';
+import { codeOf, useTestBackend } from './helpers.js';
 import { diurnalSeries } from './synthetic.js';
 
-useWasmBackend();
+useTestBackend();
 
 /** JSON round trip, as the config travels through a file. */
 function viaJson(saved: SavedModel): unknown {

@@ -2,10 +2,10 @@
 // kind, or damaged ones, are refused with stable codes.
 import { describe, expect, it } from 'vitest';
 import { RnnForecaster, Seq2Seq } from '../../src/model/index.js';
-import { codeOf, useWasmBackend } from './helpers.js';
+import { codeOf, useTestBackend } from './helpers.js';
 import { diurnalSeries } from './synthetic.js';
 
-useWasmBackend();
+useTestBackend();
 
 describe.each(['gru', 'lstm'] as const)('snapshot round trip (%s)', (cell) => {
   it('import then continue gives identical forecasts to never having stopped', () => {

@@ -1,4 +1,5 @@
 // Training mechanics: seeded determinism, masked missing targets, clipping, schedule, option validation.
+import { testBackend } from './helpers.js';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/model/backend.js';
@@ -7,7 +8,7 @@ import { clipByGlobalNorm } from '../../src/model/train.js';
 import { diurnalSeries } from './synthetic.js';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 const config = { hidden: 6, covariates: [] as [], horizon: 6 };
