@@ -60,13 +60,6 @@ export class KernelRouter {
     return this.model;
   }
 
-  /** Serve other weights: the JS copy and the twin are rebuilt from them when next needed. */
-  setModel(model: Seq2Seq): void {
-    this.model = model;
-    this.jsKernels = undefined;
-    this.disposeTwin();
-  }
-
   dispose(): void {
     this.disposeTwin();
     this.jsKernels = undefined;
