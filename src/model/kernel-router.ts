@@ -43,7 +43,7 @@ export class KernelRouter {
   private twinKernel: Kernel | undefined;
 
   constructor(
-    private model: Seq2Seq,
+    private readonly model: Seq2Seq,
     options: KernelRouterOptions = {},
   ) {
     this.backend = tf.getBackend();
