@@ -44,14 +44,19 @@ describe('partition hand-over', () => {
   const pa = partitionOf('a', count);
   const pb = partitionOf('b', count);
 
-  it('continues a revoked and later assigned partition exactly, bucket and model state included', () => {
-    expect(pa).not.toBe(pb); // the test moves "a" alone
+  /** The uninterrupted reference run, and two keepers on one store: the first owns everything, the second nothing. */
+  function keepers() {
     const whole = makeKeeper({ partitions: new PartitionSet(count) });
     const reference = run([whole.keeper], readings, [], whole.store);
-
     const store = openStore(':memory:');
     const first = makeKeeper({ store, partitions: new PartitionSet(count) });
     const second = makeKeeper({ store, partitions: new PartitionSet(count, []) });
+    return { whole, reference, store, first, second };
+  }
+
+  it('continues a revoked and later assigned partition exactly, bucket and model state included', () => {
+    expect(pa).not.toBe(pb); // the test moves "a" alone
+    const { whole, reference, store, first, second } = keepers();
     // Revoked at 20:35 (its 21:00 bucket holds the 20:07 and 20:29 readings), assigned at 23:40: the readings of
     // 20:51 to 23:29 are stored while nobody owns "a" and reach the new owner through the log.
     const revokeAt = 20 * H + 35 * 60_000;
@@ -79,11 +84,7 @@ describe('partition hand-over', () => {
   });
 
   it('closes an adopted open bucket on its grace timer, as the uninterrupted run does', () => {
-    const whole = makeKeeper({ partitions: new PartitionSet(count) });
-    const reference = run([whole.keeper], readings, [], whole.store);
-    const store = openStore(':memory:');
-    const first = makeKeeper({ store, partitions: new PartitionSet(count) });
-    const second = makeKeeper({ store, partitions: new PartitionSet(count, []) });
+    const { reference, store, first, second } = keepers();
     // Handed over within one bucket, after its last reading (20:51) and before its end plus grace.
     const at = 20 * H + 55 * 60_000;
     const split = run([first.keeper, second.keeper], readings, [[at, () => (first.keeper.revoke([pa]), second.keeper.assign([pa]))]], store);
