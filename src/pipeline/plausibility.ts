@@ -82,6 +82,33 @@ export class Plausibility {
     this.sensors.delete(sensor);
   }
 
+  /** One sensor's state for its snapshot (null when it has none): the last time, the run, the reference. */
+  save(sensor: string): Uint8Array | null {
+    const st = this.sensors.get(sensor);
+    if (st === undefined) return null;
+    const head = [st.lastTs, st.runValue, st.runStart, st.runLength, st.fahrenheitFrom ?? Number.NaN, st.spikeRun];
+    return new Uint8Array(Float64Array.from([...head, ...st.recent]).buffer);
+  }
+
+  /** Continue a sensor from what `save` gave (null: afresh). */
+  restore(sensor: string, saved: Uint8Array | null): void {
+    if (saved === null) {
+      this.sensors.delete(sensor);
+      return;
+    }
+    if (saved.byteLength % 8 !== 0 || saved.byteLength < 48) throw new RangeError(`a saved plausibility state is 48 bytes or more, a multiple of 8; got ${saved.byteLength}`);
+    const v = new Float64Array(saved.slice().buffer);
+    this.sensors.set(sensor, {
+      lastTs: v[0]!,
+      runValue: v[1]!,
+      runStart: v[2]!,
+      runLength: v[3]!,
+      fahrenheitFrom: Number.isNaN(v[4]) ? undefined : v[4]!,
+      spikeRun: v[5]!,
+      recent: [...v.subarray(6)],
+    });
+  }
+
   private checkOne({ sensor, ts, temp: x }: Reading, faults: Fault[]): void {
     const r = this.r;
     let st = this.sensors.get(sensor);

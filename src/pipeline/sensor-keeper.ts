@@ -3,6 +3,7 @@
 // assign (snapshot + the readings committed after it), drops them on revoke, and re-warms them after model swaps.
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { CapturedOrigin, Forecaster, SensorForecast, StepObservation } from '../forecaster.js';
+import type { Reading } from '../protocol/index.js';
 import type { RestorableSensor, Store } from '../store/index.js';
 import type { BucketTable } from './bucket-steps.js';
 import type { ModelHost } from './model-host.js';
@@ -23,6 +24,15 @@ export interface SensorKeeperOptions extends BucketRules {
   partitions?: PartitionSet;
   /** Adjusts every forecast's band before it is served (src/pipeline/interval-tuner.ts), in place. */
   bands?: { apply(forecasts: readonly SensorForecast[]): void };
+  /**
+   * Per-sensor plausibility windows, kept by another stage (SensorFaults) and carried in each sensor's snapshot:
+   * restored from it, then shown the readings committed after it, as the live stream showed them.
+   */
+  plausibility?: {
+    save(sensor: string): Uint8Array | null;
+    restore(sensor: string, saved: Uint8Array | null): void;
+    check(readings: readonly Reading[]): void;
+  };
   /** Timing hook (seconds) for each batched observe and forecast call, for metrics. */
   onTiming?: (kind: 'observe' | 'forecast', seconds: number, sensors: number) => void;
   /** Where the slices of a sliced swap's re-warm run, one task each (tests: virtual time); default asyncScheduler. */
@@ -193,6 +203,7 @@ export class SensorKeeper implements BucketTable {
     for (const p of gone) this.partitions.delete(p);
     this.swaps.drop(sensors);
     for (const s of sensors) {
+      this.o.plausibility?.restore(s, null);
       this.forecaster.drop(s);
       this.known.delete(s);
       this.table.delete(s);
@@ -239,9 +250,14 @@ export class SensorKeeper implements BucketTable {
     into: WarmTarget,
     preloaded?: RestorableSensor,
   ): RestoreOutcome {
-    const { outcome, bucket } = this.replay.prepare(sensor, upTo, plans, into, preloaded);
+    const { outcome, bucket, snapshot, replayed } = this.replay.prepare(sensor, upTo, plans, into, preloaded);
     if (bucket === undefined) this.table.delete(sensor);
     else this.table.set(sensor, bucket);
+    const p = this.o.plausibility;
+    if (p !== undefined) {
+      p.restore(sensor, snapshot?.plausibility ?? null);
+      if (replayed !== undefined && replayed.length > 0) p.check(replayed);
+    }
     return outcome;
   }
 
@@ -277,6 +293,7 @@ export class SensorKeeper implements BucketTable {
         savedAt,
         bucket: this.table.get(sensor)?.save() ?? null,
         logSeq,
+        plausibility: this.o.plausibility?.save(sensor) ?? null,
       });
     }
     this.o.store.states.saveMany(rows);

@@ -2,6 +2,7 @@
 // log position) and the readings committed after it, replayed through the bucket exactly as the live pipeline did;
 // without a usable snapshot, recent history re-encoded. Also fills in the warm-up after a gap reset.
 import type { Forecaster, StepObservation } from '../forecaster.js';
+import type { Reading } from '../protocol/index.js';
 import type { RestorableSensor, StoredSnapshot } from '../ports/snapshots.js';
 import type { Store } from '../store/index.js';
 import { SensorBucket, bucketEnd, warmStepsFrom, type BucketRules } from './sensor-bucket.js';
@@ -9,6 +10,14 @@ import type { WarmTarget } from './sliced-rewarm.js';
 import type { StepEvent } from './types.js';
 
 export type RestoreOutcome = 'snapshot' | 'rebuilt' | 'empty';
+
+export interface Prepared {
+  outcome: RestoreOutcome;
+  bucket?: SensorBucket;
+  /** The snapshot it continued from, and the readings committed after it that were replayed onto it. */
+  snapshot?: StoredSnapshot;
+  replayed?: Reading[];
+}
 
 const PAGE = 10_000;
 
@@ -54,8 +63,9 @@ export class StateReplay {
   /**
    * Reset a sensor to its snapshot (if usable) and plan the steps to re-encode after it, for `into`.
    * @param preloaded its usable snapshot and latest stored reading, when the caller read them in bulk
-   * @returns how, and the bucket its replay ends with: the sensor's live bucket after a restore or an assignment
-   *   (a swap's re-warm leaves the live one alone and drops it)
+   * @returns how; the bucket its replay ends with (the sensor's live bucket after a restore or an assignment; a
+   *   swap's re-warm leaves the live one alone and drops it); and the snapshot used with the readings replayed onto
+   *   it, for the state other stages keep in it (plausibility windows)
    */
   prepare(
     sensor: string,
@@ -64,7 +74,7 @@ export class StateReplay {
     into: WarmTarget,
     preloaded?: RestorableSensor,
     carryFrom?: Forecaster,
-  ): { outcome: RestoreOutcome; bucket?: SensorBucket } {
+  ): Prepared {
     const f = into.forecaster;
     f.drop(sensor);
     into.held.delete(sensor);
@@ -76,9 +86,11 @@ export class StateReplay {
         const bucket = this.bucketOf(sensor, snap);
         // Nothing stored after the snapshot (the usual case after a graceful stop): no query, nothing to plan.
         if (preloaded === undefined || preloaded.lastSeq > snap.logSeq || (snap.bucket === null && preloaded.lastTs > snap.lastClosed)) {
-          plans.set(sensor, this.replayAfter(snap, bucket, upTo));
+          const { events, replayed } = this.replayAfter(snap, bucket, upTo);
+          plans.set(sensor, events);
+          return { outcome: 'snapshot', bucket, snapshot: snap, replayed };
         }
-        return { outcome: 'snapshot', bucket };
+        return { outcome: 'snapshot', bucket, snapshot: snap, replayed: [] };
       } catch {
         // A snapshot this forecaster cannot read is rebuilt below, never half-imported.
         f.drop(sensor);
@@ -109,22 +121,25 @@ export class StateReplay {
    * through that bucket, which is exactly what the live pipeline did. Without (an older snapshot): every reading
    * after its last step, re-bucketed.
    */
-  private replayAfter(snap: StoredSnapshot, bucket: SensorBucket, upTo: number): StepEvent[] {
-    if (snap.bucket === null) return this.collect(bucket.sensor, bucket, snap.lastClosed, upTo);
+  private replayAfter(snap: StoredSnapshot, bucket: SensorBucket, upTo: number): { events: StepEvent[]; replayed: Reading[] } {
+    if (snap.bucket === null) return { events: this.collect(bucket.sensor, bucket, snap.lastClosed, upTo), replayed: [] };
     const events: StepEvent[] = [];
+    const replayed: Reading[] = [];
     // Readings at or before closedThrough were late when they came: counted then, no state to replay.
     for (const r of this.o.store.readings.committedAfter(bucket.sensor, snap.logSeq, bucket.closedThrough ?? Number.MIN_SAFE_INTEGER)) {
-      if (r.ts <= upTo) bucket.add(r, events);
+      if (r.ts > upTo) continue;
+      bucket.add(r, events);
+      replayed.push(r);
     }
     this.closeWithin(bucket, upTo, events);
-    return this.withWarmUps(events);
+    return { events: this.withWarmUps(events), replayed };
   }
 
   /** The stored snapshot of a sensor when model `version` wrote it on this step. */
   private usableSnapshot(sensor: string, version: number): StoredSnapshot | undefined {
     const row = this.o.store.states.load(sensor);
     if (row === undefined || row.modelVersion !== version || row.stepMs !== this.o.rules.stepMs) return undefined;
-    return { kind: row.kind, data: row.snapshot, lastClosed: row.lastClosed, bucket: row.bucket, logSeq: row.logSeq };
+    return { kind: row.kind, data: row.snapshot, lastClosed: row.lastClosed, bucket: row.bucket, logSeq: row.logSeq, plausibility: row.plausibility };
   }
 
   /** The steps that stored readings in (after, upTo] make through `bucket`. */

@@ -14,6 +14,8 @@ export interface SensorStateRow {
   bucket: Uint8Array | null;
   /** Log position the snapshot covers: every reading committed at or before it is folded in (ReadingLog.lastSeq). */
   logSeq: number;
+  /** The plausibility checks' windows (Plausibility.save), null when it had none. */
+  plausibility: Uint8Array | null;
 }
 
 /** A usable snapshot as a restore reads it. */
@@ -23,6 +25,7 @@ export interface StoredSnapshot {
   lastClosed: number;
   bucket: Uint8Array | null;
   logSeq: number;
+  plausibility: Uint8Array | null;
 }
 
 /** A stored sensor as a restart needs it: its latest reading and, when usable, its snapshot. */

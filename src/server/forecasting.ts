@@ -63,6 +63,8 @@ export class Forecasting {
       onPair: (k, _t, y, p) => this.bands.record(k, y, p),
     });
     this.bands.restore(parseNumbers(store.getMeta(BAND_STATE_KEY)));
+    this.faults = new SensorFaults({ store, stepMs: this.stepMs, log: o.log, onFault: (f) => metrics.readingsImplausible.inc({ kind: f.kind }) });
+    const windows = this.faults.windows;
     this.keeper = new SensorKeeper({
       host,
       store,
@@ -72,9 +74,10 @@ export class Forecasting {
       bands: this.bands,
       partitions: new PartitionSet(config.partitions, o.ownedPartitions),
       scheduler: o.scheduler,
+      // After a crash, faults among the replayed readings are recorded again (idempotent rows; the counter counts twice).
+      plausibility: { save: (s) => windows.save(s), restore: (s, b) => windows.restore(s, b), check: (r) => this.faults.check(r) },
       onTiming: (kind, seconds) => (kind === 'observe' ? metrics.roundSeconds : metrics.decodeSeconds).observe(seconds),
     });
-    this.faults = new SensorFaults({ store, stepMs: this.stepMs, log: o.log, onFault: (f) => metrics.readingsImplausible.inc({ kind: f.kind }) });
     this.chain = this.build();
   }
 

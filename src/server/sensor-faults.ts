@@ -45,6 +45,11 @@ export class SensorFaults {
     }
   }
 
+  /** The plausibility windows, per sensor: they go into each sensor's snapshot (SensorKeeper). */
+  get windows(): Plausibility {
+    return this.plausibility;
+  }
+
   /** Whether forecasts of `sensor` from `origin` rest on flagged data (a fault within DEGRADED_STEPS before it). */
   isDegraded(sensor: string, origin: number): boolean {
     const last = this.lastFault.get(sensor);

@@ -113,6 +113,7 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE sensors ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE sensor_state ADD COLUMN bucket BLOB;
   ALTER TABLE sensor_state ADD COLUMN log_seq INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE sensor_state ADD COLUMN plausibility BLOB;
   ALTER TABLE sensor_state DROP COLUMN norm_json;
   `,
 ];

@@ -22,6 +22,7 @@ const row = (sensor: string, over: Partial<SensorStateRow> = {}): SensorStateRow
   savedAt: 10,
   bucket: new Uint8Array(80).fill(7),
   logSeq: 1,
+  plausibility: new Uint8Array(56).fill(3),
   ...over,
 });
 
@@ -32,12 +33,14 @@ export function runSnapshotContract(name: string, make: () => SnapshotFixture): 
 
     it('saves many rows at once and replaces a sensor\'s row whole, bucket and log position included', () => {
       f = make();
-      f.states.saveMany([row('a'), row('b', { bucket: null })]);
+      f.states.saveMany([row('a'), row('b', { bucket: null, plausibility: null })]);
       f.states.saveMany([row('a', { snapshot: new Uint8Array([9]), bucket: null, logSeq: 4, lastClosed: 3 * H })]);
       const a = f.states.load('a')!;
       expect([...a.snapshot]).toEqual([9]);
+      expect([...a.plausibility!]).toEqual(Array(56).fill(3));
       expect(a).toMatchObject({ bucket: null, logSeq: 4, lastClosed: 3 * H, modelVersion: 1, stepMs: H, kind: 'k/v1' });
       expect(f.states.load('b')!.bucket).toBeNull();
+      expect(f.states.load('b')!.plausibility).toBeNull();
       expect(f.states.load('nobody')).toBeUndefined();
     });
 
@@ -53,12 +56,13 @@ export function runSnapshotContract(name: string, make: () => SnapshotFixture): 
         ['c', 2 * H, true, false],
       ]);
       const snap = rows[0]!.snapshot!;
-      expect({ ...snap, data: [...snap.data], bucket: [...snap.bucket!] }).toEqual({
+      expect({ ...snap, data: [...snap.data], bucket: [...snap.bucket!], plausibility: [...snap.plausibility!] }).toEqual({
         kind: 'k/v1',
         data: [1, 2, 3],
         lastClosed: 2 * H,
         bucket: Array(80).fill(7),
         logSeq: 1,
+        plausibility: Array(56).fill(3),
       });
     });
   });

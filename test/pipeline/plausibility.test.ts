@@ -27,6 +27,29 @@ describe('plausibility checks', () => {
     }
   });
 
+  it('continues exactly from a saved state: the same faults as without the cut, runs and references included', () => {
+    const temps = [...series(30, 5), ...Array(8).fill(4.2), ...Array(8).fill(4.2), 30, 31, 4.5, ...series(20, 6)];
+    const all = readings('s', temps);
+    const whole = new Plausibility();
+    const expected = whole.check(all);
+    expect(kinds(expected).sort()).toEqual(['spike', 'stuck']);
+    for (const cut of [3, 34, 40, 47, 50]) {
+      const first = new Plausibility();
+      const got = first.check(all.slice(0, cut));
+      const second = new Plausibility();
+      second.restore('s', first.save('s'));
+      got.push(...second.check(all.slice(cut)));
+      expect(got).toEqual(expected);
+      expect(second.save('s')).toEqual(whole.save('s'));
+    }
+    expect(new Plausibility().save('nobody')).toBeNull();
+    const p = new Plausibility();
+    p.check(all.slice(0, 5));
+    p.restore('s', null);
+    expect(p.save('s')).toBeNull();
+    expect(() => p.restore('s', new Uint8Array(20))).toThrow(RangeError);
+  });
+
   it('flags a stuck sensor from the start of the run', () => {
     const p = new Plausibility();
     const temps = [...series(24, 5), ...new Array(14).fill(4.2)];

@@ -173,6 +173,29 @@ describe('restart continuity', () => {
   });
 });
 
+describe('plausibility across a restart', () => {
+  it('a stuck run that began before a graceful stop is flagged when it reaches the limit after the start', async () => {
+    const at = (h: number, temp: number) => ({ sensor: 'st', ts: new Date(BASE + h * H).toISOString(), temp });
+    const first = await startFake(db.path);
+    let c = await Client.connect(first.url);
+    c.send({ type: 'push', id: 'a', readings: [...Array.from({ length: 20 }, (_, h) => at(h, 5 + Math.sin(h))), ...Array.from({ length: 8 }, (_, i) => at(20 + i, 3.3))] });
+    await c.waitFor(isAck('a'));
+    await c.close();
+    await first.close();
+    const second = await startFake(db.path);
+    try {
+      c = await Client.connect(second.url);
+      // Four more of the same value: twelve in a row, the stuck limit, across the stop.
+      c.send({ type: 'push', id: 'b', readings: Array.from({ length: 4 }, (_, i) => at(28 + i, 3.3)) });
+      await c.waitFor(isAck('b'));
+      await c.close();
+      expect(second.store.faults.ranges('st', 0, Infinity)).toEqual([{ sensor: 'st', kind: 'stuck', from: BASE + 20 * H, to: BASE + 31 * H }]);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
 describe('issued forecast retention', () => {
   it('prunes stored forecasts older than the retention, counted in event time', async () => {
     const server = await startFake(db.path, { forecastRetentionDays: 1 });

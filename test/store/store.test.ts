@@ -66,6 +66,7 @@ describe('sensor state', () => {
       savedAt: 7,
       bucket: null,
       logSeq: 0,
+      plausibility: null,
     };
     store.states.saveMany([row]);
     store.states.saveMany([{ ...row, snapshot: new Uint8Array([4]), lastClosed: 7_200_000, bucket: new Uint8Array([9, 8]), logSeq: 5 }]);
@@ -86,7 +87,7 @@ describe('sensor state', () => {
       ['a', 'b', 'c', 'd'].map((sensor, i) => ({ sensor, ts: 1_000 * (i + 1), temp: i })),
       0,
     );
-    const row = { modelVersion: 2, kind: 'fake/v1', lastClosed: 500, stepMs: 3_600_000, savedAt: 7, bucket: null, logSeq: 1 };
+    const row = { modelVersion: 2, kind: 'fake/v1', lastClosed: 500, stepMs: 3_600_000, savedAt: 7, bucket: null, logSeq: 1, plausibility: null };
     store.states.saveMany([
       { ...row, sensor: 'a', snapshot: new Uint8Array([1]) },
       { ...row, sensor: 'b', snapshot: new Uint8Array([2]), modelVersion: 1 },
