@@ -75,6 +75,7 @@ export async function killAt(kind: Kind, c: KillContext): Promise<KillNote> {
       // With training on, the trainer may promote a candidate of its own before the server polls the champion
       // (5 s): that is a swap and re-warm too, and the database's champion is then the trainer's.
       const swapped = victim.next(['champion changed in the database: swapping it in', 'training candidate promoted'], 30_000);
+      swapped.catch(() => {}); // awaited below; a failed promote must not leave it unhandled
       const [code] = (await once(promote, 'exit')) as [number | null];
       if (code !== 0) throw new Error(`models promote ${other} exited ${code}: ${stderr.trim()}`);
       await swapped;

@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 export const BASE = Date.UTC(2016, 2, 1);
 const H = 3_600_000;
 
-/** A seeded-free, smooth temperature: the same value for (sensor, hour) in every run and every resend. */
+/** A smooth, deterministic temperature: the same value for (sensor, hour) in every run and every resend. */
 export function temp(k: number, h: number): number {
   return Math.round(100 * (6 + (k % 7) + 6 * Math.sin((2 * Math.PI * h) / 24) + 2 * Math.sin(h / 37 + k))) / 100;
 }

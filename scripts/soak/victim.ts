@@ -14,6 +14,13 @@ export interface VictimOptions {
   env: Record<string, string>;
 }
 
+/** Servers still running, killed when the soak itself ends however it ends (never left behind). */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const p of running) p.kill('SIGKILL');
+});
+for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => process.exit(130));
+
 export class Victim {
   readonly spawnedAt = performance.now();
   url = '';
@@ -31,7 +38,10 @@ export class Victim {
       env: { ...process.env, WXSTREAM_LOG_LEVEL: 'debug', ...o.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.exited = once(this.proc, 'exit').then(() => {});
+    running.add(this.proc);
+    this.exited = once(this.proc, 'exit').then(() => {
+      running.delete(this.proc);
+    });
     this.proc.stderr!.on('data', (d: Buffer) => this.onLog(d.toString()));
   }
 

@@ -24,7 +24,7 @@ export class DbFileGuard {
     this.ino = path === ':memory:' ? undefined : statSync(path).ino;
   }
 
-  /** Throws when the file at the path is gone or another one. Costs one stat (~2 us) per transaction. */
+  /** Throws when the file at the path is gone or another one. Costs one stat (~5 us) per transaction. */
   check(): void {
     if (this.ino === undefined) return;
     let ino: number | undefined;

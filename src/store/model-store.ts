@@ -119,7 +119,9 @@ export class SqliteModelStore implements ModelStore {
   }
 
   promote(version: number): void {
-    this.promoteTx(version);
+    // IMMEDIATE: the transaction reads before it writes, and a deferred one then fails at once with SQLITE_BUSY
+    // (no busy wait) when the server committed in between (seen in the soak: `models promote` beside ingest).
+    this.promoteTx.immediate(version);
   }
 
   setStatus(version: number, status: Exclude<ModelStatus, 'champion'>, metrics?: unknown): void {

@@ -98,6 +98,8 @@ describe('wxstream serve', () => {
 
   it.each([
     [['--port', '99999'], {}, /"port"/],
+    [['--shutdown-timeout', '0'], {}, /option "shutdownTimeoutSeconds" must be an integer in 1\.\.3600; got 0/],
+    [[], { WXSTREAM_SHUTDOWN_TIMEOUT: '10s' }, /WXSTREAM_SHUTDOWN_TIMEOUT must be an integer; got "10s"/],
   ])('fails at start naming the bad option: %j %j', (args, env, message) => {
     const r = spawnSync(process.execPath, [bin, 'serve', '--db', db.path, ...args], {
       env: { ...process.env, ...env },

@@ -71,7 +71,11 @@ async function badFrame(port: number): Promise<void> {
 
 describe('a server whose log reader has gone', () => {
   it('stops within its deadline on SIGTERM, states snapshotted, after the supervisor with its pipes exited', async () => {
-    const sup = spawn(process.execPath, ['-e', SUPERVISOR, bin, db.path], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Info, as in production: the first line after the supervisor has gone is then the stop's own.
+    const sup = spawn(process.execPath, ['-e', SUPERVISOR, bin, db.path], {
+      env: { ...env, WXSTREAM_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     sup.stdout.on('data', (d: Buffer) => (out += d.toString()));
