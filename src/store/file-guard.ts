@@ -15,7 +15,8 @@ export class DbFileGoneError extends Error {
  */
 export class DbFileGuard {
   private readonly ino: number | undefined;
-  private rescue: Promise<void> | undefined;
+  private gone = false;
+  private rescued = false;
 
   constructor(
     private readonly path: string,
@@ -34,7 +35,7 @@ export class DbFileGuard {
       ino = undefined;
     }
     if (ino === this.ino) return;
-    if (ino === undefined) this.rescue ??= this.copyOut();
+    if (ino === undefined) this.gone = true;
     throw new DbFileGoneError(
       ino === undefined
         ? `the database file was deleted under the server; its content is saved to ${this.rescuePath}: stop the server, put that file in place and restart`
@@ -48,13 +49,18 @@ export class DbFileGuard {
   }
 
   /**
-   * The unlinked file is still readable through the open connection: copy it out, so nothing acked is lost. Not
-   * back to its own path: a -wal file left there would be replayed onto the copy at the next start.
+   * Once a transaction found the file deleted and rolled back: the unlinked file (and its WAL) is still readable
+   * through the open connection, so copy it out, once, synchronously (VACUUM INTO cannot run inside the transaction,
+   * and an asynchronous backup could still be running when the server closes), before the refusal that names the
+   * copy is sent. Not back to its own path: a -wal file left there would be replayed onto the copy at the next start.
    */
-  private copyOut(): Promise<void> {
-    return this.db.backup(this.rescuePath).then(
-      () => {},
-      () => {}, // the folder is gone too, or the disk is full: nothing more this process can do
-    );
+  rescue(): void {
+    if (!this.gone || this.rescued) return;
+    this.rescued = true;
+    try {
+      this.db.prepare('VACUUM INTO ?').run(this.rescuePath);
+    } catch {
+      // The folder is gone too, or the disk is full: nothing more this process can do.
+    }
   }
 }

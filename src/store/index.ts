@@ -59,7 +59,7 @@ export class SqliteStore implements Store {
   ) {
     this.db = openDatabase(path, options);
     const guard = new DbFileGuard(path, this.db);
-    this.readings = new SqliteReadingStore(this.db, { beforeCommit: () => guard.check() });
+    this.readings = new SqliteReadingStore(this.db, { beforeCommit: () => guard.check(), afterFailure: () => guard.rescue() });
     this.states = new SqliteSensorStateStore(this.db);
     this.models = new SqliteModelStore(this.db);
     this.forecasts = new SqliteForecastStore(this.db);

@@ -38,12 +38,17 @@ export class SqliteReadingStore implements ReadingStore {
   private readonly selectCommittedAfter;
   private readonly saveSeq;
   private readonly selectSeq;
+  private readonly afterFailure: (() => void) | undefined;
   /** The last committed position, mirrored from meta so that lastSeq() costs no query. */
   private seq: number;
 
-  /** @param options.beforeCommit runs last inside each insert transaction; throwing rolls it back (file-guard.ts) */
-  constructor(db: Database, options: { beforeCommit?: () => void } = {}) {
+  /**
+   * @param options.beforeCommit runs last inside each insert transaction; throwing rolls it back (file-guard.ts)
+   * @param options.afterFailure runs once a failed insert transaction has rolled back, before the error goes on
+   */
+  constructor(db: Database, options: { beforeCommit?: () => void; afterFailure?: () => void } = {}) {
     const beforeCommit = options.beforeCommit ?? (() => {});
+    this.afterFailure = options.afterFailure;
     this.insert = db.prepare(
       `INSERT OR IGNORE INTO readings (sensor, ts, temp, pressure, dewpoint, wind, received_at, seq)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -100,7 +105,14 @@ export class SqliteReadingStore implements ReadingStore {
   }
 
   insertBatch(readings: readonly Reading[], receivedAt: number): boolean[] {
-    const { stored, seq } = this.tx(readings, receivedAt);
+    let committed;
+    try {
+      committed = this.tx(readings, receivedAt);
+    } catch (err) {
+      this.afterFailure?.();
+      throw err;
+    }
+    const { stored, seq } = committed;
     // Moved only once COMMIT succeeded (it can fail too, on a full disk): a failed transaction leaves it.
     this.seq = seq;
     return stored;

@@ -158,11 +158,13 @@ describe('storage faults of the operating system', () => {
       code: ErrorCode.StorageError,
       message: expect.stringContaining(`the database file was deleted under the server; its content is saved to ${rescue}`),
     });
+    // The refusal names a copy that is already complete, while the server still runs.
+    expectStored(rescue, acked);
     // Still refused: acks now would stand for readings in a file nobody can open again.
     c.send({ type: 'push', id: 'gone2', readings: hourly(['del-2'], 0, 24) });
     expect(await answer(c, 'gone2')).toMatchObject({ code: ErrorCode.StorageError });
     await c.close();
-    await ctx.server.close(); // the copy is written by then (close waits for the connection's pending backup)
+    await ctx.server.close(); // the copy was written before the first refusal went out
     ctx.server = undefined;
     expect(existsSync(ctx.db.path)).toBe(false);
     expectStored(rescue, acked);
