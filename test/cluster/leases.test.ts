@@ -79,4 +79,18 @@ describe.skipIf(natsServerPath === undefined)('JetStream lease table', () => {
     expect(await a.acquire('p.9')).toBe(false);
     expect(b.holder('p.9')).toBe('node-1');
   });
+
+  it('two contenders taking over expired leases at once: exactly one holds each (a raced CAS is confirmed first)', async () => {
+    const gone = await open(2, 'leases-takeover');
+    const keys = Array.from({ length: 64 }, (_, p) => `p.${p}`);
+    for (const k of keys) expect(await gone.acquire(k)).toBe(true);
+    gone.close(); // stops renewing without releasing, as a SIGKILL would
+    const [a, b] = await Promise.all([open(0, 'leases-takeover'), open(1, 'leases-takeover')]);
+    await until(() => keys.every((k) => a.holder(k) === undefined && b.holder(k) === undefined), 'the leases to expire', 10 * TTL, 20);
+    const won = await Promise.all(keys.map((k) => Promise.all([a.acquire(k), b.acquire(k)])));
+    for (const [x, y] of won) expect(Number(x) + Number(y)).toBe(1);
+    expect([...a.held(), ...b.held()].sort()).toEqual([...keys].sort());
+    // Both views agree on every holder.
+    await until(() => keys.every((k) => a.holder(k) !== undefined && a.holder(k) === b.holder(k)), 'the views to agree', 5_000, 10);
+  });
 });

@@ -60,7 +60,7 @@ describe.skipIf(natsServerPath === undefined)('JetStream token store', () => {
     for (const s of [a, b, c]) s.close();
   });
 
-  it('two nodes revoking the same token at once: exactly one revokes it (compare-and-set on the revision)', async () => {
+  it('two nodes revoking the same token at once: exactly one revokes it (compare-and-set on the revision, confirmed)', async () => {
     const [a, b] = await Promise.all([open(0, 'tokens-race'), open(1, 'tokens-race')]);
     for (let round = 0; round < 5; round++) {
       const { row } = await a.addDurably({ name: `app-${round}`, push: false, read: true });

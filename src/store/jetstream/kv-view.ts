@@ -3,6 +3,9 @@
 import type { KV, KvEntry } from '@nats-io/kv';
 import { JetStreamStoreError } from './errors.js';
 
+// The views' barrier key (see confirm), shared by every node: a plain put, so one message in the bucket in all.
+const BARRIER = '_barrier';
+
 export interface Versioned<T> {
   value: T;
   /** The bucket's revision (stream sequence) of this value. */
@@ -15,8 +18,11 @@ export interface KvViewOptions<T> {
   decode: (entry: KvEntry) => T;
   /** Bound on the initial catch-up, ms. */
   readyTimeoutMs: number;
-  /** Called for every change the view applies (after it applied it), with the value or undefined for a delete. */
-  onChange?: (key: string, value: T | undefined) => void;
+  /**
+   * Called for every change the view applies (after it applied it, also while `open` loads), with the value or
+   * undefined for a delete.
+   */
+  onChange?: (key: string, value: T | undefined, revision: number) => void;
 }
 
 export class KvView<T> {
@@ -81,7 +87,14 @@ export class KvView<T> {
     const had = this.entries.get(key);
     if (had !== undefined && had.revision >= revision) return;
     this.entries.set(key, { value, revision });
-    this.opts.onChange?.(key, value);
+    try {
+      this.opts.onChange?.(key, value, revision);
+    } catch (err) {
+      // A listener's bug must not stop the watch (the view would go stale silently): report it as uncaught.
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
   }
 
   /** Resolves once the watch has delivered `revision` (or later); rejects with WX_JS_NOT_READY after `timeoutMs`. */
@@ -97,12 +110,28 @@ export class KvView<T> {
     });
   }
 
+  /**
+   * Whether the compare-and-set write of `key` that JetStream acked at `revision` is the key's latest value, once
+   * every write that raced with it is known. Needed because nats-server before 2.9.21 checks the expected revision
+   * of a clustered stream before the Raft proposal, not in it: two updates of one revision can both be acked (seen
+   * on 2.9.10 in about a third of truly concurrent pairs). Such a rival passed its check before our write was
+   * applied, so it was proposed before a barrier written after our ack; once the watch delivers the barrier, the
+   * highest revision of the key is the one winner. On a fixed server this costs one write.
+   */
+  async confirm(key: string, revision: number, timeoutMs: number): Promise<boolean> {
+    const barrier = await this.opts.kv.put(BARRIER, '');
+    await this.seen(barrier, timeoutMs);
+    return this.entries.get(key)?.revision === revision;
+  }
+
   close(): void {
     this.stopWatch();
   }
 
   private applyEntry(e: KvEntry): void {
-    if (e.operation !== 'PUT') this.apply(e.key, undefined, e.revision);
+    if (e.key === BARRIER) {
+      // A barrier only moves the view's position.
+    } else if (e.operation !== 'PUT') this.apply(e.key, undefined, e.revision);
     else {
       let value: T | undefined;
       try {

@@ -1,10 +1,10 @@
 // Leases in a KV bucket (one key per partition): acquired by create or compare-and-set on the revision, renewed by
 // the holder, and taken over once the holder stopped renewing for `ttlMs`, as the contender's own clock measures it.
-import { jetstream } from '@nats-io/jetstream';
-import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import type { KV, KvEntry } from '@nats-io/kv';
 import { nuid, type NatsConnection } from '@nats-io/transport-node';
 import { isWrongLastSequence, JetStreamStoreError } from './errors.js';
 import { KvView } from './kv-view.js';
+import { openBucket } from './open-bucket.js';
 import { checkReplicas, defaultReplicas } from './replicas.js';
 
 export interface LeaseTableOptions {
@@ -41,8 +41,9 @@ export class LeaseTable {
   // When this node first saw each key's current revision (its clock): expiry is judged from there, so no two
   // nodes' wall clocks are compared.
   private readonly seenAt = new Map<string, { revision: number; at: number }>();
-  // Leases held by this instance: the revision it wrote and when it sent that write.
-  private readonly mine = new Map<string, { revision: number; sentAt: number }>();
+  // Leases held by this instance: the revision it wrote, when it sent that write, and whether it is confirmed
+  // (an acquisition counts, and may be lost, only once it is).
+  private readonly mine = new Map<string, { revision: number; sentAt: number; confirmed: boolean }>();
   private readonly instance = nuid.next();
   private timer: NodeJS.Timeout | undefined;
   private view!: KvView<LeaseValue>;
@@ -60,9 +61,9 @@ export class LeaseTable {
       throw new JetStreamStoreError('WX_JS_BAD_OPTION', `option "renewEveryMs" must be a positive integer below ttlMs (${opts.ttlMs}), got ${opts.renewEveryMs}`);
     const replicas = checkReplicas(opts.replicas ?? defaultReplicas(opts.nc));
     // No direct gets (a follower may lag), no max_age (see docs/cluster.md, Leases).
-    const kv = await new Kvm(jetstream(opts.nc)).create(opts.bucket, { history: 1, replicas, allow_direct: false });
+    const kv = await openBucket(opts.nc, opts.bucket, { history: 1, replicas, allow_direct: false }, { timeoutMs: opts.readyTimeoutMs, requestTimeoutMs: 2_000 });
     const table = new LeaseTable(kv, opts);
-    table.view = await KvView.open({ kv, decode, readyTimeoutMs: opts.readyTimeoutMs, onChange: (key) => table.changed(key) });
+    table.view = await KvView.open({ kv, decode, readyTimeoutMs: opts.readyTimeoutMs, onChange: (key, value, revision) => table.changed(key, value, revision) });
     return table;
   }
 
@@ -74,24 +75,33 @@ export class LeaseTable {
 
   /** Keys this instance holds. */
   held(): string[] {
-    return [...this.mine.keys()].sort();
+    return [...this.mine].filter(([, h]) => h.confirmed).map(([k]) => k).sort();
   }
 
   /**
    * Take `key` when it is free (absent or released) or expired, or renew it when this instance holds it. Resolves
-   * true when this instance holds it afterwards; false when another holder has it (or won the race for it).
+   * true when this instance holds it afterwards; false when another holder has it (or won the race for it). A won
+   * compare-and-set is confirmed (KvView.confirm) before it counts: on a 2.9 cluster two contenders can both be
+   * acked, and only the later write holds the lease.
    */
   async acquire(key: string): Promise<boolean> {
     if (this.mine.has(key)) return this.renew(key);
     const cur = this.view.get(key);
     if (cur !== undefined && !this.expired(key)) return false;
-    return this.write(key, cur?.revision ?? 0);
+    if (!(await this.write(key, cur?.revision ?? 0))) return false;
+    const held = this.mine.get(key);
+    if (held !== undefined && (await this.view.confirm(key, held.revision, this.opts.readyTimeoutMs))) {
+      held.confirmed = true;
+      return true;
+    }
+    if (this.mine.get(key) === held) this.mine.delete(key);
+    return false;
   }
 
   /** Renew a held lease by compare-and-set on the revision this instance wrote; false (and onLost) when lost. */
   async renew(key: string): Promise<boolean> {
     const held = this.mine.get(key);
-    if (held === undefined) return false;
+    if (held === undefined || !held.confirmed) return false;
     try {
       return await this.write(key, held.revision);
     } catch (err) {
@@ -115,7 +125,7 @@ export class LeaseTable {
   /** Renew every held lease each renewEveryMs until stopRenewing or close. */
   startRenewing(): void {
     this.timer ??= setInterval(() => {
-      for (const key of this.mine.keys()) this.renew(key).catch(() => undefined);
+      for (const key of this.held()) this.renew(key).catch(() => undefined);
     }, this.opts.renewEveryMs);
   }
 
@@ -152,22 +162,25 @@ export class LeaseTable {
       }
       throw new JetStreamStoreError('WX_JS_NOT_ACKED', `JetStream did not store the lease ${key}: ${(err as Error).message}`, { cause: err });
     }
-    this.mine.set(key, { revision: acked, sentAt });
+    // A renewal stays confirmed: should a rival's take-over race it, the rival's later write reaches the view and
+    // this instance loses the lease there (changed), within the watch's latency.
+    this.mine.set(key, { revision: acked, sentAt, confirmed: this.mine.get(key)?.confirmed ?? false });
     this.view.apply(key, value, acked);
     return true;
   }
 
   private lose(key: string): void {
-    if (!this.mine.delete(key)) return;
-    this.opts.onLost?.(key);
+    const held = this.mine.get(key);
+    if (held === undefined) return;
+    this.mine.delete(key);
+    if (held.confirmed) this.opts.onLost?.(key);
   }
 
-  private changed(key: string): void {
-    const cur = this.view.get(key);
-    if (cur === undefined) this.seenAt.delete(key);
-    else if (this.seenAt.get(key)?.revision !== cur.revision) this.seenAt.set(key, { revision: cur.revision, at: this.opts.now() });
-    // Another instance wrote our key: we lost it (taken over after we missed renewals).
+  private changed(key: string, value: LeaseValue | undefined, revision: number): void {
+    if (value === undefined) this.seenAt.delete(key);
+    else if (this.seenAt.get(key)?.revision !== revision) this.seenAt.set(key, { revision, at: this.opts.now() });
+    // Another instance wrote our key: we lost it (taken over after we missed renewals, or won a raced CAS).
     const held = this.mine.get(key);
-    if (held !== undefined && cur !== undefined && cur.revision > held.revision && cur.value.instance !== this.instance) this.lose(key);
+    if (held !== undefined && revision > held.revision && value?.instance !== this.instance) this.lose(key);
   }
 }

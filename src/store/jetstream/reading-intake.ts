@@ -4,6 +4,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import { headers, nuid, type NatsConnection } from '@nats-io/transport-node';
 import type { Reading } from '../../protocol/index.js';
 import { JetStreamStoreError } from './errors.js';
+import { retryTimeouts } from './open-bucket.js';
 import { dedupeId, encodeReading } from './reading-message.js';
 import { checkReplicas, defaultReplicas } from './replicas.js';
 import { readingSubject } from './subjects.js';
@@ -64,18 +65,24 @@ export class JetStreamReadingIntake {
       if (!Number.isInteger(opts[k]) || opts[k] <= 0) throw new JetStreamStoreError('WX_JS_BAD_OPTION', `option "${k}" must be a positive integer (ms), got ${opts[k]}`);
     }
     const replicas = checkReplicas(opts.replicas ?? defaultReplicas(opts.nc));
-    const jsm = await jetstreamManager(opts.nc);
+    const jsm = await jetstreamManager(opts.nc, { timeout: 2_000 });
     const subjects = [`${opts.subjectPrefix}.>`];
-    const info = await jsm.streams.info(opts.stream).catch((err: unknown) => {
-      if ((err as Error).message === 'stream not found') return undefined;
-      throw err;
-    });
-    if (info === undefined) {
-      // Two nodes creating it at once send the same config: JetStream treats the second add as a no-op.
-      await jsm.streams.add({ name: opts.stream, subjects, num_replicas: replicas, duplicate_window: opts.duplicateWindowMs * 1_000_000 });
-    } else if (!info.config.subjects?.includes(subjects[0])) {
-      throw new JetStreamStoreError('WX_JS_BAD_OPTION', `stream "${opts.stream}" exists with subjects ${JSON.stringify(info.config.subjects)}, not ${subjects[0]}`);
-    }
+    await retryTimeouts(
+      async () => {
+        const info = await jsm.streams.info(opts.stream).catch((err: unknown) => {
+          if ((err as Error).message === 'stream not found') return undefined;
+          throw err;
+        });
+        if (info === undefined) {
+          // Two nodes creating it at once send the same config: JetStream treats the second add as a no-op.
+          await jsm.streams.add({ name: opts.stream, subjects, num_replicas: replicas, duplicate_window: opts.duplicateWindowMs * 1_000_000 });
+        } else if (!info.config.subjects?.includes(subjects[0])) {
+          throw new JetStreamStoreError('WX_JS_BAD_OPTION', `stream "${opts.stream}" exists with subjects ${JSON.stringify(info.config.subjects)}, not ${subjects[0]}`);
+        }
+      },
+      `open stream "${opts.stream}"`,
+      opts.ackTimeoutMs,
+    );
     return new JetStreamReadingIntake(jetstream(opts.nc), jsm, opts);
   }
 

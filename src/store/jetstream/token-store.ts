@@ -1,12 +1,12 @@
 // Tokens shared by every node of a cluster: one KV key per token id (salt and hash, never the secret), read from a
 // local view kept current by a watch, so that verify/active/any stay synchronous on every WebSocket upgrade.
-import { jetstream } from '@nats-io/jetstream';
-import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import type { KV, KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { NewToken, TokenRow, TokenStore } from '../../ports/tokens.js';
 import { mintToken, secretId, secretMatches } from '../token-store.js';
 import { JetStreamStoreError, isWrongLastSequence } from './errors.js';
 import { KvView } from './kv-view.js';
+import { openBucket } from './open-bucket.js';
 import { checkReplicas, defaultReplicas } from './replicas.js';
 
 export interface JetStreamTokenStoreOptions {
@@ -15,7 +15,7 @@ export interface JetStreamTokenStoreOptions {
   bucket: string;
   /** Copies of the bucket; default min(3, servers). */
   replicas?: number;
-  /** Bound on loading the tokens at open, ms. */
+  /** Bound on loading the tokens at open, and on a revoke's confirmation, ms. */
   readyTimeoutMs: number;
 }
 
@@ -49,6 +49,7 @@ export class JetStreamTokenStore implements TokenStore {
   private constructor(
     private readonly kv: KV,
     private readonly view: KvView<StoredToken>,
+    private readonly readyTimeoutMs: number,
   ) {}
 
   /** Open (creating when missing) the bucket and load every token before answering. */
@@ -56,9 +57,9 @@ export class JetStreamTokenStore implements TokenStore {
     const opts = { ...defaults, ...options };
     const replicas = checkReplicas(opts.replicas ?? defaultReplicas(opts.nc));
     // No direct gets: a follower may answer one before it has the latest write, and revoke reads before its CAS.
-    const kv = await new Kvm(jetstream(opts.nc)).create(opts.bucket, { history: 1, replicas, allow_direct: false });
+    const kv = await openBucket(opts.nc, opts.bucket, { history: 1, replicas, allow_direct: false }, { timeoutMs: opts.readyTimeoutMs, requestTimeoutMs: 2_000 });
     const view = await KvView.open({ kv, decode, readyTimeoutMs: opts.readyTimeoutMs });
-    return new JetStreamTokenStore(kv, view);
+    return new JetStreamTokenStore(kv, view, opts.readyTimeoutMs);
   }
 
   /** Create a token and resolve once JetStream has stored it: the secret may be handed out then. */
@@ -68,7 +69,10 @@ export class JetStreamTokenStore implements TokenStore {
     return { row: { ...stored.row }, secret };
   }
 
-  /** Revoke by id once JetStream has stored it (compare-and-set, so two nodes revoking agree); false when not active. */
+  /**
+   * Revoke by id once JetStream has stored it; false when it was not active. Compare-and-set on the revision, then
+   * confirmed (KvView.confirm): of two nodes revoking at once, exactly one gets true.
+   */
   async revokeDurably(id: string, now = Date.now()): Promise<boolean> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const current = await this.kv.get(id);
@@ -76,8 +80,9 @@ export class JetStreamTokenStore implements TokenStore {
       const token = decode(current);
       if (token.row.revokedAt !== undefined) return false;
       try {
-        await this.put({ ...token, row: { ...token.row, revokedAt: now } }, current.revision);
-        return true;
+        const acked = await this.put({ ...token, row: { ...token.row, revokedAt: now } }, current.revision);
+        // Two revokes of one revision may both be acked on a 2.9 cluster: the later one is the revocation.
+        return await this.view.confirm(id, acked, this.readyTimeoutMs);
       } catch (err) {
         if (!(err instanceof JetStreamStoreError && err.code === 'WX_JS_CONFLICT')) throw err;
       }
