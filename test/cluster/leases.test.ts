@@ -73,7 +73,8 @@ describe.skipIf(natsServerPath === undefined)('JetStream lease table', () => {
     expect(tookMs).toBeGreaterThanOrEqual(TTL - TTL / 3 - 50);
     expect(tookMs).toBeLessThan(3 * TTL);
 
-    // The old holder learns it when the take-over reaches its view, and a late renewal cannot steal it back.
+    // The old holder no longer counts it as held (its TTL ran out), learns the loss, and cannot steal it back.
+    expect(a.held()).toEqual([]);
     await until(() => lost.includes('p.9'), 'node-0 to learn it lost p.9', 5_000, 10);
     expect(await a.renew('p.9')).toBe(false);
     expect(await a.acquire('p.9')).toBe(false);

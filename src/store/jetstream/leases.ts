@@ -73,9 +73,13 @@ export class LeaseTable {
     return cur === undefined || this.expired(key) ? undefined : cur.value.holder;
   }
 
-  /** Keys this instance holds. */
+  /** Keys this instance holds: confirmed, and renewed (acked) within ttlMs. */
   held(): string[] {
-    return [...this.mine].filter(([, h]) => h.confirmed).map(([k]) => k).sort();
+    const now = this.opts.now();
+    return [...this.mine]
+      .filter(([, h]) => h.confirmed && now - h.sentAt < this.opts.ttlMs)
+      .map(([k]) => k)
+      .sort();
   }
 
   /**
@@ -102,6 +106,12 @@ export class LeaseTable {
   async renew(key: string): Promise<boolean> {
     const held = this.mine.get(key);
     if (held === undefined || !held.confirmed) return false;
+    // Past its TTL the lease may already be another node's (it acts once its take-over is confirmed): stop, and
+    // take it again through acquire, like anyone else.
+    if (this.opts.now() - held.sentAt >= this.opts.ttlMs) {
+      this.lose(key);
+      return false;
+    }
     try {
       return await this.write(key, held.revision);
     } catch (err) {
@@ -125,7 +135,7 @@ export class LeaseTable {
   /** Renew every held lease each renewEveryMs until stopRenewing or close. */
   startRenewing(): void {
     this.timer ??= setInterval(() => {
-      for (const key of this.held()) this.renew(key).catch(() => undefined);
+      for (const [key, held] of this.mine) if (held.confirmed) this.renew(key).catch(() => undefined);
     }, this.opts.renewEveryMs);
   }
 
