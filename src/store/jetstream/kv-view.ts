@@ -33,6 +33,8 @@ export class KvView<T> {
   private bucket = '';
   private readonly waiters: { revision: number; resolve: () => void }[] = [];
   private stopWatch: () => void = () => undefined;
+  /** False once the watch has ended (closed, or the connection is gone for good): the view no longer changes. */
+  watching = true;
 
   private constructor(private readonly opts: KvViewOptions<T>) {}
 
@@ -46,7 +48,9 @@ export class KvView<T> {
     view.stopWatch = () => watch.stop();
     void (async () => {
       for await (const e of watch) view.applyEntry(e);
-    })();
+    })()
+      .catch(() => undefined)
+      .finally(() => (view.watching = false));
     try {
       await view.seen(last, opts.readyTimeoutMs);
     } catch (err) {

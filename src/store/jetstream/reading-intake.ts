@@ -141,9 +141,12 @@ export class JetStreamReadingIntake {
     return { stored, seqs: acks.map((a) => (a as PubAck).seq) };
   }
 
-  /** Whether the message at `seq` was published by the batch `origin` (a retry after a lost ack). */
+  /**
+   * Whether the message at `seq` was published by the batch `origin` (a retry after a lost ack). When that cannot
+   * be read, the reading counts as a duplicate: it is stored once either way, only the ack's count is at stake.
+   */
   private async storedBy(origin: string, seq: number): Promise<boolean> {
-    const m = await this.jsm.streams.getMessage(this.opts.stream, { seq });
+    const m = await this.jsm.streams.getMessage(this.opts.stream, { seq }).catch(() => null);
     return m?.header?.get(ORIGIN) === origin;
   }
 }
