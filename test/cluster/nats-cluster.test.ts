@@ -4,8 +4,8 @@
 import { jetstream, jetstreamManager, type PubAck } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectTo } from './connect.js';
-import { NatsCluster, natsServerPath, until, warnIfNoNatsServer } from './nats-cluster.js';
+import { connectTo, replicasCurrent } from './connect.js';
+import { NatsCluster, natsServerPath, warnIfNoNatsServer } from './nats-cluster.js';
 
 warnIfNoNatsServer('cluster harness test');
 
@@ -25,10 +25,7 @@ describe.skipIf(natsServerPath === undefined)('a 3-server JetStream cluster', ()
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);
     await jsm.streams.add({ name: 'SMOKE', subjects: ['smoke.>'], num_replicas: 3, duplicate_window: 120_000_000_000 });
-    await until(async () => {
-      const info = await jsm.streams.info('SMOKE');
-      return info.cluster?.leader !== undefined && (info.cluster.replicas ?? []).filter((r) => r.current).length === 2;
-    }, 'SMOKE to have a leader and 2 current replicas', 10_000);
+    await replicasCurrent(nc, 'SMOKE', 3);
 
     // Retries carry the same message id, so a publish whose ack was lost is stored once all the same.
     const publishAcked = async (i: number): Promise<PubAck> => {
@@ -63,10 +60,7 @@ describe.skipIf(natsServerPath === undefined)('a 3-server JetStream cluster', ()
 
     // The killed server comes back on its own store and catches up: 2 current replicas again, 40 messages each.
     await cluster.restart(cluster.indexOf(leader));
-    await until(async () => {
-      const again = await jsm.streams.info('SMOKE');
-      return (again.cluster?.replicas ?? []).filter((r) => r.current && (r.lag ?? 0) === 0).length === 2;
-    }, 'the restarted server to catch up', 10_000);
+    await replicasCurrent(nc, 'SMOKE', 3);
     expect((await jsm.streams.info('SMOKE')).state.messages).toBe(40);
   });
 });

@@ -40,6 +40,9 @@ interface Node {
   proc: ChildProcess | undefined;
   exited: Promise<void>;
   log: string[];
+  /** Set when the process exited without kill/stop asking it to (a bad config, a port taken meanwhile). */
+  crashed?: string;
+  signal: (sig: NodeJS.Signals) => void;
 }
 
 /** Free TCP ports on 127.0.0.1, all held open at once so that no two are the same, then released. */
@@ -96,7 +99,7 @@ export class NatsCluster {
       const name = `n${i}`;
       const config = join(dir, `${name}.conf`);
       writeFileSync(config, configText(name, join(dir, name), p, opts.nodes > 1 ? ports.map((q) => q.route) : []));
-      return { name, ports: p, config, proc: undefined, exited: Promise.resolve(), log: [] };
+      return { name, ports: p, config, proc: undefined, exited: Promise.resolve(), log: [], signal: () => undefined };
     });
     const cluster = new NatsCluster(nodes, dir, opts);
     try {
@@ -164,13 +167,15 @@ export class NatsCluster {
    * running servers: after a kill the survivors may still name the dead leader until they elect a new one.
    */
   async ready(): Promise<void> {
-    const live = this.nodes.filter((n) => n.proc !== undefined);
-    const names = new Set(live.map((n) => n.name));
     const clustered = this.nodes.length > 1;
+    // The running set is read at every poll: restarts in parallel add servers while an earlier call still waits.
+    const live = (): Node[] => this.nodes.filter((n) => n.proc !== undefined);
     await until(
       async () => {
-        for (const n of live) {
-          if (n.proc === undefined) throw new Error(`nats-server ${n.name} exited while starting:\n${n.log.join('')}`);
+        const crashed = this.nodes.find((n) => n.crashed !== undefined);
+        if (crashed) throw new Error(`nats-server ${crashed.name} exited on its own:\n${crashed.crashed}`);
+        const names = new Set(live().map((n) => n.name));
+        for (const n of live()) {
           const health = await getJson(`http://127.0.0.1:${n.ports.http}/healthz`);
           if (health?.status !== 'ok') return false;
           if (!clustered) continue;
@@ -180,7 +185,7 @@ export class NatsCluster {
         }
         return true;
       },
-      `JetStream ready on ${[...names].join(', ')}`,
+      `JetStream ready on ${live().map((n) => n.name).join(', ')}`,
       this.opts.readyTimeoutMs,
     );
   }
@@ -201,9 +206,16 @@ export class NatsCluster {
     proc.stdout?.on('data', keep);
     proc.stderr?.on('data', keep);
     n.proc = proc;
+    n.crashed = undefined;
+    let signalled = false;
+    n.signal = (sig) => {
+      signalled = true;
+      proc.kill(sig);
+    };
     n.exited = new Promise((resolve) =>
       proc.once('exit', () => {
         if (n.proc === proc) n.proc = undefined;
+        if (!signalled) n.crashed = n.log.join('');
         resolve();
       }),
     );
@@ -212,7 +224,7 @@ export class NatsCluster {
   private async signal(i: number, sig: NodeJS.Signals): Promise<void> {
     const n = this.nodes[i];
     if (n.proc === undefined) return;
-    n.proc.kill(sig);
+    n.signal(sig);
     await n.exited;
   }
 }

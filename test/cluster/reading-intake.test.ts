@@ -8,7 +8,7 @@ import type { Reading } from '../../src/protocol/index.js';
 import { JetStreamStoreError } from '../../src/store/jetstream/errors.js';
 import { JetStreamReadingIntake } from '../../src/store/jetstream/reading-intake.js';
 import { decodeReading } from '../../src/store/jetstream/reading-message.js';
-import { connectTo } from './connect.js';
+import { connectTo, replicasCurrent } from './connect.js';
 import { NatsCluster, natsServerPath, warnIfNoNatsServer } from './nats-cluster.js';
 
 warnIfNoNatsServer('cluster reading intake test');
@@ -71,7 +71,7 @@ describe.skipIf(natsServerPath === undefined)('JetStream reading intake', () => 
     expect((err as JetStreamStoreError).code).toBe('WX_JS_NOT_ACKED');
 
     await Promise.all([cluster.restart(1), cluster.restart(2)]);
-    const patient = await open(2, 'R2', { ackTimeoutMs: 15_000 });
+    const patient = await open(2, 'R2', { ackTimeoutMs: 20_000 });
     const retry = await patient.appendBatch(batch, 3);
     expect(retry.stored.slice(0, 10)).toEqual(new Array(10).fill(false));
     expect(new Set(retry.seqs).size).toBe(20);
@@ -79,8 +79,9 @@ describe.skipIf(natsServerPath === undefined)('JetStream reading intake', () => 
   });
 
   it('a SIGKILLed server: pushes keep being acked (quorum), nothing acked lost or doubled', async () => {
-    const intake = await open(2, 'R3');
+    const intake = await open(2, 'R3', { ackTimeoutMs: 20_000 }); // generous: elections slow down on a loaded machine
     const jsm = await jetstreamManager(nc[2]);
+    await replicasCurrent(nc[2], 'R3', 3);
     const leader = (await jsm.streams.info('R3')).cluster?.leader as string;
     let acked = 0;
     let slowest = 0;

@@ -61,7 +61,7 @@ export class LeaseTable {
       throw new JetStreamStoreError('WX_JS_BAD_OPTION', `option "renewEveryMs" must be a positive integer below ttlMs (${opts.ttlMs}), got ${opts.renewEveryMs}`);
     const replicas = checkReplicas(opts.replicas ?? defaultReplicas(opts.nc));
     // No direct gets (a follower may lag), no max_age (see docs/cluster.md, Leases).
-    const kv = await openBucket(opts.nc, opts.bucket, { history: 1, replicas, allow_direct: false }, { timeoutMs: opts.readyTimeoutMs, requestTimeoutMs: 2_000 });
+    const kv = await openBucket(opts.nc, opts.bucket, { history: 1, replicas, allow_direct: false }, { timeoutMs: opts.readyTimeoutMs, lookupTimeoutMs: 2_000 });
     const table = new LeaseTable(kv, opts);
     table.view = await KvView.open({ kv, decode, readyTimeoutMs: opts.readyTimeoutMs, onChange: (key, value, revision) => table.changed(key, value, revision) });
     return table;

@@ -28,6 +28,11 @@ export interface JetStreamIntakeOptions {
    * the same dedupe id until then, so a server failover costs latency, not errors.
    */
   ackTimeoutMs: number;
+  /**
+   * Bound on one publish's ack, ms: a publish in flight when the stream's leader dies is never answered, so it is
+   * given up and retried after this, not after all of ackTimeoutMs.
+   */
+  attemptTimeoutMs: number;
   /** Pause between two rounds of retries, ms. */
   retryDelayMs: number;
 }
@@ -36,7 +41,8 @@ const defaults = {
   stream: 'WX_READINGS',
   subjectPrefix: 'wx.readings',
   duplicateWindowMs: 3_600_000,
-  ackTimeoutMs: 10_000,
+  ackTimeoutMs: 15_000,
+  attemptTimeoutMs: 2_000,
   retryDelayMs: 50,
 };
 
@@ -61,7 +67,7 @@ export class JetStreamReadingIntake {
   /** Open the readings stream, creating it when missing (an existing stream keeps its configuration). */
   static async open(options: Partial<JetStreamIntakeOptions> & Pick<JetStreamIntakeOptions, 'nc' | 'partition'>): Promise<JetStreamReadingIntake> {
     const opts = { ...defaults, ...options };
-    for (const k of ['duplicateWindowMs', 'ackTimeoutMs', 'retryDelayMs'] as const) {
+    for (const k of ['duplicateWindowMs', 'ackTimeoutMs', 'attemptTimeoutMs', 'retryDelayMs'] as const) {
       if (!Number.isInteger(opts[k]) || opts[k] <= 0) throw new JetStreamStoreError('WX_JS_BAD_OPTION', `option "${k}" must be a positive integer (ms), got ${opts[k]}`);
     }
     const replicas = checkReplicas(opts.replicas ?? defaultReplicas(opts.nc));
@@ -93,7 +99,7 @@ export class JetStreamReadingIntake {
    * batch again is safe (the dedupe ids make what did get stored a duplicate).
    */
   async appendBatch(readings: readonly Reading[], receivedAt: number): Promise<AppendResult> {
-    const { stream, subjectPrefix, partition, ackTimeoutMs, retryDelayMs } = this.opts;
+    const { stream, subjectPrefix, partition, ackTimeoutMs, attemptTimeoutMs, retryDelayMs } = this.opts;
     const deadline = Date.now() + ackTimeoutMs;
     const origin = nuid.next();
     const acks: (PubAck | undefined)[] = new Array(readings.length);
@@ -107,7 +113,7 @@ export class JetStreamReadingIntake {
           const r = readings[i];
           const h = headers();
           h.set(ORIGIN, origin);
-          const timeout = Math.max(1, deadline - Date.now());
+          const timeout = Math.max(1, Math.min(attemptTimeoutMs, deadline - Date.now()));
           return this.js.publish(readingSubject(subjectPrefix, partition(r.sensor), r.sensor), encodeReading(r, receivedAt), {
             msgID: dedupeId(r),
             expect: { streamName: stream },

@@ -57,7 +57,7 @@ export class JetStreamTokenStore implements TokenStore {
     const opts = { ...defaults, ...options };
     const replicas = checkReplicas(opts.replicas ?? defaultReplicas(opts.nc));
     // No direct gets: a follower may answer one before it has the latest write, and revoke reads before its CAS.
-    const kv = await openBucket(opts.nc, opts.bucket, { history: 1, replicas, allow_direct: false }, { timeoutMs: opts.readyTimeoutMs, requestTimeoutMs: 2_000 });
+    const kv = await openBucket(opts.nc, opts.bucket, { history: 1, replicas, allow_direct: false }, { timeoutMs: opts.readyTimeoutMs, lookupTimeoutMs: 2_000 });
     const view = await KvView.open({ kv, decode, readyTimeoutMs: opts.readyTimeoutMs });
     return new JetStreamTokenStore(kv, view, opts.readyTimeoutMs);
   }
