@@ -2,6 +2,7 @@
 // tokens shared between nodes through the bucket and its watch, and revocation by compare-and-set.
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JetStreamStoreError } from '../../src/store/jetstream/errors.js';
 import { JetStreamTokenStore } from '../../src/store/jetstream/token-store.js';
 import { runTokenContract } from '../contract/tokens.contract.js';
 import { connectTo } from './connect.js';
@@ -70,5 +71,26 @@ describe.skipIf(natsServerPath === undefined)('JetStream token store', () => {
     }
     a.close();
     b.close();
+  });
+
+  it('a write-behind add that JetStream never stored is undone, and flush reports it', async () => {
+    const own = await connectTo(cluster, { name: 'node-doomed' });
+    const tokens = await JetStreamTokenStore.open({ nc: own, bucket: 'tokens-lost' });
+    await own.close(); // NATS gone: nothing can be stored any more
+    const { row, secret } = tokens.add({ name: 'late', push: true, read: false });
+    expect(tokens.verify(secret)).toEqual(row); // applied at once, as the port promises
+    const err = await tokens.flush().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(JetStreamStoreError);
+    expect((err as JetStreamStoreError).code).toBe('WX_JS_NOT_ACKED');
+    expect(tokens.verify(secret)).toBeUndefined();
+    expect(tokens.any()).toBe(false);
+    tokens.close();
+    // And the cluster never got it.
+    const other = await open(1, 'tokens-lost');
+    expect(other.any()).toBe(false);
+    other.close();
   });
 });
