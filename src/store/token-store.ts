@@ -24,6 +24,31 @@ interface DbToken {
 
 const digest = (salt: Buffer, secret: string): Buffer => createHash('sha256').update(salt).update(secret).digest();
 
+/** A new token's id, its secret (the only copy), the salt and hash kept instead, and its scope when it limits anything. */
+export interface MintedToken {
+  id: string;
+  secret: string;
+  salt: Buffer;
+  hash: Buffer;
+  scope: TokenScope | undefined;
+}
+
+/** Mint a token: every store keeps `salt` and `hash`, never the secret. Shared by the SQLite and cluster stores. */
+export function mintToken(token: NewToken): MintedToken {
+  if (!token.push && !token.read) throw new RangeError('a token needs at least one right: push or read');
+  const id = randomBytes(6).toString('hex');
+  const secret = `${PREFIX}_${id}_${randomBytes(32).toString('base64url')}`;
+  const salt = randomBytes(16);
+  const scope = token.scope && (token.scope.prefix !== undefined || token.scope.sensors !== undefined) ? token.scope : undefined;
+  return { id, secret, salt, hash: digest(salt, secret), scope };
+}
+
+/** The token id a presented secret names, or undefined when it is not in the token format. */
+export const secretId = (secret: string): string | undefined => FORMAT.exec(secret)?.[1];
+
+/** Whether a presented secret is the one `salt` and `hash` were made from (constant time). */
+export const secretMatches = (secret: string, salt: Buffer, hash: Buffer): boolean => timingSafeEqual(digest(salt, secret), hash);
+
 const toRow = (r: DbToken): TokenRow => {
   const row: TokenRow = { id: r.id, name: r.name, push: r.can_push === 1, read: r.can_read === 1, createdAt: r.created_at };
   if (r.scope_json !== null) row.scope = JSON.parse(r.scope_json) as TokenScope;
@@ -50,12 +75,8 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   add(token: NewToken, now = Date.now()): { row: TokenRow; secret: string } {
-    if (!token.push && !token.read) throw new RangeError('a token needs at least one right: push or read');
-    const id = randomBytes(6).toString('hex');
-    const secret = `${PREFIX}_${id}_${randomBytes(32).toString('base64url')}`;
-    const salt = randomBytes(16);
-    const scope = token.scope && (token.scope.prefix !== undefined || token.scope.sensors !== undefined) ? token.scope : undefined;
-    this.insert.run(id, token.name, salt, digest(salt, secret), token.push ? 1 : 0, token.read ? 1 : 0, scope ? JSON.stringify(scope) : null, now);
+    const { id, secret, salt, hash, scope } = mintToken(token);
+    this.insert.run(id, token.name, salt, hash, token.push ? 1 : 0, token.read ? 1 : 0, scope ? JSON.stringify(scope) : null, now);
     const row: TokenRow = { id, name: token.name, push: token.push, read: token.read, createdAt: now };
     if (scope) row.scope = scope;
     return { row, secret };
@@ -70,11 +91,11 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   verify(secret: string): TokenRow | undefined {
-    const m = FORMAT.exec(secret);
-    if (!m) return undefined;
-    const r = this.selectActive.get(m[1]) as DbToken | undefined;
+    const id = secretId(secret);
+    if (id === undefined) return undefined;
+    const r = this.selectActive.get(id) as DbToken | undefined;
     if (r === undefined) return undefined;
-    return timingSafeEqual(digest(r.salt, secret), r.hash) ? toRow(r) : undefined;
+    return secretMatches(secret, r.salt, r.hash) ? toRow(r) : undefined;
   }
 
   any(): boolean {

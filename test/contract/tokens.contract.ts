@@ -3,13 +3,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TokenStore } from '../../src/ports/tokens.js';
 
-export function runTokenContract(name: string, make: () => { tokens: TokenStore; close(): void }): void {
+/** What a factory makes; it may be async (a cluster store connects and loads before it can answer). */
+export interface TokenFixture {
+  tokens: TokenStore;
+  close(): void | Promise<void>;
+}
+
+export function runTokenContract(name: string, make: () => TokenFixture | Promise<TokenFixture>): void {
   describe(`token store contract: ${name}`, () => {
-    let f: { tokens: TokenStore; close(): void };
+    let f: TokenFixture;
     afterEach(() => f.close());
 
-    it('verifies the secret it handed out, and nothing else; lists tokens without secrets', () => {
-      f = make();
+    it('verifies the secret it handed out, and nothing else; lists tokens without secrets', async () => {
+      f = await make();
       expect(f.tokens.any()).toBe(false);
       const { row, secret } = f.tokens.add({ name: 'station', push: true, read: false, scope: { prefix: 'st-' } }, 5);
       expect(f.tokens.any()).toBe(true);
@@ -20,8 +26,8 @@ export function runTokenContract(name: string, make: () => { tokens: TokenStore;
       expect(JSON.stringify(f.tokens.list())).not.toContain(secret.split('_')[2]);
     });
 
-    it('revokes once: the secret stops verifying, the token stays listed and still counts for any()', () => {
-      f = make();
+    it('revokes once: the secret stops verifying, the token stays listed and still counts for any()', async () => {
+      f = await make();
       const { row, secret } = f.tokens.add({ name: 'app', push: false, read: true });
       expect(f.tokens.active(row.id)).toBe(true);
       expect(f.tokens.revoke(row.id, 9)).toBe(true);
