@@ -2,6 +2,7 @@
 // settings fail at start with a sentence naming the option (never coerced silently).
 
 import { BACKEND_CHOICES, isBackendChoice, type BackendChoice } from './model/backend-name.js';
+import { DEFAULT_PARTITIONS } from './pipeline/partitions.js';
 import { SOUTHERN_SEASON_DAYS } from './model/config.js';
 import { parseUtcOffset } from './utc-offset.js';
 
@@ -121,7 +122,7 @@ export const DEFAULTS: Readonly<ServeConfig> = Object.freeze({
   graceSeconds: 120,
   maxGapSteps: 48,
   warmupSteps: 72,
-  partitions: 64,
+  partitions: DEFAULT_PARTITIONS,
   batchMaxReadings: 5000,
   snapshotSeconds: 300,
   maxFutureSeconds: 600,

@@ -28,6 +28,9 @@ function fnv1a(bytes: Uint8Array): number {
   return h;
 }
 
+/** Partitions sensors map to unless configured (config `partitions`): a fixed count for a database or a cluster. */
+export const DEFAULT_PARTITIONS = 64;
+
 /** Which partitions this node owns now. */
 export class PartitionSet {
   private readonly owned = new Set<number>();

@@ -8,7 +8,7 @@ import type { RestorableSensor, Store } from '../store/index.js';
 import type { BucketTable } from './bucket-steps.js';
 import type { ModelHost } from './model-host.js';
 import { SwapTaker } from './model-swap.js';
-import { PartitionSet } from './partitions.js';
+import { DEFAULT_PARTITIONS, PartitionSet } from './partitions.js';
 import type { WarmTarget } from './sliced-rewarm.js';
 import { SensorBucket, type BucketRules } from './sensor-bucket.js';
 import { StateReplay, type RestoreOutcome } from './state-replay.js';
@@ -40,8 +40,6 @@ export interface SensorKeeperOptions extends BucketRules {
 }
 
 export type { RestoreOutcome } from './state-replay.js';
-/** Partitions of a single node unless configured (config.ts `partitions`). */
-export const DEFAULT_PARTITIONS = 64;
 
 export class SensorKeeper implements BucketTable {
   /** Sensors whose model state the serving forecaster holds. */
