@@ -85,8 +85,8 @@ export function registerServe(program: Command): void {
         }
         throw err;
       }
-      process.stdout.write(`wxstream listening on ${server.url}\n`);
-      log.info({ url: server.url, http: server.httpUrl, db: server.dbPath }, 'serving');
+      // Handlers first: whoever reads the URL line may signal at once, and before a handler exists SIGTERM kills
+      // the process without the graceful stop (seen under load, the URL written and the process descheduled).
       const stop = (signal: string): void => {
         log.info({ signal }, 'stopping');
         server.close().then(
@@ -99,6 +99,8 @@ export function registerServe(program: Command): void {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      process.stdout.write(`wxstream listening on ${server.url}\n`);
+      log.info({ url: server.url, http: server.httpUrl, db: server.dbPath }, 'serving');
     });
 }
 
