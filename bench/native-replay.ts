@@ -1,6 +1,7 @@
 // Benchmark 10, a replay with online training on native vs wasm: `wxstream eval` (the development stations through
 // an in-process server, inline training rounds) once per backend, one after the other, readings/s end to end.
-// Full run: eval --quick (four months, two scored); `--year`: the whole year the issue's target is stated on.
+// Full run: eval --quick (four months, two scored); `--year`: the whole year the issue's target is stated on;
+// `--native-first` swaps the order.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,7 +41,9 @@ export async function run(o: BenchOptions) {
   const args = year ? [] : ['--quick'];
   if (o.quick) args.push('--train-steps', '1');
   const runs: EvalRun[] = [];
-  for (const b of BACKENDS) {
+  // --native-first: the opposite order, to see how much a machine whose load changed during the run moved the ratio.
+  const order = process.argv.includes('--native-first') ? [...BACKENDS].reverse() : [...BACKENDS];
+  for (const b of order) {
     const r = evalOn(b, args);
     if (typeof r === 'string') {
       const targets: TargetRow[] = [{ benchmark: 'native-replay', metric: `eval on ${b}`, target: 'runs', measured: r, pass: false }];
@@ -48,7 +51,8 @@ export async function run(o: BenchOptions) {
     }
     runs.push(r);
   }
-  const [wasm, native] = runs as [EvalRun, EvalRun];
+  const wasm = runs.find((r) => r.backend === 'wasm')!;
+  const native = runs.find((r) => r.backend === 'tensorflow')!;
   const ratio = native.readingsPerSecond / wasm.readingsPerSecond;
   const what = year ? 'the year' : 'eval --quick, 2 months scored';
   const targets: TargetRow[] = [

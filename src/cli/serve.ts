@@ -95,8 +95,8 @@ export function registerServe(program: Command): void {
         }
         throw err;
       }
-      process.stdout.write(`wxstream listening on ${server.url}\n`);
-      log.info({ url: server.url, http: server.httpUrl, db: server.dbPath }, 'serving');
+      // Handlers first: whoever reads the URL line may signal at once, and before a handler exists SIGTERM kills
+      // the process without the graceful stop (seen under load, the URL written and the process descheduled).
       const running = server;
       stopOnSignals({
         close: () => running.close(),
@@ -104,6 +104,8 @@ export function registerServe(program: Command): void {
         log,
         flush: () => logSink.flushSync(),
       });
+      process.stdout.write(`wxstream listening on ${server.url}\n`);
+      log.info({ url: server.url, http: server.httpUrl, db: server.dbPath }, 'serving');
     });
 }
 

@@ -26,6 +26,11 @@ export interface RnnForecasterOptions {
    */
   jsMaxBatch?: number;
   /**
+   * On a tensorflow process, run mid-size batches on a wasm twin of the weights (kernel-router.ts); default: when
+   * wasm is initialised beside it. false keeps every non-JS batch on tensorflow (the cross-backend tests).
+   */
+  wasmTwin?: boolean;
+  /**
    * Where this node's stations are (UTC offset, hours): a new sensor's clock starts from the shift that offset
    * suggests instead of the UTC clock, until its own estimate takes over (clock.ts). Default: UTC clock.
    */
@@ -84,7 +89,10 @@ export class RnnForecaster implements Forecaster {
     if (n !== undefined && (!Number.isInteger(n) || n < 0)) {
       throw new RangeError(`jsMaxBatch must be an integer >= 0; got ${options.jsMaxBatch}`);
     }
-    this.kernels = new KernelRouter(this.model, n === undefined ? {} : { jsMaxBatch: n });
+    this.kernels = new KernelRouter(this.model, {
+      ...(n === undefined ? {} : { jsMaxBatch: n }),
+      ...(options.wasmTwin === undefined ? {} : { wasmTwin: options.wasmTwin }),
+    });
   }
 
   /** The inference path for a batch: plain JS for small ones, tfjs for the rest. */

@@ -25,7 +25,8 @@ describe('npm start', () => {
     let out = '';
     npm.stdout.on('data', (d: Buffer) => (out += d.toString()));
     npm.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const drained = once(npm.stdout, 'close'); // closes when every writer (npm and the server) is gone
+    // Each pipe closes when every writer (npm and the server) is gone; both, since the log lines come on stderr.
+    const drained = Promise.all([once(npm.stdout, 'close'), once(npm.stderr, 'close')]);
     await new Promise<void>((resolve) => npm.stdout.on('data', () => /listening on ws:/.test(out) && resolve()));
     const node = childrenOf(npm.pid!);
     expect(node).toHaveLength(1);
