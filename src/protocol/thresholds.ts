@@ -30,7 +30,7 @@ export function validateThresholds(raw: unknown): ThresholdsResult {
       const looksNonFinite = typeof t === 'string' && /^[+-]?(nan|inf(inity)?)$/i.test(t.trim());
       return looksNonFinite
         ? fail(ErrorCode.NonFinite, 'every threshold must be a finite number')
-        : fail(ErrorCode.InvalidField, `every threshold must be a number (deg C), got ${t === null ? 'null' : typeof t}`);
+        : fail(ErrorCode.InvalidField, `every threshold must be a number (deg C); got ${shown(t)}`);
     }
     // JSON has no NaN, but 1e999 parses to Infinity.
     if (!Number.isFinite(t)) return fail(ErrorCode.NonFinite, 'every threshold must be a finite number');
@@ -39,6 +39,12 @@ export function validateThresholds(raw: unknown): ThresholdsResult {
   // -0 and 0 are one threshold: both render as "0".
   const unique = [...new Set((raw as number[]).map((t) => (t === 0 ? 0 : t)))].sort((a, b) => a - b);
   return { ok: true, thresholds: unique };
+}
+
+/** A client value in an error message, never the whole of a long one. */
+function shown(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 32 ? `${v.slice(0, 32)}...` : v);
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`;
 }
 
 /**
