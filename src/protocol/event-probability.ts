@@ -45,7 +45,43 @@ export function withBelow(msg: ForecastMessage, thresholds: readonly number[]): 
   return { ...msg, points: msg.points.map((p) => ({ ...p, below: belowOf(p, thresholds) })) };
 }
 
-/** The frame `json` (a ForecastMessage) with `below` on every point; the rest of the frame is unchanged. */
-export function forecastJsonWithBelow(json: string, thresholds: readonly number[]): string {
+/**
+ * The frame `json` (a ForecastMessage, as forecastJson writes it) with `below` on every point, the rest unchanged.
+ * Spliced into the frame rather than parsed and written again (about 60 us a frame): points are its only objects
+ * after `"points":[` and hold no braces, so each `}` there ends one. `points` are the numbers the frame was written
+ * from (JSON numbers round-trip exactly). A frame of another shape takes the slow path, never a wrong one.
+ *
+ * @example
+ *   forecastJsonWithBelow(s.json, s.forecast.points, [0, 30])
+ */
+export function forecastJsonWithBelow(
+  json: string,
+  points: readonly Pick<ForecastPointMessage, 'p10' | 'p50' | 'p90'>[],
+  thresholds: readonly number[],
+): string {
+  const start = json.indexOf(POINTS);
+  if (start < 0 || points.length === 0) return reserialized(json, thresholds);
+  // Keys are numbers rendered by String(): digits, "-", ".", "e", "+", nothing JSON must escape.
+  const keys = thresholds.map((t, i) => `${i === 0 ? '' : ','}"${String(t)}":`);
+  let out = '';
+  let from = 0;
+  let at = start + POINTS.length;
+  for (const p of points) {
+    const end = json.indexOf('}', at);
+    if (end < 0) return reserialized(json, thresholds);
+    out += json.slice(from, end) + ',"below":{';
+    for (let i = 0; i < keys.length; i++) out += keys[i]! + String(round4(probabilityBelow(thresholds[i]!, p.p10, p.p50, p.p90)));
+    out += '}';
+    from = end;
+    at = end + 1;
+  }
+  // The last point must close the array: otherwise `points` does not describe this frame.
+  if (json[from + 1] !== ']') return reserialized(json, thresholds);
+  return out + json.slice(from);
+}
+
+const POINTS = '"points":[';
+
+function reserialized(json: string, thresholds: readonly number[]): string {
   return JSON.stringify(withBelow(JSON.parse(json) as ForecastMessage, thresholds));
 }

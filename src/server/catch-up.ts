@@ -30,7 +30,7 @@ export class CatchUp {
     const later = new Set(stale);
     const send = (l: SerializedForecast): void => {
       const t = subscriptions.thresholds(peer, l.forecast.sensor);
-      peer.sendForecast(l.forecast.sensor, t === undefined ? l.json : forecastJsonWithBelow(l.json, t.values));
+      peer.sendForecast(l.forecast.sensor, t === undefined ? l.json : forecastJsonWithBelow(l.json, l.forecast.points, t.values));
     };
     for (const l of issued.get(sensors.filter((s) => !later.has(s)))) send(l);
     if (stale.length === 0) return;

@@ -134,7 +134,7 @@ export class Delivery {
         }
         variants ??= new Map();
         let json = variants.get(t.key);
-        if (json === undefined) variants.set(t.key, (json = forecastJsonWithBelow(s.json, t.values)));
+        if (json === undefined) variants.set(t.key, (json = forecastJsonWithBelow(s.json, s.forecast.points, t.values)));
         peer.sendForecast(sensor, json);
       }
     }

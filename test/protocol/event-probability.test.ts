@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { belowOf, forecastJsonWithBelow, probabilityBelow } from '../../src/protocol/index.js';
+import { belowOf, forecastJsonWithBelow, probabilityBelow, withBelow } from '../../src/protocol/index.js';
 
 const grid = (from: number, to: number, step: number): number[] => {
   const out: number[] = [];
@@ -75,7 +75,30 @@ describe('below on the wire', () => {
       modelVersion: 1,
       points: [{ ts: '2016-03-01T01:00:00.000Z', mean: 1, p10: -2, p50: 1, p90: 3 }],
     };
-    const out = JSON.parse(forecastJsonWithBelow(JSON.stringify(frame), [0]));
+    const out = JSON.parse(forecastJsonWithBelow(JSON.stringify(frame), frame.points, [0]));
     expect(out).toEqual({ ...frame, points: [{ ...frame.points[0], below: { '0': 0.3667 } }] });
+  });
+
+  it('splices into the frame exactly what parsing and writing it again would give, degraded or not', () => {
+    const points = Array.from({ length: 24 }, (_, k) => ({
+      ts: new Date(Date.UTC(2016, 2, 1, k + 1)).toISOString(),
+      mean: -1e-7 * k,
+      p10: -3.25 - k / 7,
+      p50: -1e-7 * k,
+      p90: 2.5 + k / 3,
+    }));
+    const base = { type: 'forecast', sensor: 'a.b:c-1_2', origin: 'o', issuedAt: 'i', stepSeconds: 3600, modelVersion: 3, points };
+    for (const frame of [base, { ...base, degraded: true }]) {
+      const json = JSON.stringify(frame);
+      const thresholds = [-2.5, 0, 1e-7, 30];
+      const spliced = forecastJsonWithBelow(json, points, thresholds);
+      // Equal as JSON; the splice keeps the thresholds' order, where an object would put "0" and "30" first.
+      expect(JSON.parse(spliced)).toEqual(withBelow(JSON.parse(json), thresholds));
+      expect(spliced).toContain('"p90":2.5,"below":{"-2.5":0.1923,"0":0.5,"1e-7":0.5,"30":1}},{"ts"');
+      expect(spliced.endsWith(frame === base ? '}}]}' : '}}],"degraded":true}')).toBe(true);
+      // Points that do not describe the frame: the slow path, still right.
+      expect(JSON.parse(forecastJsonWithBelow(json, points.slice(1), thresholds))).toEqual(JSON.parse(spliced));
+      expect(JSON.parse(forecastJsonWithBelow(json, [...points, points[0]!], thresholds))).toEqual(JSON.parse(spliced));
+    }
   });
 });
