@@ -1,10 +1,11 @@
 // The SDK's event probabilities against the real server (port 0, temp db): below on streamed and HTTP forecasts,
 // invalid thresholds refused at the call.
-import { filter, firstValueFrom } from 'rxjs';
+import { VirtualAction, VirtualTimeScheduler, filter, firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, toForecastMessage, type WxClient } from '../../client/index.js';
 import { belowOf } from '../../src/protocol/index.js';
 import { hourly, serverPerTest, startFake } from '../server/helpers.js';
+import { fakeFactory } from './fake-socket.js';
 
 const ctx = serverPerTest();
 let client: WxClient | undefined;
@@ -37,5 +38,23 @@ describe('SDK thresholds', () => {
     expect(() => client!.forecasts(['st-1'], { thresholds: [99] })).toThrow(/thresholds.*out_of_range/);
     expect(() => client!.forecasts('*', { thresholds: [Number.NaN] })).toThrow(/non_finite/);
     await expect(client.latest('st-1', { thresholds: Array.from({ length: 9 }, (_, i) => i) })).rejects.toThrow(/too_many_thresholds/);
+  });
+
+  it('sends an observer\'s thresholds again when it resubscribes after a reconnect, and none for the others', async () => {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, 60_000);
+    const { factory, sockets } = fakeFactory((s) => scheduler.schedule(() => s.open()));
+    const pending = connect('http://wx.test', { webSocket: factory, scheduler, random: () => 0 });
+    scheduler.flush();
+    client = await pending;
+    const subs = [client.forecasts(['st-1'], { thresholds: [30, 0] }).subscribe(), client.forecasts(['st-2']).subscribe()];
+    const subscribes = (i: number) => sockets[i]!.sent.filter((f) => (f as { type: string }).type === 'subscribe');
+    expect(subscribes(0)).toEqual([
+      { type: 'subscribe', id: 's1', sensors: ['st-1'], thresholds: [0, 30] },
+      { type: 'subscribe', id: 's2', sensors: ['st-2'] },
+    ]);
+    sockets[0]!.drop();
+    scheduler.flush();
+    expect(subscribes(1)).toEqual(subscribes(0));
+    subs.forEach((s) => s.unsubscribe());
   });
 });
