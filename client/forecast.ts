@@ -9,6 +9,8 @@ export interface ForecastPoint {
   p10: number;
   p50: number;
   p90: number;
+  /** Only with thresholds asked: String(threshold) -> P(temperature <= threshold), e.g. { '0': 0.12 }. */
+  below?: Record<string, number>;
 }
 
 export interface Forecast {
@@ -32,7 +34,14 @@ export function toForecast(message: Omit<ForecastMessage, 'type'>): Forecast {
     stepSeconds: message.stepSeconds,
     modelVersion: message.modelVersion,
     degraded: message.degraded ?? false,
-    points: message.points.map((p) => ({ ts: Date.parse(p.ts), mean: p.mean, p10: p.p10, p50: p.p50, p90: p.p90 })),
+    points: message.points.map((p) => ({
+      ts: Date.parse(p.ts),
+      mean: p.mean,
+      p10: p.p10,
+      p50: p.p50,
+      p90: p.p90,
+      ...(p.below === undefined ? {} : { below: p.below }),
+    })),
   };
 }
 
@@ -47,6 +56,13 @@ export function toForecastMessage(forecast: Forecast): ForecastMessage {
     stepSeconds: forecast.stepSeconds,
     modelVersion: forecast.modelVersion,
     ...(forecast.degraded ? { degraded: true } : {}),
-    points: forecast.points.map((p) => ({ ts: iso(p.ts), mean: p.mean, p10: p.p10, p50: p.p50, p90: p.p90 })),
+    points: forecast.points.map((p) => ({
+      ts: iso(p.ts),
+      mean: p.mean,
+      p10: p.p10,
+      p50: p.p50,
+      p90: p.p90,
+      ...(p.below === undefined ? {} : { below: p.below }),
+    })),
   };
 }

@@ -144,5 +144,7 @@ export const LatestForecastResponse = z.object({
   stepSeconds: z.number(),
   modelVersion: z.number().int(),
   degraded: z.boolean().optional(),
-  points: z.array(z.object({ ts: iso, mean: finite, p10: finite, p50: finite, p90: finite })),
+  points: z.array(
+    z.object({ ts: iso, mean: finite, p10: finite, p50: finite, p90: finite, below: z.record(z.string(), z.number().min(0).max(1)).optional() }),
+  ),
 }) satisfies z.ZodType<Omit<ForecastMessage, 'type'> & { type?: 'forecast' }>;

@@ -14,6 +14,7 @@ import {
   type SensorsPage,
   type Skill,
 } from './http-schemas.js';
+import { checkThresholds, type ThresholdOptions } from './thresholds.js';
 
 export interface ReadingsQuery {
   /** Epoch ms, inclusive. */
@@ -42,7 +43,7 @@ export interface HttpApi {
   /** One page of stored readings, oldest first; follow `next` for more. */
   readings(sensor: string, query?: ReadingsQuery): Promise<ReadingsPage>;
   /** Latest forecast, or undefined when the server has none for the sensor (404). */
-  latest(sensor: string): Promise<Forecast | undefined>;
+  latest(sensor: string, options?: ThresholdOptions): Promise<Forecast | undefined>;
   /** Rolling per-step MAE and p10-p90 coverage of the live forecasts. */
   skill(sensor: string): Promise<Skill>;
 }
@@ -117,9 +118,11 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
       return get(`${sensorPath(sensor)}/readings${qs === '' ? '' : `?${qs}`}`, ReadingsResponse);
     },
 
-    async latest(sensor) {
+    async latest(sensor, options = {}) {
+      const thresholds = checkThresholds(options.thresholds);
+      const qs = thresholds.length === 0 ? '' : `?thresholds=${thresholds.join(',')}`;
       try {
-        return toForecast(await get(`${sensorPath(sensor)}/forecast`, LatestForecastResponse));
+        return toForecast(await get(`${sensorPath(sensor)}/forecast${qs}`, LatestForecastResponse));
       } catch (error) {
         if (error instanceof ClientError && error.code === 'not_found') return undefined;
         throw error;

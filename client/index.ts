@@ -13,6 +13,7 @@ export type { Ack } from './stream-client.js';
 export type { ConnectionState } from './connection.js';
 export type { Forecast, ForecastPoint } from './forecast.js';
 export type { HttpApi, PageQuery, ReadingsQuery } from './http.js';
+export type { ThresholdOptions } from './thresholds.js';
 export type { ReadingsPage, Sensor, SensorsPage, Skill, SkillStep, StoredReading } from './http-schemas.js';
 export type { SocketFactory, SocketLike } from './socket.js';
 export type { ReadingInput } from '../src/protocol/index.js';

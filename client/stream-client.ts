@@ -10,6 +10,7 @@ import type { HttpApi } from './http.js';
 import type { ResolvedOptions } from './options.js';
 import { Outbox, type PendingFrame } from './outbox.js';
 import { Subscriptions, selects, type SensorSelection } from './subscriptions.js';
+import { checkThresholds, type ThresholdOptions } from './thresholds.js';
 
 /** What the server said about one `push()`; `rejected[].index` points into the array given to push. */
 export interface Ack {
@@ -102,22 +103,25 @@ export class StreamClient {
   /**
    * Forecasts for some sensors, or all with '*', as they are issued. Cold: the server subscription is
    * made on subscribe and dropped on unsubscribe; restored after every reconnect. Completes on close().
+   * With `thresholds`, every point carries `below` (P(temperature <= t) per threshold). The server keeps one
+   * threshold set per sensor and connection: observers of the same sensor on one client share the latest one.
    *
    * @example
-   *   client.forecasts(['st-1']).subscribe((f) => console.log(f.points[0].p50));
+   *   client.forecasts(['st-1'], { thresholds: [0] }).subscribe((f) => console.log(f.points[0].below?.['0']));
    */
-  forecasts(sensors: readonly string[] | '*'): Observable<Forecast> {
+  forecasts(sensors: readonly string[] | '*', options: ThresholdOptions = {}): Observable<Forecast> {
     const selection = checkSelection(sensors);
+    const thresholds = checkThresholds(options.thresholds);
     return new Observable<Forecast>((subscriber) => {
       if (this.closedWith) {
         subscriber.complete();
         return;
       }
       const id = `s${++this.seq}`;
-      this.subscriptions.add(id, selection);
+      this.subscriptions.add(id, selection, thresholds);
       this.subscriberErrors.set(id, (error) => subscriber.error(error));
       const inner = this.forecast$.pipe(filter((f) => selects(selection, f.sensor))).subscribe(subscriber);
-      this.connection.send({ type: 'subscribe', id, sensors: selection });
+      this.connection.send(subscribeFrame(id, selection, thresholds));
       return () => {
         inner.unsubscribe();
         this.subscriberErrors.delete(id);
@@ -129,8 +133,8 @@ export class StreamClient {
     });
   }
 
-  latest(sensor: string): Promise<Forecast | undefined> {
-    return this.http.latest(sensor);
+  latest(sensor: string, options: ThresholdOptions = {}): Promise<Forecast | undefined> {
+    return this.http.latest(sensor, options);
   }
 
   get api(): HttpApi {
@@ -179,7 +183,9 @@ export class StreamClient {
 
   // After every open: subscriptions first, so that forecasts caused by the re-sent readings are seen.
   private resend(): void {
-    for (const [id, sensors] of this.subscriptions.all()) this.connection.send({ type: 'subscribe', id, sensors });
+    for (const [id, sensors] of this.subscriptions.all()) {
+      this.connection.send(subscribeFrame(id, sensors, this.subscriptions.thresholds(id)));
+    }
     for (const frame of this.outbox.all()) if (!frame.sent) this.sendFrame(frame);
   }
 
@@ -233,6 +239,10 @@ export class StreamClient {
     }
     this.connection.errors$.next(error);
   }
+}
+
+function subscribeFrame(id: string, sensors: SensorSelection, thresholds: readonly number[]) {
+  return { type: 'subscribe' as const, id, sensors, ...(thresholds.length > 0 ? { thresholds: [...thresholds] } : {}) };
 }
 
 function checkSelection(sensors: readonly string[] | '*'): SensorSelection {

@@ -5,9 +5,16 @@ export type SensorSelection = readonly string[] | '*';
 
 export class Subscriptions {
   private readonly entries = new Map<string, SensorSelection>();
+  /** Thresholds an observer asked for, sent again with its subscription after a reconnect. */
+  private readonly thresholdsOf = new Map<string, readonly number[]>();
 
-  add(id: string, sensors: SensorSelection): void {
+  add(id: string, sensors: SensorSelection, thresholds: readonly number[] = []): void {
     this.entries.set(id, sensors);
+    if (thresholds.length > 0) this.thresholdsOf.set(id, thresholds);
+  }
+
+  thresholds(id: string): readonly number[] {
+    return this.thresholdsOf.get(id) ?? [];
   }
 
   has(id: string): boolean {
@@ -27,6 +34,7 @@ export class Subscriptions {
     const sensors = this.entries.get(id);
     if (sensors === undefined) return undefined;
     this.entries.delete(id);
+    this.thresholdsOf.delete(id);
     const remaining = [...this.entries.values()];
     if (sensors === '*') return remaining.includes('*') ? undefined : '*';
     const stillWanted = new Set(remaining.flatMap((s) => (s === '*' ? [] : s)));

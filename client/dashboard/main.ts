@@ -28,8 +28,9 @@ import {
 import { connect, type Sensor, type StoredReading, type WxClient } from '../index.js';
 import { createForecastChart, createSkillChart, followWidth, setForecastData, setSkillData } from './charts.js';
 import { coalesceMap } from './coalesce-map.js';
+import { pageThresholds } from './frost.js';
 import { addForecast, addReadings, chartData, emptyState, lastReadingTs, skillSeries, type SensorState } from './state.js';
-import { byId, renderSensors, renderSkillNote, renderStatus, renderSummary } from './view.js';
+import { byId, renderFrost, renderSensors, renderSkillNote, renderStatus, renderSummary } from './view.js';
 
 const SENSOR_REFRESH_MS = 15_000;
 /** Readings also show up between forecasts (a step closes only when the next one starts). */
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
   document.head.append(style);
 
   const token = new URLSearchParams(location.search).get('token') ?? undefined;
+  const thresholds = pageThresholds(location.search);
   const client = await connect(new URL('.', location.href).href, { token, connectTimeoutMs: 30_000 });
   client.state$.subscribe(renderStatus);
 
@@ -92,7 +94,7 @@ async function main(): Promise<void> {
             redraw$.next();
           },
         };
-        return follow(client, sensor, historyMs, store);
+        return follow(client, sensor, historyMs, store, thresholds);
       }),
     )
     .subscribe();
@@ -104,6 +106,7 @@ async function main(): Promise<void> {
     setSkillData(skillChart, skillSeries(state.skill));
     renderSummary(state);
     renderSkillNote(state);
+    const frost = renderFrost(state);
     // Hooks for the browser test, and for people poking at the page.
     Object.assign(chartEl.dataset, {
       sensor: state.sensor,
@@ -115,6 +118,7 @@ async function main(): Promise<void> {
       forecasts: String(state.forecasts.length),
       origin: String(state.forecasts[state.forecasts.length - 1]?.origin ?? ''),
       skillScored: String(state.skill?.steps[0]?.n ?? 0),
+      frost: String(frost),
       renders: String(++renders),
     });
   });
@@ -131,17 +135,17 @@ interface Store {
  * the new readings and, throttled, the skill. Unsubscribing (another sensor chosen) drops the server
  * subscription.
  */
-function follow(client: WxClient, sensor: string, historyMs: number, store: Store) {
+function follow(client: WxClient, sensor: string, historyMs: number, store: Store, thresholds: readonly number[]) {
   const initial = defer(async () => {
     const info = await client.api.sensor(sensor);
     const from = info?.lastTs === undefined ? undefined : info.lastTs - historyMs;
     const readings = await readAll(client, sensor, from);
-    const latest = await client.latest(sensor).catch(() => undefined);
+    const latest = await client.latest(sensor, { thresholds }).catch(() => undefined);
     const next = addReadings(store.get(), readings);
     store.set(latest ? addForecast(next, latest) : next);
   }).pipe(catchError(() => EMPTY));
 
-  const forecasts$ = client.forecasts([sensor]).pipe(
+  const forecasts$ = client.forecasts([sensor], { thresholds }).pipe(
     tap((f) => store.set(addForecast(store.get(), f))),
     share(),
   );

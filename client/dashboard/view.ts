@@ -1,6 +1,7 @@
 // DOM rendering of everything that is not a chart: connection badge, sensor list, latest-forecast summary.
 // Text only through textContent: sensor ids come from the network.
 import type { ConnectionState, Forecast, Sensor } from '../index.js';
+import { chanceText, frostRow } from './frost.js';
 import type { SensorState } from './state.js';
 import { lastReadingTs, latestForecast } from './state.js';
 
@@ -77,6 +78,25 @@ export function renderSummary(state: SensorState): void {
       return row;
     }),
   );
+}
+
+/** The chance-of-frost row of the latest forecast: hidden when it has no P(<= 0 C). */
+export function renderFrost(state: SensorState): number {
+  const f = latestForecast(state);
+  const cells = frostRow(f);
+  byId('frost').hidden = cells.length === 0;
+  byId('frost-leads').replaceChildren(el('th', 'lead'), ...cells.map((c) => el('th', `+${(c.step * f!.stepSeconds) / 3600}h`, 'num')));
+  byId('frost-row').replaceChildren(
+    el('th', 'chance of frost'),
+    ...cells.map((c) => {
+      const td = el('td', chanceText(c.p), 'num');
+      td.dataset.p = String(c.p);
+      // Shade by chance, so a frosty night stands out in the row at a glance.
+      td.style.background = `rgba(37, 99, 235, ${(0.6 * c.p).toFixed(3)})`;
+      return td;
+    }),
+  );
+  return cells.length;
 }
 
 /** Says why the skill chart is empty, or how much lies behind it. */

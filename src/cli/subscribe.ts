@@ -1,10 +1,11 @@
 // `wxstream subscribe SENSOR...|'*'`: print forecasts as they are issued, one compact table row or one
-// JSON line each, over the client SDK (which reconnects and resubscribes by itself).
-import type { Command } from 'commander';
+// JSON line each, over the client SDK (which reconnects and resubscribes by itself). With --thresholds, each
+// row also shows P(temp <= t) per threshold (the protocol's `below`).
+import { InvalidArgumentError, type Command } from 'commander';
 import type { Writable } from 'node:stream';
 import { take, type Subscription } from 'rxjs';
 import { ClientError, connect, toForecastMessage, type Forecast, type SocketFactory, type WxClient } from '../../client/index.js';
-import { SENSOR_ID } from '../protocol/index.js';
+import { SENSOR_ID, parseThresholdList } from '../protocol/index.js';
 import { EXIT, UsageError, checkServerUrl, clientErrorMessage, positiveInt, writeJsonLine, withServerOptions } from './output.js';
 
 export interface SubscribeOptions {
@@ -12,6 +13,8 @@ export interface SubscribeOptions {
   token?: string;
   sensors: string[] | '*';
   json: boolean;
+  /** Temperatures (deg C) to print P(temp <= t) for; default none. */
+  thresholds?: readonly number[];
   /** Stop after this many forecasts, the latest ones sent on subscribing included; undefined runs until interrupted. */
   count?: number;
   connectTimeoutMs: number;
@@ -44,11 +47,29 @@ function lead(seconds: number): string {
 
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
-/** One table row: sensor, origin, then p50 [p10..p90] at a few leads. */
+/** `--thresholds 0,30`: the list the protocol accepts, or a usage error naming the option. */
+export function thresholdsOption(raw: string): number[] {
+  const r = parseThresholdList(raw);
+  if (!r.ok) throw new InvalidArgumentError(`--thresholds: ${r.message} (${r.code}).`);
+  return r.thresholds;
+}
+
+/** A probability as a whole percent, but never 0 % or 100 % for what is merely unlikely or likely. */
+function percent(p: number): string {
+  if (p > 0 && p < 0.01) return '<1%';
+  if (p < 1 && p > 0.99) return '>99%';
+  return `${Math.round(p * 100)}%`;
+}
+
+/** One table row: sensor, origin, then p50 [p10..p90] (and P(<= t) per threshold) at a few leads. */
 export function formatForecastRow(f: Forecast): string {
   const cells = TABLE_STEPS.filter((k) => k <= f.points.length).map((k) => {
     const p = f.points[k - 1];
-    return `${lead(k * f.stepSeconds)} ${p.p50.toFixed(1)} [${p.p10.toFixed(1)}..${p.p90.toFixed(1)}]`;
+    const below = Object.entries(p.below ?? {})
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(([t, prob]) => ` P(<=${t}) ${percent(prob)}`)
+      .join('');
+    return `${lead(k * f.stepSeconds)} ${p.p50.toFixed(1)} [${p.p10.toFixed(1)}..${p.p90.toFixed(1)}]${below}`;
   });
   const flag = f.degraded ? ' (degraded)' : '';
   return `${f.sensor.padEnd(12)} ${hhmm(f.origin)}Z  ${cells.join('  ')}${flag}\n`;
@@ -70,7 +91,11 @@ export async function runSubscribe(options: SubscribeOptions): Promise<number> {
     options.stderr.write(`wxstream subscribe: ${message}\n`);
     return EXIT.connection;
   }
-  if (!options.json) options.stdout.write(`${'SENSOR'.padEnd(12)} ORIGIN (UTC)       p50 [p10..p90] by lead time\n`);
+  const thresholds = options.thresholds ?? [];
+  if (!options.json) {
+    const what = thresholds.length === 0 ? 'p50 [p10..p90]' : 'p50 [p10..p90] P(temp <= t)';
+    options.stdout.write(`${'SENSOR'.padEnd(12)} ORIGIN (UTC)       ${what} by lead time\n`);
+  }
   // The SDK reconnects by itself; say so on stderr, so that a silent terminal is not mistaken for a quiet sensor.
   let reconnecting = false;
   const states = client.state$.subscribe((state) => {
@@ -80,7 +105,7 @@ export async function runSubscribe(options: SubscribeOptions): Promise<number> {
   });
   let subscription: Subscription | undefined;
   const code = await new Promise<number>((resolve) => {
-    const forecasts$ = client.forecasts(options.sensors);
+    const forecasts$ = client.forecasts(options.sensors, { thresholds });
     // take() unsubscribes at the count-th forecast itself: the latest forecasts sent on subscribing arrive in
     // one burst, and a check after each one would let the rest of the burst print before the unsubscribe.
     subscription = (options.count === undefined ? forecasts$ : forecasts$.pipe(take(options.count))).subscribe({
@@ -118,6 +143,7 @@ export function register(program: Command): void {
       .argument('<sensor...>', "sensor ids, or '*' (quoted) for every sensor"),
   )
     .option('--count <n>', 'exit after n forecasts', positiveInt('--count'))
+    .option('--thresholds <list>', 'also print P(temp <= t) for these temperatures (deg C, comma-separated, at most 8)', thresholdsOption)
     .option('--json', 'print one JSON line per forecast (the protocol message) instead of a table', false)
     .option('--connect-timeout <ms>', 'give up connecting after this long', positiveInt('--connect-timeout'), 5_000)
     .addHelpText(
@@ -127,9 +153,10 @@ Exit codes: 0 done (--count reached or interrupted), 1 subscription refused by t
 3 connection failure.
 Examples:
   wxstream subscribe st-1 st-2
+  wxstream subscribe st-1 --thresholds 0,30
   wxstream subscribe '*' --json --count 10 | jq .points[0].p50`,
     )
-    .action(async (args: string[], { connectTimeout, ...opts }: { url: string; token?: string; count?: number; json: boolean; connectTimeout: number }) => {
+    .action(async (args: string[], { connectTimeout, ...opts }: { url: string; token?: string; count?: number; json: boolean; thresholds?: number[]; connectTimeout: number }) => {
       let sensors: string[] | '*';
       try {
         sensors = parseSensors(args);

@@ -37,6 +37,8 @@ export const ErrorCode = {
   Forbidden: 'forbidden',
   /** Too many frames per second on this connection. */
   RateLimited: 'rate_limited',
+  /** A subscription asks event probabilities for more thresholds than allowed (8). */
+  TooManyThresholds: 'too_many_thresholds',
   /** Too many subscriptions on this connection. */
   TooManySubscriptions: 'too_many_subscriptions',
   /** This address holds the maximum number of connections (close 1013: try again later). */

@@ -2,6 +2,7 @@
 // calls it at the edge, and the client SDK can use it to check frames before sending.
 import { ErrorCode } from './codes.js';
 import { PushFrame, SubscribeFrame, SENSOR_ID, type ClientFrame } from './messages.js';
+import { validateThresholds } from './thresholds.js';
 
 export interface FrameLimits {
   /** Most readings one push may carry. */
@@ -62,7 +63,8 @@ export function parseClientFrame(text: string, limits: FrameLimits): FrameResult
     return { ok: true, frame: parsed.data };
   }
   if (obj.sensors === undefined) return fail(ErrorCode.MissingField, `${obj.type} has no "sensors"`);
-  const parsed = SubscribeFrame.safeParse(obj);
+  // Thresholds are checked by validateThresholds below, each failure with its own code (zod would say only "invalid").
+  const parsed = SubscribeFrame.safeParse(obj.thresholds === undefined ? obj : { ...obj, thresholds: undefined });
   if (!parsed.success) {
     return fail(ErrorCode.InvalidField, '"sensors" must be "*" or a non-empty array of sensor ids');
   }
@@ -71,6 +73,11 @@ export function parseClientFrame(text: string, limits: FrameLimits): FrameResult
     if (bad !== undefined) {
       return fail(ErrorCode.BadSensor, `sensor id ${describe(bad)} must be 1-64 characters of A-Z a-z 0-9 . _ : -`);
     }
+  }
+  if (obj.thresholds !== undefined) {
+    const t = validateThresholds(obj.thresholds);
+    if (!t.ok) return fail(t.code, t.message);
+    return { ok: true, frame: { ...parsed.data, thresholds: t.thresholds } };
   }
   return { ok: true, frame: parsed.data };
 }

@@ -5,3 +5,5 @@ export * from './reading.js';
 export * from './frame.js';
 export * from './http.js';
 export * from './forecast-message.js';
+export * from './thresholds.js';
+export * from './event-probability.js';

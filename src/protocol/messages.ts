@@ -48,6 +48,8 @@ export const SubscribeFrame = z.object({
   type: z.enum(['subscribe', 'unsubscribe']),
   id,
   sensors: z.union([z.literal('*'), z.array(z.string()).min(1)]),
+  /** Temperatures (deg C) to send P(T <= t) for on every point (`below`); checked by validateThresholds. */
+  thresholds: z.array(z.number()).optional(),
 });
 
 export type PushFrame = z.infer<typeof PushFrame>;
@@ -82,6 +84,8 @@ export interface ForecastPointMessage {
   p10: number;
   p50: number;
   p90: number;
+  /** Only for a subscriber that asked thresholds: String(t) -> P(temperature <= t), docs/protocol.md. */
+  below?: Record<string, number>;
 }
 
 export interface ForecastMessage {
@@ -107,7 +111,15 @@ export interface ErrorMessage {
 export type ServerMessage = AckMessage | SubscribedMessage | ForecastMessage | ErrorMessage;
 
 const finite = z.number().refine(Number.isFinite);
-const pointSchema = z.object({ ts: z.string(), mean: finite, p10: finite, p50: finite, p90: finite });
+const probability = z.number().min(0).max(1);
+const pointSchema = z.object({
+  ts: z.string(),
+  mean: finite,
+  p10: finite,
+  p50: finite,
+  p90: finite,
+  below: z.record(z.string(), probability).optional(),
+});
 
 /** Schema the client uses to check what the server sends: no `any` at the boundary. */
 export const ServerMessageSchema = z.discriminatedUnion('type', [

@@ -8,13 +8,13 @@ import type { DegradedCheck, SerializedBatch } from '../pipeline/fan-out.js';
 import type { LiveSkill } from '../pipeline/live-skill.js';
 import type { SensorKeeper } from '../pipeline/sensor-keeper.js';
 import type { ForecastBus, Unsubscribe } from '../ports/forecast-bus.js';
-import { ErrorCode, type ErrorMessage, type ForecastMessage, type SubscribeFrame } from '../protocol/index.js';
+import { ErrorCode, forecastJsonWithBelow, type ErrorMessage, type ForecastMessage, type SubscribeFrame } from '../protocol/index.js';
 import type { ForecastStore, IssuedForecast } from '../store/index.js';
 import { CatchUp } from './catch-up.js';
 import { IssuedForecasts } from './issued-forecasts.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { Peer } from './peer.js';
-import { Subscriptions } from './subscriptions.js';
+import { Subscriptions, thresholdSet } from './subscriptions.js';
 
 export interface DeliveryOptions {
   config: ServeConfig;
@@ -77,7 +77,7 @@ export class Delivery {
       });
       return;
     }
-    this.subscriptions.add(peer, frame.sensors);
+    this.subscriptions.add(peer, frame.sensors, frame.thresholds && thresholdSet(frame.thresholds));
     peer.sendControl({ type: 'subscribed', ...id, sensors: frame.sensors });
     this.catchUp.send(peer, frame.sensors === '*' ? this.o.keeper.sensors() : frame.sensors);
   }
@@ -116,8 +116,27 @@ export class Delivery {
   }
 
   private deliver(batch: SerializedBatch): void {
+    const subs = this.subscriptions;
+    const anyThresholds = subs.anyThresholds;
     for (const s of batch.serialized) {
-      for (const peer of this.subscriptions.subscribers(s.forecast.sensor)) peer.sendForecast(s.forecast.sensor, s.json);
+      const sensor = s.forecast.sensor;
+      if (!anyThresholds) {
+        for (const peer of subs.subscribers(sensor)) peer.sendForecast(sensor, s.json);
+        continue;
+      }
+      // Peers without thresholds share the frame; the others get one variant per threshold set, built once.
+      let variants: Map<string, string> | undefined;
+      for (const peer of subs.subscribers(sensor)) {
+        const t = subs.thresholds(peer, sensor);
+        if (t === undefined) {
+          peer.sendForecast(sensor, s.json);
+          continue;
+        }
+        variants ??= new Map();
+        let json = variants.get(t.key);
+        if (json === undefined) variants.set(t.key, (json = forecastJsonWithBelow(s.json, s.forecast.points, t.values)));
+        peer.sendForecast(sensor, json);
+      }
     }
     this.issued.record(batch);
   }

@@ -7,7 +7,9 @@ import { activeBackend } from '../model/backend-name.js';
 import {
   ErrorCode,
   SENSOR_ID,
+  parseThresholdList,
   parseTimestamp,
+  withBelow,
   type HealthResponse,
   type ReadingRow,
   type ReadingsResponse,
@@ -182,11 +184,13 @@ export function httpHandler(ctx: HttpContext): (req: IncomingMessage, res: Serve
     ],
     [
       /^\/v1\/sensors\/([^/]+)\/forecast$/,
-      (m, _q, res) => {
+      (m, q, res) => {
         const id = sensorParam(m[1]!);
+        const thresholds = parseThresholdList(q.get('thresholds') ?? '');
+        if (!thresholds.ok) throw new HttpError(400, thresholds.code, thresholds.message);
         const [latest] = service.latestForecasts([id]);
         if (latest === undefined) throw new HttpError(404, ErrorCode.NotFound, `sensor "${id}" has no forecast yet`);
-        send(res, 200, latest);
+        send(res, 200, thresholds.thresholds.length === 0 ? latest : withBelow(latest, thresholds.thresholds));
       },
     ],
     [
