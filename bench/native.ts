@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { StepObservation } from '../src/forecaster.js';
 import { JsInference } from '../src/model/js-kernels.js';
-import { applyNativeEnv } from '../src/model/native-env.js';
+import { loadNative } from '../src/model/native-env.js';
 import { readModelFiles, saveModel, type Seq2Seq } from '../src/model/index.js';
 import { createRng } from '../src/random.js';
 import { SHIPPED_WEIGHTS } from '../src/server/default-model.js';
@@ -19,16 +19,6 @@ const JS_UP_TO = 2000;
 type KernelName = (typeof KERNELS)[number];
 type Kernel = Pick<Seq2Seq, 'stepArrays' | 'forecastArrays'>;
 
-async function loadNative(): Promise<string | undefined> {
-  try {
-    applyNativeEnv();
-    const mod = '@tensorflow/tfjs-node';
-    await import(/* @vite-ignore */ mod);
-    return undefined;
-  } catch (err) {
-    return String(err).split('\n')[0];
-  }
-}
 
 /** The shipped weights loaded once per backend (their tensors live there) and as JS kernels. */
 async function kernels(): Promise<{ models: Record<'wasm' | 'tensorflow', Seq2Seq>; js: JsInference }> {

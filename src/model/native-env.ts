@@ -11,6 +11,22 @@ export const NATIVE_ENV: Readonly<Record<string, string>> = Object.freeze({
   // process runs on JS or wasm anyway, kernel-router.ts) but slower for rounds (18.9 vs 17.2 s) and 10,000-decodes.
 });
 
+/**
+ * Load tfjs-node (with NATIVE_ENV applied) without switching backends: undefined when it loaded, else the first
+ * line of why not. For tests and benchmarks that compare backends and skip where the native one is missing.
+ */
+export async function loadNative(): Promise<string | undefined> {
+  try {
+    applyNativeEnv();
+    // Optional dependency, built by the postinstall: absent or unbuilt wherever the wheel or a compiler is missing.
+    const mod = '@tensorflow/tfjs-node';
+    await import(/* @vite-ignore */ mod);
+    return undefined;
+  } catch (err) {
+    return String(err).split('\n')[0];
+  }
+}
+
 /** Fill in NATIVE_ENV where `env` has no value of its own. */
 export function applyNativeEnv(env: NodeJS.ProcessEnv = process.env): void {
   for (const [k, v] of Object.entries(NATIVE_ENV)) if (env[k] === undefined || env[k] === '') env[k] = v;

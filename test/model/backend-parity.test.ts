@@ -6,21 +6,12 @@ import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import type { StepObservation } from '../../src/forecaster.js';
 import { buildWindows, predictWindows, readModelFiles, RnnForecaster, train } from '../../src/model/index.js';
-import { applyNativeEnv } from '../../src/model/native-env.js';
+import { loadNative } from '../../src/model/native-env.js';
 import { SHIPPED_WEIGHTS } from '../../src/server/default-model.js';
 import { forecastNumbers, maxAbsDiff, ticks } from './helpers.js';
 import { diurnalSeries } from './synthetic.js';
 
-async function nativeBackend(): Promise<string | undefined> {
-  try {
-    applyNativeEnv();
-    const mod = '@tensorflow/tfjs-node';
-    await import(/* @vite-ignore */ mod);
-    return undefined;
-  } catch (err) {
-    return String(err).split('\n')[0];
-  }
-}
+const nativeBackend = loadNative;
 
 const missing = await nativeBackend();
 if (missing) console.warn(`backend parity skipped: @tensorflow/tfjs-node does not load (${missing})`);

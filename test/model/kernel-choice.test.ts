@@ -5,18 +5,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../src/model/backend.js';
 import { RnnForecaster, Seq2Seq } from '../../src/model/index.js';
 import { JS_MAX_BATCH, WASM_MAX_BATCH } from '../../src/model/kernel-choice.js';
-import { applyNativeEnv } from '../../src/model/native-env.js';
+import { loadNative } from '../../src/model/native-env.js';
 import { diurnalSeries } from './synthetic.js';
 
 async function nativeMissing(): Promise<string | undefined> {
-  try {
-    applyNativeEnv();
-    const mod = '@tensorflow/tfjs-node';
-    await import(/* @vite-ignore */ mod);
-    return undefined;
-  } catch (err) {
-    return `tfjs-node does not load: ${String(err).split('\n')[0]}`;
-  }
+  const why = await loadNative();
+  return why === undefined ? undefined : `tfjs-node does not load: ${why}`;
 }
 const missing = await nativeMissing();
 
