@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Client, hourly, isAck, tempDb } from './helpers.js';
+import { Client, hourly, isAck, isAlive, tempDb } from './helpers.js';
 
 const bin = new URL('../../bin/wxstream.js', import.meta.url).pathname;
 let db: ReturnType<typeof tempDb>;
@@ -53,15 +53,6 @@ function childrenOf(pid: number): number[] {
       }
     })
     .map(Number);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('wxstream serve', () => {

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../src/random.js';
 import type { ServerMessage } from '../../src/protocol/index.js';
-import { Client, H, tempDb } from './helpers.js';
+import { childUrl, Client, H, tempDb } from './helpers.js';
 
 const KILLS = 6;
 const SENSORS = 12;
@@ -25,17 +25,7 @@ afterAll(() => db.cleanup());
 
 async function startChild(): Promise<{ proc: ChildProcess; url: string }> {
   const proc = spawn(process.execPath, [runScript, child, db.path], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /wxstream listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    proc.once('exit', (code) => reject(new Error(`child exited ${code}: ${err}`)));
-  });
+  const url = await childUrl(proc);
   return { proc, url };
 }
 

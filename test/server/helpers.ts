@@ -1,4 +1,5 @@
 // Test helpers: an in-process server on port 0 with a temp database, and a WebSocket client that collects frames.
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,4 +181,29 @@ export function hourly(sensors: string[], startHour: number, hours: number): Arr
     }
   }
   return out;
+}
+
+/** The stream URL a `wxstream serve` child prints on its own stdout line; rejects with its stderr if it exits first. */
+export function childUrl(proc: ChildProcess): Promise<string> {
+  let out = '';
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise<string>((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /wxstream listening on (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    proc.once('exit', (code, signal) => reject(new Error(`child exited ${code ?? signal}: ${err}`)));
+  });
+}
+
+/** Whether a process with this pid still exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Client, hourly, isAck, tempDb } from './helpers.js';
+import { Client, hourly, isAck, isAlive, tempDb } from './helpers.js';
 
 const bin = new URL('../../bin/wxstream.js', import.meta.url).pathname;
 // The server runs as it would in production: logs on (the test runner's own setting silences them).
@@ -19,15 +19,6 @@ afterEach(() => {
   for (const pid of leftovers.splice(0)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   db.cleanup();
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Resolves with the milliseconds until `pid` is gone; rejects after `timeoutMs` (not our child: no exit event). */
 async function gone(pid: number, timeoutMs: number): Promise<number> {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, type ServerMessage } from '../../src/protocol/index.js';
-import { Client, hourly, serverPerTest, startFake } from './helpers.js';
+import { childUrl, Client, hourly, serverPerTest, startFake } from './helpers.js';
 
 const runScript = new URL('../../bin/run-script.js', import.meta.url).pathname;
 const crashChild = new URL('./crash-child.ts', import.meta.url).pathname;
@@ -68,17 +68,7 @@ async function startLimitedChild(db: string, maxBytes: number): Promise<{ proc: 
   // The soft limit only: lifting it again (prlimit) needs no privilege.
   const cmd = `ulimit -S -f ${Math.floor(maxBytes / 512)} && exec "$0" "$@"`;
   const proc = spawn('sh', ['-c', cmd, process.execPath, runScript, crashChild, db], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /wxstream listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    proc.once('exit', (code, signal) => reject(new Error(`child exited ${code ?? signal}: ${err}`)));
-  });
+  const url = await childUrl(proc);
   return { proc, url };
 }
 
