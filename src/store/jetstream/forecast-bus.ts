@@ -20,7 +20,7 @@ import type { ForecastBus, Unsubscribe } from '../../ports/forecast-bus.js';
 import { JetStreamStoreError } from './errors.js';
 import { retryTimeouts } from './open-bucket.js';
 import { checkReplicas, defaultReplicas } from './replicas.js';
-import { sensorOfToken, subjectToken } from './subjects.js';
+import { subjectToken } from './subjects.js';
 
 export interface JetStreamForecastBusOptions {
   nc: NatsConnection;
@@ -177,7 +177,7 @@ export class JetStreamForecastBus implements ForecastBus {
   private writeLatest(s: SerializedForecast): void {
     const subject = this.latestSubject(s.forecast.sensor);
     if (this.inFlight.size >= this.opts.maxPendingLatest) {
-      this.lost(new JetStreamStoreError('WX_JS_NOT_ACKED', `latest forecast of ${sensorOfToken(subject.slice(this.opts.latestPrefix.length + 1))} dropped: ${this.opts.maxPendingLatest} writes await their ack`));
+      this.lost(new JetStreamStoreError('WX_JS_NOT_ACKED', `latest forecast of ${s.forecast.sensor} dropped: ${this.opts.maxPendingLatest} writes await their ack`));
       return;
     }
     const p: Promise<void> = this.publishLatest(subject, JSON.stringify(s))
