@@ -143,8 +143,10 @@ export class JetStreamModelRegistry implements ModelRegistry {
         await this.writeVersion(version);
         this.ownRevision = await this.moveChampion(version, basedOn());
       } catch (err) {
-        // Undone: hear the cluster's champion even when it bears this version's number (another node's row).
+        // Undone: hear the cluster's champion even when it bears this version's number (another node's row). The
+        // winner was stored before ours was refused, so once a barrier is seen the view names it, not the old one.
         this.lastHeard = undefined;
+        await this.view.confirm(CHAMPION, -1, this.readyTimeoutMs).catch(() => undefined);
         throw err;
       } finally {
         if (this.pendingChampion?.op === op) this.pendingChampion = undefined;
