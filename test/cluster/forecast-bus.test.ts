@@ -38,7 +38,17 @@ describe.skipIf(natsServerPath === undefined)('JetStream forecast bus', () => {
     let received = 0;
     let published = 0;
     b.subscribe('*', () => received++);
-    await nc[1].flush(); // the subscription is known to the cluster before anything is published
+    // Node b's interest reaches node a over the routes some time after b's SUB: until then a's publishes go nowhere.
+    // Probe (an undecodable message, skipped by the bus) until b hears one.
+    await until(
+      () => {
+        nc[0].publish(`wx.test-batches.${run}`, 'probe');
+        return b.undecodable > 0;
+      },
+      'node a to know node b subscribed',
+      5_000,
+      5,
+    );
     return {
       bus: {
         publish: (x) => {
