@@ -11,10 +11,16 @@ const batch = (n: number, sensors: string[]): SerializedBatch => {
 const frames = (got: SerializedBatch[]) => got.map((b) => b.serialized.map((s) => s.json));
 
 /** `deliver` waits until what was published has reached the subscribers (a no-op in process). */
-export function runForecastBusContract(name: string, make: () => { bus: ForecastBus; deliver(): Promise<void> }): void {
+export interface ForecastBusFixture {
+  bus: ForecastBus;
+  deliver(): Promise<void>;
+}
+
+/** The factory may be async (a cluster bus opens its stream first). */
+export function runForecastBusContract(name: string, make: () => ForecastBusFixture | Promise<ForecastBusFixture>): void {
   describe(`forecast bus contract: ${name}`, () => {
     it('delivers whole batches to "*" and only their sensors to a filtered subscriber, in publish order', async () => {
-      const { bus, deliver } = make();
+      const { bus, deliver } = await make();
       const all: SerializedBatch[] = [];
       const some: SerializedBatch[] = [];
       bus.subscribe('*', (b) => all.push(b));
@@ -29,7 +35,7 @@ export function runForecastBusContract(name: string, make: () => { bus: Forecast
     });
 
     it('stops delivering after unsubscribe, and one failing subscriber does not stop the others', async () => {
-      const { bus, deliver } = make();
+      const { bus, deliver } = await make();
       const got: SerializedBatch[] = [];
       bus.subscribe('*', () => {
         throw new Error('subscriber bug');

@@ -16,10 +16,11 @@ export interface RegistryFixture {
 
 const weights = new Uint8Array([1, 2, 3]);
 
-export function runModelRegistryContract(name: string, make: () => RegistryFixture): void {
+/** The factory may be async (a cluster registry connects and loads before it can answer). */
+export function runModelRegistryContract(name: string, make: () => RegistryFixture | Promise<RegistryFixture>): void {
   describe(`model registry contract: ${name}`, () => {
-    it('promotes a new version only while the champion is the one it was trained from', () => {
-      const f = make();
+    it('promotes a new version only while the champion is the one it was trained from', async () => {
+      const f = await make();
       try {
         const { registry, first } = f;
         const won = registry.promoteNew({ parent: first, config: { a: 1 }, weights, metrics: { mae: 1 } }, first);
@@ -37,7 +38,7 @@ export function runModelRegistryContract(name: string, make: () => RegistryFixtu
     });
 
     it('tells watchers of its own promotions at once and of others\' once settled; a recorded candidate moves nothing', async () => {
-      const f = make();
+      const f = await make();
       try {
         const { registry, first } = f;
         const heard: Array<[number, boolean]> = [];
