@@ -2,7 +2,8 @@
 // costs the tests milliseconds, not the client's default two seconds.
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { until, type NatsCluster } from './nats-cluster.js';
+import { afterAll, beforeAll } from 'vitest';
+import { NatsCluster, until } from './nats-cluster.js';
 
 export function connectTo(cluster: NatsCluster, opts: { only?: number; name?: string } = {}): Promise<NatsConnection> {
   return connect({
@@ -13,6 +14,23 @@ export function connectTo(cluster: NatsCluster, opts: { only?: number; name?: st
     reconnectJitter: 0,
     timeout: 2_000,
   });
+}
+
+/**
+ * For one test file: a 3-server cluster and one connection to each server, as three wxstream nodes would have,
+ * started before the file's tests and closed after them.
+ */
+export function threeNodes(): { readonly cluster: NatsCluster; readonly nc: NatsConnection[] } {
+  const ctx = {} as { cluster: NatsCluster; nc: NatsConnection[] };
+  beforeAll(async () => {
+    ctx.cluster = await NatsCluster.start({ nodes: 3 });
+    ctx.nc = await Promise.all([0, 1, 2].map((i) => connectTo(ctx.cluster, { only: i, name: `node-${i}` })));
+  });
+  afterAll(async () => {
+    await Promise.all((ctx.nc ?? []).map((c) => c.close()));
+    await ctx.cluster?.close();
+  });
+  return ctx;
 }
 
 /** Wait until `stream` has a leader and every other replica is current: a SIGKILL then leaves a quorum in sync. */

@@ -1,13 +1,12 @@
 // The cluster's forecast bus: the port contract with the publisher on one server and the subscriber on another,
 // then the latest-per-sensor stream read from a third node, and what an unsent publish reports.
-import type { NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SerializedBatch } from '../../src/pipeline/fan-out.js';
 import { JetStreamStoreError } from '../../src/store/jetstream/errors.js';
 import { JetStreamForecastBus } from '../../src/store/jetstream/forecast-bus.js';
 import { runForecastBusContract } from '../contract/forecast-bus.contract.js';
-import { connectTo } from './connect.js';
-import { NatsCluster, natsServerPath, until, warnIfNoNatsServer } from './nats-cluster.js';
+import { connectTo, threeNodes } from './connect.js';
+import { natsServerPath, until, warnIfNoNatsServer } from './nats-cluster.js';
 
 warnIfNoNatsServer('cluster forecast bus test');
 
@@ -17,19 +16,10 @@ const batch = (n: number, sensors: string[]): SerializedBatch => {
 };
 
 describe.skipIf(natsServerPath === undefined)('JetStream forecast bus', () => {
-  let cluster: NatsCluster;
-  let nc: NatsConnection[];
+  const nodes = threeNodes();
   let runs = 0;
-  beforeAll(async () => {
-    cluster = await NatsCluster.start({ nodes: 3 });
-    nc = await Promise.all([0, 1, 2].map((i) => connectTo(cluster, { only: i, name: `node-${i}` })));
-  });
-  afterAll(async () => {
-    await Promise.all((nc ?? []).map((c) => c.close()));
-    await cluster?.close();
-  });
   const open = (i: number, run: string): Promise<JetStreamForecastBus> =>
-    JetStreamForecastBus.open({ nc: nc[i], batchSubject: `wx.test-batches.${run}`, stream: `FORECASTS_${run}`, latestPrefix: `wx.test-forecasts.${run}`, onListenerError: () => undefined });
+    JetStreamForecastBus.open({ nc: nodes.nc[i], batchSubject: `wx.test-batches.${run}`, stream: `FORECASTS_${run}`, latestPrefix: `wx.test-forecasts.${run}`, onListenerError: () => undefined });
 
   runForecastBusContract('JetStream, publisher and subscriber on different servers', async () => {
     const run = `c${++runs}`;
@@ -42,7 +32,7 @@ describe.skipIf(natsServerPath === undefined)('JetStream forecast bus', () => {
     // Probe (an undecodable message, skipped by the bus) until b hears one.
     await until(
       () => {
-        nc[0].publish(`wx.test-batches.${run}`, 'probe');
+        nodes.nc[0].publish(`wx.test-batches.${run}`, 'probe');
         return b.undecodable > 0;
       },
       'node a to know node b subscribed',
@@ -76,7 +66,7 @@ describe.skipIf(natsServerPath === undefined)('JetStream forecast bus', () => {
   });
 
   it('a publish on a closed connection does not throw; flush reports it', async () => {
-    const own = await connectTo(cluster, { name: 'node-doomed' });
+    const own = await connectTo(nodes.cluster, { name: 'node-doomed' });
     const bus = await JetStreamForecastBus.open({ nc: own, batchSubject: 'wx.test-batches.lost', stream: 'FORECASTS_lost', latestPrefix: 'wx.test-forecasts.lost' });
     await own.close();
     expect(() => bus.publish(batch(1, ['a']))).not.toThrow();

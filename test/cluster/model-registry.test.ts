@@ -1,31 +1,21 @@
 // The cluster's model registry: the port contract on a 3-server JetStream cluster (another node's registry plays
 // the operator's promote), then what only a cluster has: a promotion that lost a race is undone and reported.
-import type { NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JetStreamStoreError } from '../../src/store/jetstream/errors.js';
 import { JetStreamModelRegistry } from '../../src/store/jetstream/model-registry.js';
 import { runModelRegistryContract } from '../contract/model-registry.contract.js';
-import { connectTo } from './connect.js';
-import { NatsCluster, natsServerPath, until, warnIfNoNatsServer } from './nats-cluster.js';
+import { threeNodes } from './connect.js';
+import { natsServerPath, until, warnIfNoNatsServer } from './nats-cluster.js';
 
 warnIfNoNatsServer('cluster model registry test');
 
 const weights = new Uint8Array([9, 8, 7]);
 
 describe.skipIf(natsServerPath === undefined)('JetStream model registry', () => {
-  let cluster: NatsCluster;
-  let nc: NatsConnection[];
+  const nodes = threeNodes();
   let runs = 0;
-  beforeAll(async () => {
-    cluster = await NatsCluster.start({ nodes: 3 });
-    nc = await Promise.all([0, 1, 2].map((i) => connectTo(cluster, { only: i, name: `node-${i}` })));
-  });
-  afterAll(async () => {
-    await Promise.all((nc ?? []).map((c) => c.close()));
-    await cluster?.close();
-  });
   const open = (i: number, run: string): Promise<JetStreamModelRegistry> =>
-    JetStreamModelRegistry.open({ nc: nc[i], bucket: `models-${run}`, weightsBucket: `weights-${run}` });
+    JetStreamModelRegistry.open({ nc: nodes.nc[i], bucket: `models-${run}`, weightsBucket: `weights-${run}` });
 
   /** A first champion, promoted the operator's way, once `registry` serves it. */
   async function seed(registry: JetStreamModelRegistry): Promise<number> {

@@ -1,29 +1,18 @@
 // The cluster's token store: the port contract on a 3-server JetStream cluster, then what only a cluster has:
 // tokens shared between nodes through the bucket and its watch, and revocation by compare-and-set.
-import type { NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JetStreamStoreError } from '../../src/store/jetstream/errors.js';
 import { JetStreamTokenStore } from '../../src/store/jetstream/token-store.js';
 import { runTokenContract } from '../contract/tokens.contract.js';
-import { connectTo } from './connect.js';
-import { NatsCluster, natsServerPath, until, warnIfNoNatsServer } from './nats-cluster.js';
+import { connectTo, threeNodes } from './connect.js';
+import { natsServerPath, until, warnIfNoNatsServer } from './nats-cluster.js';
 
 warnIfNoNatsServer('cluster token store test');
 
 describe.skipIf(natsServerPath === undefined)('JetStream token store', () => {
-  let cluster: NatsCluster;
-  let nc: NatsConnection[];
+  const nodes = threeNodes();
   let buckets = 0;
-  beforeAll(async () => {
-    cluster = await NatsCluster.start({ nodes: 3 });
-    // One connection per server, as three wxstream nodes would have.
-    nc = await Promise.all([0, 1, 2].map((i) => connectTo(cluster, { only: i, name: `node-${i}` })));
-  });
-  afterAll(async () => {
-    await Promise.all((nc ?? []).map((c) => c.close()));
-    await cluster?.close();
-  });
-  const open = (i: number, bucket: string): Promise<JetStreamTokenStore> => JetStreamTokenStore.open({ nc: nc[i], bucket });
+  const open = (i: number, bucket: string): Promise<JetStreamTokenStore> => JetStreamTokenStore.open({ nc: nodes.nc[i], bucket });
 
   runTokenContract('JetStream KV, 3 servers', async () => {
     const bucket = `tokens-contract-${++buckets}`;
@@ -74,7 +63,7 @@ describe.skipIf(natsServerPath === undefined)('JetStream token store', () => {
   });
 
   it('a write-behind add that JetStream never stored is undone, and flush reports it', async () => {
-    const own = await connectTo(cluster, { name: 'node-doomed' });
+    const own = await connectTo(nodes.cluster, { name: 'node-doomed' });
     const tokens = await JetStreamTokenStore.open({ nc: own, bucket: 'tokens-lost' });
     await own.close(); // NATS gone: nothing can be stored any more
     const { row, secret } = tokens.add({ name: 'late', push: true, read: false });
