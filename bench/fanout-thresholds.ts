@@ -5,7 +5,7 @@ import { VirtualTimeScheduler } from 'rxjs';
 import { DEFAULTS } from '../src/config.js';
 import type { SensorForecast } from '../src/forecaster.js';
 import { log } from '../src/log.js';
-import { serializeBatch, type SerializedBatch } from '../src/pipeline/fan-out.js';
+import { serializeBatch, type SerializedBatch } from '../src/pipeline/serialize-batch.js';
 import type { SensorKeeper } from '../src/pipeline/sensor-keeper.js';
 import type { LiveSkill } from '../src/pipeline/live-skill.js';
 import { Delivery } from '../src/server/delivery.js';

@@ -29,7 +29,7 @@ export interface ForecastPipelineOptions {
 /**
  * @example
  *   stored$.pipe(forecastPipeline({ keeper, stepMs, graceMs, maxGapSteps, scheduler, wanted }))
- *     .subscribe((batch) => fanOut(batch))
+ *     .subscribe((batch) => bus.publish(serializeBatch(batch, stepSeconds)))
  */
 export function forecastPipeline(o: ForecastPipelineOptions): OperatorFunction<readonly Reading[], ForecastBatch> {
   // Per subscription (the server's retry resubscribes): the decoder finishes one batch before the next encodes.

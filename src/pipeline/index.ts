@@ -8,7 +8,7 @@ export { encodeSteps } from './encode-steps.js';
 export { scoreForecasts } from './score-forecasts.js';
 export { decodeForecasts, type DecodeOptions } from './decode-forecasts.js';
 export { issueForecasts, type Issuer, type Origins } from './issue-forecasts.js';
-export { fanOut, serializeBatch, type ForecastTarget, type SerializedBatch, type SerializedForecast } from './fan-out.js';
+export { serializeBatch, type SerializedBatch, type SerializedForecast } from './serialize-batch.js';
 export { forecastPipeline, type ForecastPipelineOptions } from './forecast-pipeline.js';
 export { SensorBucket, bucketEnd, warmStepsFrom, type BucketRules } from './sensor-bucket.js';
 export { bucketReadings } from './bucket-readings.js';

@@ -225,17 +225,13 @@ export class SensorKeeper implements BucketTable {
   /**
    * Bring one sensor's state up to its last closed step: import its snapshot when it was written by the serving
    * model version, then re-encode the stored readings after it; otherwise re-warm from recent history. The
-   * sensor's bucket continues from there, its open bucket included.
-   * @param upTo re-encode only steps ending at or before this (a swap stops where the retired model stood, since
-   *   steps after it are still on their way through the pipeline); with a bound, the live bucket is left alone
+   * sensor's bucket continues from there, its open bucket included. (Swaps re-warm with a bound through
+   * StateReplay.prepare directly.)
    */
-  restore(sensor: string, upTo = Number.MAX_SAFE_INTEGER): RestoreOutcome {
+  restore(sensor: string): RestoreOutcome {
     const plans = new Map<string, StepEvent[]>();
     const serving = this.serving;
-    const outcome =
-      upTo === Number.MAX_SAFE_INTEGER
-        ? this.prepareLive(sensor, upTo, plans, serving)
-        : this.replay.prepare(sensor, upTo, plans, serving).outcome;
+    const outcome = this.prepareLive(sensor, Number.MAX_SAFE_INTEGER, plans, serving);
     this.applyRounds(plans, serving);
     return outcome;
   }

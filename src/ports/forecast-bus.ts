@@ -1,6 +1,6 @@
 // Port: the forecast bus. The owner of a sensor publishes each decoded batch once; every node's delivery subscribes
 // to the sensors its peers want (or to all), so a subscriber on any node gets any sensor's forecasts.
-import type { SerializedBatch } from '../pipeline/fan-out.js';
+import type { SerializedBatch } from '../pipeline/serialize-batch.js';
 
 export type Unsubscribe = () => void;
 

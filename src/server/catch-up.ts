@@ -5,7 +5,7 @@
 import { Subscription, type SchedulerLike } from 'rxjs';
 import type { Logger } from '../log.js';
 import { DEFAULT_DECODE_BATCH } from '../pipeline/decode-forecasts.js';
-import type { SerializedForecast } from '../pipeline/fan-out.js';
+import type { SerializedForecast } from '../pipeline/serialize-batch.js';
 import { forecastJsonWithBelow } from '../protocol/index.js';
 import type { IssuedForecasts } from './issued-forecasts.js';
 import type { Peer } from './peer.js';

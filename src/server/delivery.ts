@@ -4,7 +4,7 @@
 import type { SchedulerLike } from 'rxjs';
 import type { ServeConfig } from '../config.js';
 import type { Logger } from '../log.js';
-import type { DegradedCheck, SerializedBatch } from '../pipeline/fan-out.js';
+import type { DegradedCheck, SerializedBatch } from '../pipeline/serialize-batch.js';
 import type { LiveSkill } from '../pipeline/live-skill.js';
 import type { SensorKeeper } from '../pipeline/sensor-keeper.js';
 import type { ForecastBus, Unsubscribe } from '../ports/forecast-bus.js';

@@ -2,7 +2,7 @@
 // the order they subscribed, and a listener's failure is logged and contained, never the publisher's problem.
 import type { ForecastBus, Unsubscribe } from '../ports/forecast-bus.js';
 import type { Logger } from '../log.js';
-import type { SerializedBatch } from '../pipeline/fan-out.js';
+import type { SerializedBatch } from '../pipeline/serialize-batch.js';
 
 interface Listener {
   sensors: ReadonlySet<string> | undefined;

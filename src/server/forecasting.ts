@@ -4,7 +4,7 @@
 import { Subject, Subscription, of, retry, type SchedulerLike } from 'rxjs';
 import type { ServeConfig } from '../config.js';
 import type { Logger } from '../log.js';
-import { serializeBatch } from '../pipeline/fan-out.js';
+import { serializeBatch } from '../pipeline/serialize-batch.js';
 import { forecastPipeline } from '../pipeline/forecast-pipeline.js';
 import { IntervalTuner } from '../pipeline/interval-tuner.js';
 import { LiveSkill } from '../pipeline/live-skill.js';

@@ -2,7 +2,7 @@
 // issue path), and storage in issued_forecasts, written in one transaction per `flushMs` (or `flushRows`).
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { Logger } from '../log.js';
-import { serializeBatch, type DegradedCheck, type SerializedBatch, type SerializedForecast } from '../pipeline/fan-out.js';
+import { serializeBatch, type DegradedCheck, type SerializedBatch, type SerializedForecast } from '../pipeline/serialize-batch.js';
 import { issueForecasts } from '../pipeline/issue-forecasts.js';
 import type { LiveSkill } from '../pipeline/live-skill.js';
 import type { SensorKeeper } from '../pipeline/sensor-keeper.js';

@@ -39,8 +39,7 @@ export class SqliteSensorStateStore implements SensorStateStore {
       // Positional parameters, and the snapshot bound as a Buffer view without a copy: a graceful stop (and the
       // periodic snapshot) writes every sensor, 100,000 rows in one pause of the event loop.
       for (const r of rows) {
-        const snapshot = Buffer.from(r.snapshot.buffer, r.snapshot.byteOffset, r.snapshot.byteLength);
-        this.upsert.run(r.sensor, r.modelVersion, r.kind, snapshot, r.lastClosed, r.stepMs, r.savedAt, view(r.bucket), r.logSeq, view(r.plausibility));
+        this.upsert.run(r.sensor, r.modelVersion, r.kind, view(r.snapshot), r.lastClosed, r.stepMs, r.savedAt, view(r.bucket), r.logSeq, view(r.plausibility));
       }
     });
   }

@@ -1,7 +1,7 @@
 // The cluster's forecast bus: the port contract with the publisher on one server and the subscriber on another,
 // then the latest-per-sensor stream read from a third node, and what an unsent publish reports.
 import { describe, expect, it } from 'vitest';
-import type { SerializedBatch } from '../../src/pipeline/fan-out.js';
+import type { SerializedBatch } from '../../src/pipeline/serialize-batch.js';
 import { JetStreamStoreError } from '../../src/store/jetstream/errors.js';
 import { JetStreamForecastBus } from '../../src/store/jetstream/forecast-bus.js';
 import { runForecastBusContract } from '../contract/forecast-bus.contract.js';

@@ -2,7 +2,7 @@
 // subscribers of some sensors filtered, in publish order, until they unsubscribe.
 import { describe, expect, it } from 'vitest';
 import type { ForecastBus } from '../../src/ports/forecast-bus.js';
-import type { SerializedBatch } from '../../src/pipeline/fan-out.js';
+import type { SerializedBatch } from '../../src/pipeline/serialize-batch.js';
 
 const batch = (n: number, sensors: string[]): SerializedBatch => {
   const forecasts = sensors.map((sensor) => ({ sensor, origin: n, points: [] }));

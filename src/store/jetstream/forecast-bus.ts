@@ -15,7 +15,7 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { SensorForecast } from '../../forecaster.js';
-import type { SerializedBatch, SerializedForecast } from '../../pipeline/fan-out.js';
+import type { SerializedBatch, SerializedForecast } from '../../pipeline/serialize-batch.js';
 import type { ForecastBus, Unsubscribe } from '../../ports/forecast-bus.js';
 import { JetStreamStoreError } from './errors.js';
 import { retryTimeouts } from './open-bucket.js';
