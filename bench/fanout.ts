@@ -8,7 +8,7 @@ import { fmt, main, markdownTable, si, stats, type BenchOptions, type TargetRow 
 const FRAME = 500;
 const SUBSCRIBERS = 2;
 
-interface Rep {
+export interface Rep {
   rep: number;
   ms: number;
   /** CPU time of this process (server + clients, all threads) over the repetition. */
@@ -17,15 +17,19 @@ interface Rep {
   delivered: number[];
 }
 
-export async function run(o: BenchOptions) {
-  const backend = await initBackend();
-  const sensors = o.quick ? 1_000 : 10_000;
-  const reps = o.quick ? 2 : 5; // the first is the warm-up
-  const repTimeoutMs = o.quick ? 5_000 : 25_000;
+export interface FanoutOptions {
+  sensors: number;
+  /** Repetitions, the first of them the warm-up. */
+  reps: number;
+  repTimeoutMs: number;
+  /** The server's maxQueuedForecasts; default: the server's. */
+  queue?: number;
+}
+
+/** Start a server on the current backend, subscribe, and time `reps` steps of every sensor delivered to everyone. */
+export async function measureFanout(o: FanoutOptions): Promise<Rep[]> {
+  const { sensors, reps, repTimeoutMs, queue } = o;
   const names = Array.from({ length: sensors }, (_, i) => sensorName(i));
-  // The server's default queue holds one forecast per sensor for up to maxSensors sensors; WXBENCH_QUEUE sets a
-  // smaller one to show what a bounded queue drops.
-  const queue = process.env.WXBENCH_QUEUE === undefined ? undefined : Number(process.env.WXBENCH_QUEUE);
   const bench = await benchServer(queue === undefined ? {} : { maxQueuedForecasts: queue });
   const pusher = await BenchSocket.open(bench.server.url);
   const subs = await Promise.all(Array.from({ length: SUBSCRIBERS }, () => BenchSocket.open(bench.server.url)));
@@ -72,6 +76,16 @@ export async function run(o: BenchOptions) {
     subs.forEach((s) => s.close());
     await bench.stop();
   }
+  return results;
+}
+
+export async function run(o: BenchOptions) {
+  const backend = await initBackend();
+  const sensors = o.quick ? 1_000 : 10_000;
+  // The server's default queue holds one forecast per sensor for up to maxSensors sensors; WXBENCH_QUEUE sets a
+  // smaller one to show what a bounded queue drops.
+  const queue = process.env.WXBENCH_QUEUE === undefined ? undefined : Number(process.env.WXBENCH_QUEUE);
+  const results = await measureFanout({ sensors, reps: o.quick ? 2 : 5, repTimeoutMs: o.quick ? 5_000 : 25_000, ...(queue === undefined ? {} : { queue }) });
   const timed = results.slice(1);
   const rate = stats(timed.map((r) => sensors / (r.ms / 1000)));
   const perCpu = stats(timed.map((r) => sensors / (r.cpuMs / 1000)));

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execute, machineInfo, printResult, RESULTS_DIR, targetTable, type BenchBody, type BenchResult, type TargetRow } from './harness.js';
 
-export const BENCHMARKS = ['stateful', 'kernels', 'ingest', 'fanout', 'latency', 'memory', 'restart', 'training', 'native', 'native-replay'] as const;
+export const BENCHMARKS = ['stateful', 'kernels', 'ingest', 'fanout', 'latency', 'memory', 'restart', 'training', 'native', 'native-replay', 'native-fanout'] as const;
 
 /** Not in --quick: two eval replays, a minute or more each even at their smallest. */
 const NOT_QUICK = new Set<string>(['native-replay']);
@@ -18,7 +18,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // (40 s of load, then a round at nice 19) needs most of its cap on a loaded 2-core machine.
 const TIMEOUT_S = { full: 240, quick: 30 };
 // The native-vs-wasm pair runs everything twice, wasm's half 2-3x slower: they get caps of their own.
-const FULL_TIMEOUT_S: Record<string, number> = { native: 600, 'native-replay': 900 };
+const FULL_TIMEOUT_S: Record<string, number> = { native: 600, 'native-replay': 900, 'native-fanout': 600 };
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: string[] } {
   const quick = argv.includes('--quick');
