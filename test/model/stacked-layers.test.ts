@@ -2,7 +2,8 @@
 // (Seq2Seq.encodeStep / decode, tf ops), one layer stays what it was, and bad values fail at config time.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { Seq2Seq, resolveModelConfig, stateSize, architectureTag } from '../../src/model/index.js';
+import { Seq2Seq, architectureTag, buildWindows, resolveModelConfig, stateSize, train } from '../../src/model/index.js';
+import { diurnalSeries } from './synthetic.js';
 import { JsInference } from '../../src/model/js-kernels.js';
 import { createRng } from '../../src/random.js';
 import { maxAbsDiff, useTestBackend } from './helpers.js';
@@ -120,4 +121,56 @@ it.each([0, 5, 1.5, -1])('layers %s is refused with a RangeError naming the opti
 it('a layers value of another type is a TypeError', () => {
   expect(() => resolveModelConfig({ layers: '2' as unknown as number })).toThrow(TypeError);
   expect(() => resolveModelConfig({ layers: null as unknown as number })).toThrow(/layers must be a number/);
+});
+
+describe.each([2, 3])('a training step with %i layers', (layers) => {
+  it("reports the loss of the JS kernels' encode and free-running decode of its windows (to 1e-5)", () => {
+    const config = { hidden: 8, horizon: 6, layers, seed: 3 };
+    const windows = buildWindows(diurnalSeries({ steps: 24 * 4, covariates: true, missing: 0.1 }), { config, contextLength: 12, stride: 5, minTargets: 3 });
+    const model = Seq2Seq.create(config);
+    model.setWeights(model.getWeights().map((w, i) => randomArray(w.length, 700 + i, 0.4)));
+    const js = new JsInference(model.config, model.getWeights());
+    // All windows in one batch, every lead fed its own p50 (free-running): the step's forward pass is the live one.
+    const run = train(windows, { model, maxSteps: 1, batchSize: windows.length, freeRun: { start: 1, end: 1, rampFraction: 1 }, gradientSteps: 4 });
+    const B = windows.length;
+    const I = model.encoderInputSize;
+    const C = model.decoderContextSize;
+    const H = model.config.horizon;
+    const contextLength = windows[0]!.encoder.length / I;
+    let state: Float32Array = new Float32Array(B * model.stateSize);
+    for (let t = 0; t < contextLength; t++) {
+      const x = new Float32Array(B * I);
+      windows.forEach((w, b) => x.set(w.encoder.subarray(t * I, (t + 1) * I), b * I));
+      state = js.stepArrays(x, state, B);
+    }
+    const ctx = new Float32Array(H * B * C);
+    windows.forEach((w, b) => {
+      for (let k = 0; k < H; k++) ctx.set(w.decoder.subarray(k * C, (k + 1) * C), (k * B + b) * C);
+    });
+    const out = js.forecastArrays(state, ctx, B);
+    let sum = 0;
+    let n = 0;
+    windows.forEach((w, b) => {
+      for (let k = 0; k < H; k++) {
+        const y = w.target[k]!;
+        if (Number.isNaN(y)) continue;
+        const at = (k * B + b) * 4;
+        const pinball = (q: number, p: number): number => Math.max(q * (y - p), (q - 1) * (y - p));
+        sum += pinball(0.1, out[at]!) + pinball(0.5, out[at + 1]!) + pinball(0.9, out[at + 2]!) + 0.5 * (y - out[at + 3]!) ** 2;
+        n++;
+      }
+    });
+    expect(n).toBeGreaterThan(20);
+    expect(Math.abs(run.history.stepLoss[0]! - sum / n)).toBeLessThan(1e-5);
+    // The step trained every layer: an upper layer's weights moved.
+    const names = model.specs.map((s) => s.name);
+    const before = Seq2Seq.create(config);
+    before.setWeights(before.getWeights().map((w, i) => randomArray(w.length, 700 + i, 0.4)));
+    for (const name of [`enc${layers}.Wh`, `dec${layers}.Wx`]) {
+      const i = names.indexOf(name);
+      expect(maxAbsDiff(model.getWeights()[i]!, before.getWeights()[i]!)).toBeGreaterThan(1e-4);
+    }
+    before.dispose();
+    model.dispose();
+  });
 });
