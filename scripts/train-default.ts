@@ -4,7 +4,7 @@
 // starting weights"), for `wxstream models import` or `wxstream replay --model`.
 // Reproducible: fixed seeds, fixed data, deterministic training on the wasm/cpu backends (wasm unless --backend).
 //
-//   npm run train:default -- [--epochs 8] [--stop-after-steps N] [--init BASE --free-run 1] [--out BASE]
+//   npm run train:default -- [--epochs 8] [--stop-after-steps N] [--layers 2] [--init BASE --free-run 1] [--out BASE]
 //   npm run train:default -- --data history.csv [--layout simple] [--cutoff 2024-06-01T00:00Z] --out my-model
 // The shipped weights' exact commands are in docs/evaluation.md ("Shipped default weights").
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -43,6 +43,7 @@ const program = new Command()
   .option('--epochs <n>', 'passes over the training windows', '8')
   .option('--hidden <n>', 'GRU width', '64')
   .option('--cell <cell>', 'rnn | gru | lstm', 'gru')
+  .option('--layers <n>', 'stacked recurrent layers in the encoder and decoder, 1-4 (docs/model.md, Stacked layers)', '1')
   .option('--batch <n>', 'windows per optimizer step', '64')
   .option('--lr <x>', 'Adam learning rate', '0.003')
   .option('--context <n>', 'encoder steps per window', '96')
@@ -118,9 +119,8 @@ async function main(): Promise<void> {
   const validationFrom = cutoff - VALIDATION_MS;
   const steps = toSteps(readings.filter((r) => r.ts < cutoff), { stepMs: STEP });
   const series = splitSeries(steps);
-  const model = opts.init
-    ? await readModelFiles(resolve(repo, opts.init))
-    : Seq2Seq.create({ cell: opts.cell as 'gru', hidden: Number(opts.hidden), seed: 1, ...(opts.dailyProfile ? { dailyProfile: true } : {}) });
+  if (opts.init && program.getOptionValueSource('layers') === 'cli') usage("--layers makes a fresh model; with --init the saved model's layers stay");
+  const model = opts.init ? await readModelFiles(resolve(repo, opts.init)) : freshModel();
   const horizon = model.config.horizon;
   const contextLength = Number(opts.context);
   const trainWindows: TrainingWindow[] = [];
@@ -190,6 +190,21 @@ async function main(): Promise<void> {
 }
 
 class BudgetExceeded extends Error {}
+
+/** The seeded model of the options; a bad value is a usage error naming the option. */
+function freshModel(): Seq2Seq {
+  try {
+    return Seq2Seq.create({
+      cell: opts.cell as 'gru',
+      hidden: Number(opts.hidden),
+      layers: Number(opts.layers),
+      seed: 1,
+      ...(opts.dailyProfile ? { dailyProfile: true } : {}),
+    });
+  } catch (err) {
+    return usage((err as Error).message);
+  }
+}
 
 async function finish(
   model: Seq2Seq,

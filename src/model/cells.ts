@@ -132,3 +132,31 @@ export function cellStep(cell: CellType, prefix: string, p: Params, xp: readonly
     }
   }
 }
+
+/** Parameter prefix of layer `k` (0 = bottom) of the encoder or decoder: `enc`, `enc2`, `enc3`, ... */
+export function layerPrefix(part: 'enc' | 'dec', k: number): string {
+  return k === 0 ? part : `${part}${k + 1}`;
+}
+
+/**
+ * One step of a stack of `layers` cells: the bottom layer gets its projected input `xp0`, layer k the new h of
+ * layer k-1 at the same step. `state` and the result hold each layer's [h] or [h, c] in turn, bottom layer first.
+ */
+export function stackStep(
+  cell: CellType,
+  part: 'enc' | 'dec',
+  layers: number,
+  p: Params,
+  xp0: readonly tf.Tensor2D[],
+  state: CellState,
+): CellState {
+  const parts = state.length / layers;
+  const next: CellState = [];
+  let xp = xp0;
+  for (let k = 0; k < layers; k++) {
+    const prefix = layerPrefix(part, k);
+    if (k > 0) xp = projectInput(cell, prefix, p, next[(k - 1) * parts]);
+    next.push(...cellStep(cell, prefix, p, xp, state.slice(k * parts, (k + 1) * parts)));
+  }
+  return next;
+}

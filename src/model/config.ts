@@ -81,6 +81,12 @@ export interface ModelConfig {
   intervalScale?: number[];
   /** Decoder input: the change of the sensor's own mean daily profile from the origin hour to the target hour. */
   dailyProfile?: boolean;
+  /**
+   * Stacked recurrent layers (1-4) in the encoder and in the decoder: layer k's input at a step is layer k-1's
+   * output at that step, and decoder layer k starts from encoder layer k's state. Absent = 1: a one-layer config
+   * never carries the field, so configs, weight files and snapshots written before it existed stay what they were.
+   */
+  layers?: number;
 }
 
 export type ModelOptions = Partial<Omit<ModelConfig, 'normalization'>> & {
@@ -137,6 +143,8 @@ export function resolveModelConfig(options: ModelOptions = {}): ModelConfig {
     },
   };
   validate(config);
+  // One layer is the canonical absent field: the saved config (and its hash in the weight blob) stay as before.
+  if (config.layers === 1) delete config.layers;
   return config;
 }
 
@@ -145,6 +153,7 @@ function validate(c: ModelConfig): void {
     throw new RangeError(`cell must be one of ${CELL_TYPES.join(', ')}; got ${JSON.stringify(c.cell)}`);
   }
   int('hidden', c.hidden, 1, 1024);
+  if (c.layers !== undefined) int('layers', c.layers, 1, MAX_LAYERS);
   int('horizon', c.horizon, 1, 1000);
   int('stepSeconds', c.stepSeconds, 1, 366 * 86400);
   int('seed', c.seed, 0, 0xffffffff);
@@ -207,19 +216,36 @@ function scale(name: string, s: Scale | undefined): void {
   positive(`${name}.sd`, s.sd);
 }
 
+/** Largest `layers`: deeper stacks cost live speed linearly and were not measured to pay (docs/model.md). */
+export const MAX_LAYERS = 4;
+
+/** Recurrent layers of a config (absent = 1). */
+export function layerCount(c: Pick<ModelConfig, 'layers'>): number {
+  return c.layers ?? 1;
+}
+
 /** Number of state vectors a cell carries: LSTM has (h, c), the others only h. */
 export function stateParts(c: Pick<ModelConfig, 'cell'>): number {
   return c.cell === 'lstm' ? 2 : 1;
 }
 
-/** Floats per sensor in the packed recurrent state. */
-export function stateSize(c: Pick<ModelConfig, 'cell' | 'hidden'>): number {
+/** Floats of one layer's state ([h] or [h | c]). */
+export function layerStateSize(c: Pick<ModelConfig, 'cell' | 'hidden'>): number {
   return stateParts(c) * c.hidden;
 }
 
-/** Short identifier of the architecture, used in snapshot kinds and model versions, e.g. "gru64c3". */
+/** Floats per sensor in the packed recurrent state: every layer's [h] or [h | c], bottom layer first. */
+export function stateSize(c: Pick<ModelConfig, 'cell' | 'hidden' | 'layers'>): number {
+  return layerCount(c) * layerStateSize(c);
+}
+
+/**
+ * Short identifier of the architecture, used in snapshot kinds and model versions, e.g. "gru64c3", or "gru64x2c3"
+ * for two stacked layers (one layer keeps the tag it always had).
+ */
 export function architectureTag(c: ModelConfig): string {
-  return `${c.cell}${c.hidden}c${c.covariates.length}`;
+  const layers = layerCount(c);
+  return `${c.cell}${c.hidden}${layers === 1 ? '' : `x${layers}`}c${c.covariates.length}`;
 }
 
 /** Days a southern station's time features are shifted by: half a year, in whole days (hours stay as they are). */

@@ -11,8 +11,11 @@
 // - [g | context] is one concat per lead, and r, z and the candidate's input part are one fused matMul each
 //   (r and z with the Sigmoid fused): no gate slices;
 // - the head runs once over all leads at the end, and the quantiles are computed on the read-back array.
+// With stacked layers every layer carries its state as g, a layer above the bottom reads the new g of the layer below
+// (folded like its own), and the fed-back p50 (linear in the top layer's state) enters the bottom layer as its own rows.
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from './config.js';
+import { layerCount, type ModelConfig } from './config.js';
+import { layerPrefix } from './cells.js';
 import { decoderContextSize } from './features.js';
 import { quantilesInPlace } from './quantiles.js';
 
@@ -57,19 +60,92 @@ export function candidateInput(wx: Float32Array, b: Float32Array, hidden: number
   };
 }
 
-/** Derived weights; index 0 is lead 1 (nothing fed back), index 1 every later lead (p50 folded in). */
+/**
+ * Derived weights of a GRU layer above the bottom one (encoder or decoder): r and z on [g | g below] (both carried
+ * as g), twice the candidate's input part on g below and twice its recurrent part on g.
+ */
+export interface UpperGruWeights {
+  r: Affine;
+  z: Affine;
+  xn: Affine;
+  hn: Affine;
+}
+
+/** The derived weights of an upper layer from its saved weights (stacked gates [r | z | n]; Wx is [hidden, 3 hidden]). */
+export function upperGruWeights(hidden: number, wx: Float32Array, wh: Float32Array, b: Float32Array, bh: Float32Array): UpperGruWeights {
+  const H = hidden;
+  const G = 3 * H;
+  const gate = (g: number): Affine =>
+    foldAffine(2 * H, 0, (i, j) => (i < H ? wh[i * G + g * H + j] : wx[(i - H) * G + g * H + j]), null, (j) => b[g * H + j] + bh[g * H + j], 1, H);
+  return {
+    r: gate(0),
+    z: gate(1),
+    xn: foldAffine(H, 0, (i, j) => wx[i * G + 2 * H + j], null, (j) => b[2 * H + j], 2, H),
+    hn: foldAffine(H, 0, (i, j) => wh[i * G + 2 * H + j], null, (j) => bh[2 * H + j], 2, H),
+  };
+}
+
+/** An upper layer's derived weights as tensors, and its step (11 ops, like the bottom layer's). */
+export class UpperGruLayer {
+  private readonly r: Uploaded;
+  private readonly z: Uploaded;
+  private readonly xn: Uploaded;
+  private readonly hn: Uploaded;
+
+  constructor(w: UpperGruWeights) {
+    this.r = upload(w.r);
+    this.z = upload(w.z);
+    this.xn = upload(w.xn);
+    this.hn = upload(w.hn);
+  }
+
+  /** This layer's next g from its g and the layer below's new g at the same step (call inside a tidy). */
+  step(g: tf.Tensor2D, below: tf.Tensor2D): tf.Tensor2D {
+    const { r, z, xn, hn } = this;
+    const a = tf.concat([g, below], 1);
+    const rg = tf.fused.matMul({ a, b: r.w, bias: r.b, activation: 'sigmoid' });
+    const zg = tf.fused.matMul({ a, b: z.w, bias: z.b, activation: 'sigmoid' });
+    const hn2 = tf.fused.matMul({ a: g, b: hn.w, bias: hn.b });
+    const xn2 = tf.fused.matMul({ a: below, b: xn.w, bias: xn.b });
+    const sig = tf.sigmoid(tf.add(xn2, tf.mul(rg, hn2)));
+    return tf.add(sig, tf.mul(zg, tf.sub(g, sig))) as tf.Tensor2D;
+  }
+
+  dispose(): void {
+    disposeAll([this.r, this.z, this.xn, this.hn]);
+  }
+}
+
+/** Packed states [batch, layers * hidden] (s) as one g tensor per layer, bottom first. */
+export function layerTensors(state: Float32Array, batch: number, hidden: number, layers: number): tf.Tensor2D[] {
+  const H = hidden;
+  const S = layers * H;
+  return Array.from({ length: layers }, (_, l) => {
+    const g = new Float32Array(batch * H);
+    for (let b = 0; b < batch; b++) for (let j = 0; j < H; j++) g[b * H + j] = 0.5 * (state[b * S + l * H + j] + 1);
+    return tf.tensor2d(g, [batch, H]);
+  });
+}
+
+/**
+ * Derived weights; index 0 is lead 1 (nothing fed back), index 1 every later lead (p50 folded in). With one layer
+ * the fed-back p50 is a function of the bottom layer's own g and folds into its recurrent rows ([g | context]); with
+ * more it is the top layer's previous g, which gets its own rows ([g | g top | context]).
+ */
 export interface GruDecodeWeights {
   hidden: number;
   context: number;
   r: [Affine, Affine];
   z: [Affine, Affine];
-  /** Twice the candidate's input part from lead 2 on, the fed-back p50 folded in ([g | context] rows). */
+  /** Twice the candidate's input part from lead 2 on, the fed-back p50 folded in ([g top | context] rows). */
   xn: Affine;
   /** Twice the candidate's input part at lead 1 (nothing fed back): the context alone ([context] rows). */
   xnContext: Affine;
   /** Twice the candidate's recurrent part (g only). */
   hn: Affine;
   head: Affine;
+  /** The decoder's layers above the bottom one (empty with one layer). */
+  upper: UpperGruWeights[];
 }
 
 /**
@@ -85,13 +161,25 @@ export function gruDecodeWeights(config: ModelConfig, saved: Record<string, Floa
   const b50 = headB[0];
   const affine = (sPart: Part, uPart: Part | null, c: (j: number) => number, scale: number, cols = H): Affine =>
     foldAffine(H, C, sPart, uPart, c, scale, cols);
+  const layers = layerCount(config);
   const gate = (g: number, fed: 0 | 1): Affine =>
-    affine(
-      (i, j) => wh[i * G + g * H + j] + fed * w50(i) * wp[g * H + j],
-      (i, j) => wx[i * G + g * H + j],
-      (j) => b[g * H + j] + bh[g * H + j] + fed * b50 * wp[g * H + j],
-      1,
-    );
+    fed === 1 && layers > 1
+      ? // [g | g top | context]: the recurrent rows, then the fed-back p50's.
+        foldAffine(
+          2 * H,
+          C,
+          (i, j) => (i < H ? wh[i * G + g * H + j] : w50(i - H) * wp[g * H + j]),
+          (i, j) => wx[i * G + g * H + j],
+          (j) => b[g * H + j] + bh[g * H + j] + b50 * wp[g * H + j],
+          1,
+          H,
+        )
+      : affine(
+          (i, j) => wh[i * G + g * H + j] + fed * w50(i) * wp[g * H + j],
+          (i, j) => wx[i * G + g * H + j],
+          (j) => b[g * H + j] + bh[g * H + j] + fed * b50 * wp[g * H + j],
+          1,
+        );
   const xn = (): Affine =>
     affine(
       (i, j) => w50(i) * wp[2 * H + j],
@@ -108,6 +196,10 @@ export function gruDecodeWeights(config: ModelConfig, saved: Record<string, Floa
     xnContext: candidateInput(wx, b, H, C),
     hn: affine((i, j) => wh[i * G + 2 * H + j], null, (j) => bh[2 * H + j], 2),
     head: affine((i, j) => headW[i * 4 + j], null, (j) => headB[j], 1, 4),
+    upper: Array.from({ length: layers - 1 }, (_, l) => {
+      const pre = layerPrefix('dec', l + 1);
+      return upperGruWeights(H, saved[`${pre}.Wx`]!, saved[`${pre}.Wh`]!, saved[`${pre}.b`]!, saved[`${pre}.bh`]!);
+    }),
   };
 }
 
@@ -122,6 +214,7 @@ export class GruDecoder {
   private readonly xnContext: Uploaded;
   private readonly hn: Uploaded;
   private readonly head: Uploaded;
+  private readonly upper: UpperGruLayer[];
 
   constructor(w: GruDecodeWeights) {
     this.hidden = w.hidden;
@@ -133,6 +226,7 @@ export class GruDecoder {
     this.xnContext = up(w.xnContext);
     this.hn = up(w.hn);
     this.head = up(w.head);
+    this.upper = w.upper.map((u) => new UpperGruLayer(u));
   }
 
   /**
@@ -140,23 +234,29 @@ export class GruDecoder {
    * context [horizon][batch][contextSize]; returns [horizon][batch][p10, p50, p90, mean].
    */
   forecastArrays(state: Float32Array, context: Float32Array, batch: number, horizon: number): Float32Array {
-    const { hidden: H, context: C, r, z, xn, xnContext, hn, head } = this;
-    const g0 = new Float32Array(state.length);
+    const { hidden: H, context: C, r, z, xn, xnContext, hn, head, upper } = this;
+    const layers = upper.length + 1;
+    const g0 = new Float32Array(layers === 1 ? state.length : 0);
     for (let i = 0; i < g0.length; i++) g0[i] = 0.5 * (state[i] + 1);
     const out = tf.tidy(() => {
-      let g = tf.tensor2d(g0, [batch, H]);
+      let gs = layers === 1 ? [tf.tensor2d(g0, [batch, H])] : layerTensors(state, batch, H, layers);
       const states: tf.Tensor2D[] = [];
       for (let k = 0; k < horizon; k++) {
         const f = k === 0 ? 0 : 1;
+        const g = gs[0]!;
         const u = tf.tensor2d(context.subarray(k * batch * C, (k + 1) * batch * C), [batch, C]);
-        const a = tf.concat([g, u], 1);
+        // From lead 2 on with layers above: the top layer's previous g feeds the p50 back ([g | g top | context]).
+        const gu = f === 1 && layers > 1 ? tf.concat([gs[layers - 1]!, u], 1) : undefined;
+        const a = tf.concat([g, gu ?? u], 1);
         const rg = tf.fused.matMul({ a, b: r[f].w, bias: r[f].b, activation: 'sigmoid' });
         const zg = tf.fused.matMul({ a, b: z[f].w, bias: z[f].b, activation: 'sigmoid' });
         const hn2 = tf.fused.matMul({ a: g, b: hn.w, bias: hn.b });
-        const xn2 = f === 0 ? tf.fused.matMul({ a: u, b: xnContext.w, bias: xnContext.b }) : tf.fused.matMul({ a, b: xn.w, bias: xn.b });
+        const xn2 = f === 0 ? tf.fused.matMul({ a: u, b: xnContext.w, bias: xnContext.b }) : tf.fused.matMul({ a: gu ?? a, b: xn.w, bias: xn.b });
         const sig = tf.sigmoid(tf.add(xn2, tf.mul(rg, hn2)));
-        g = tf.add(sig, tf.mul(zg, tf.sub(g, sig))) as tf.Tensor2D;
-        states.push(g);
+        const next = [tf.add(sig, tf.mul(zg, tf.sub(g, sig))) as tf.Tensor2D];
+        upper.forEach((layer, l) => next.push(layer.step(gs[l + 1]!, next[l]!)));
+        gs = next;
+        states.push(gs[layers - 1]!);
       }
       return tf.fused.matMul({ a: tf.concat(states, 0), b: head.w, bias: head.b });
     });
@@ -169,6 +269,7 @@ export class GruDecoder {
 
   dispose(): void {
     disposeAll([...this.r, ...this.z, this.xn, this.xnContext, this.hn, this.head]);
+    for (const u of this.upper) u.dispose();
   }
 }
 

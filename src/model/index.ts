@@ -9,6 +9,8 @@ export {
   resolveModelConfig,
   architectureTag,
   stateSize,
+  layerCount,
+  MAX_LAYERS,
   CELL_TYPES,
   COVARIATES,
   type CellType,

@@ -271,14 +271,14 @@ export class RnnForecaster implements Forecaster {
     const slot = this.sensors.get(sensor);
     if (slot === undefined) return undefined;
     const state = { hidden: this.slab.hiddenOf(slot), track: this.slab.trackOf(slot, sensor) };
-    return { kind: this.snapshotKind, data: encodeSnapshot(state, this.model.config.covariates) };
+    return { kind: this.snapshotKind, data: encodeSnapshot(state, this.model.config.covariates, this.model.layers) };
   }
 
   importState(sensor: string, snapshot: SensorSnapshot): void {
     if (snapshot.kind !== this.snapshotKind) {
       throw new ModelError('WX_MODEL_SNAPSHOT_MISMATCH', `snapshot kind "${snapshot.kind}" is not "${this.snapshotKind}"`);
     }
-    const state = decodeSnapshot(sensor, snapshot.data, this.model.config.covariates, this.model.stateSize);
+    const state = decodeSnapshot(sensor, snapshot.data, this.model.config.covariates, this.model.stateSize, this.model.layers);
     const slot = this.slotFor(sensor);
     this.slab.setTrack(slot, state.track);
     this.slab.setHidden(slot, state.hidden);

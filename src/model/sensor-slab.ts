@@ -1,7 +1,8 @@
 // Per-sensor live state in two flat arrays instead of objects: the hidden states in one Float32Array and the
 // track's numbers in one Float64Array, a slot per sensor. Small per-sensor objects cost more than their data
 // (a 64-float hidden state in its own ArrayBuffer is ~0.4 KiB, a track with its normalizer and origin step
-// ~0.3 KiB; docs/benchmarks.md, benchmark 6); a slot costs 4 * stateSize + 8 * trackFields bytes.
+// ~0.3 KiB; docs/benchmarks.md, benchmark 6); a slot costs 4 * stateSize + 8 * trackFields bytes, where stateSize is
+// every stacked layer's state in turn (layers x hidden for the GRU, config.ts: stateSize).
 import type { StepObservation } from '../forecaster.js';
 import { CLOCK_FIELDS, clockFrom } from './clock.js';
 import { COVARIATES as ALL_COVARIATES } from './config.js';

@@ -4,18 +4,19 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../random.js';
 import {
   cellParamSpecs,
-  cellStep,
   gateCount,
   gateGroups,
   groupSpecs,
   initCellParam,
   joinGroups,
+  layerPrefix,
   projectInput,
   splitGroups,
+  stackStep,
   type CellState,
   type ParamSpec,
 } from './cells.js';
-import { architectureTag, resolveModelConfig, stateParts, stateSize, type ModelConfig, type ModelOptions } from './config.js';
+import { architectureTag, layerCount, resolveModelConfig, stateParts, stateSize, type ModelConfig, type ModelOptions } from './config.js';
 import { crc32 } from './checksum.js';
 import { decoderContextSize, decoderInputSize, encoderInputSize } from './features.js';
 import { ModelError } from './errors.js';
@@ -84,18 +85,25 @@ export class Seq2Seq {
     return decoderContextSize(this.config);
   }
 
-  /** Floats per sensor in the packed state ([h] or [h | c]). */
+  /** Floats per sensor in the packed state (each layer's [h] or [h | c], bottom layer first). */
   get stateSize(): number {
     return stateSize(this.config);
   }
 
+  /** Stacked recurrent layers of the encoder and of the decoder. */
+  get layers(): number {
+    return layerCount(this.config);
+  }
+
+  /** The state of a batch: each layer's [h] or [h, c] in turn, bottom layer first. */
   zeroState(batch: number): CellState {
-    return Array.from({ length: stateParts(this.config) }, () => tf.zeros([batch, this.config.hidden]) as tf.Tensor2D);
+    return Array.from({ length: this.layers * stateParts(this.config) }, () => tf.zeros([batch, this.config.hidden]) as tf.Tensor2D);
   }
 
   /** One encoder step for a batch: x [batch, encoderInputSize]. */
   encodeStep(x: tf.Tensor2D, state: CellState): CellState {
-    return cellStep(this.config.cell, 'enc', this.params, projectInput(this.config.cell, 'enc', this.params, x), state);
+    const { cell } = this.config;
+    return stackStep(cell, 'enc', this.layers, this.params, projectInput(cell, 'enc', this.params, x), state);
   }
 
   /**
@@ -110,7 +118,7 @@ export class Seq2Seq {
   }
 
   /**
-   * Decode `horizon` leads from the encoder state; context[k] is [batch, decoderContextSize] for lead k+1.
+   * Decode `horizon` leads from the encoder state (decoder layer k starts from encoder layer k's); context[k] is [batch, decoderContextSize] for lead k+1.
    * The first fed-back residual is 0 (the last observation relative to itself); afterwards the decoder feeds
    * back its own p50, or the truth where `teacher.useTruth` is set. Returns [horizon, batch, 4] in OUTPUTS order.
    */
@@ -126,13 +134,14 @@ export class Seq2Seq {
     let prev: tf.Tensor2D | undefined;
     const raw: tf.Tensor2D[] = [];
     const groups = gateGroups(cell);
+    const top = (this.layers - 1) * stateParts(this.config);
     for (let k = 0; k < horizon; k++) {
       const xc = projectInput(cell, 'dec', p, context[k]);
       // The fed-back residual is one column: a broadcast multiply instead of a concat + matMul.
       const fed = prev;
       const xp = fed === undefined ? xc : xc.map((t, i) => tf.add(t, tf.mul(fed, p[`dec.Wp.${groups[i].name}`])) as tf.Tensor2D);
-      s = cellStep(cell, 'dec', p, xp, s);
-      const o = tf.fused.matMul({ a: s[0], b: p['head.W'] as tf.Tensor2D, bias: p['head.b'] }) as tf.Tensor2D;
+      s = stackStep(cell, 'dec', this.layers, p, xp, s);
+      const o = tf.fused.matMul({ a: s[top], b: p['head.W'] as tf.Tensor2D, bias: p['head.b'] }) as tf.Tensor2D;
       raw.push(o);
       if (k + 1 < horizon) {
         const p50 = tf.slice(o, [0, 0], [-1, 1]);
@@ -150,7 +159,7 @@ export class Seq2Seq {
     if (this.config.cell === 'gru') return this.gru().stepper.stepArrays(x, state, batch);
     const out = tf.tidy(() => {
       const xt = tf.tensor2d(x, [batch, this.encoderInputSize]);
-      return packState(this.encodeStep(xt, this.unpack(state, batch)));
+      return packState(this.encodeStep(xt, this.unpackState(state, batch)));
     });
     return readAndDispose(out);
   }
@@ -166,7 +175,7 @@ export class Seq2Seq {
       const ctx = Array.from({ length: this.config.horizon }, (_, k) =>
         tf.tensor2d(context.subarray(k * size, (k + 1) * size), [batch, this.decoderContextSize]),
       );
-      return this.decodeRaw(this.unpack(state, batch), ctx);
+      return this.decodeRaw(this.unpackState(state, batch), ctx);
     });
     return quantilesInPlace(readAndDispose(out));
   }
@@ -260,20 +269,27 @@ export class Seq2Seq {
     this.disposed = true;
   }
 
-  private unpack(state: Float32Array, batch: number): CellState {
-    const packed = tf.tensor2d(state, [batch, this.stateSize]);
-    if (stateParts(this.config) === 1) return [packed];
+  /** Packed per-sensor states [batch * stateSize] as the tensors of a CellState (inverse of packState). */
+  unpackState(state: Float32Array, batch: number): CellState {
+    const n = this.layers * stateParts(this.config);
     const h = this.config.hidden;
-    return [tf.slice(packed, [0, 0], [-1, h]), tf.slice(packed, [0, h], [-1, h])];
+    if (n === 1) return [tf.tensor2d(state.subarray(0, batch * h), [batch, h])];
+    const packed = tf.tensor2d(state.subarray(0, batch * this.stateSize), [batch, this.stateSize]);
+    return Array.from({ length: n }, (_, i) => tf.slice(packed, [0, i * h], [-1, h]) as tf.Tensor2D);
   }
 }
 
-/** All parameter specs of a config, in serialization order: encoder, decoder, head. */
+/**
+ * All parameter specs of a config, in serialization order: encoder layers, decoder layers (bottom first; layers above
+ * the bottom take the layer below's h, `hidden` wide), the decoder's fed-back weights, head.
+ */
 export function modelParamSpecs(config: ModelConfig): ParamSpec[] {
   const h = config.hidden;
+  const stack = (part: 'enc' | 'dec', input: number): ParamSpec[] =>
+    Array.from({ length: layerCount(config) }, (_, k) => cellParamSpecs(layerPrefix(part, k), config.cell, k === 0 ? input : h, h)).flat();
   return [
-    ...cellParamSpecs('enc', config.cell, encoderInputSize(config), h),
-    ...cellParamSpecs('dec', config.cell, decoderContextSize(config), h),
+    ...stack('enc', encoderInputSize(config)),
+    ...stack('dec', decoderContextSize(config)),
     { name: 'dec.Wp', shape: [1, gateCount(config.cell) * h] },
     { name: 'head.W', shape: [h, OUTPUTS.length] },
     { name: 'head.b', shape: [OUTPUTS.length] },

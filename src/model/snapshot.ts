@@ -10,11 +10,12 @@ import type { SensorTrack } from './track.js';
 const MAGIC = 0x53525857; // "WXRS" read as little-endian u32
 /**
  * 2 added the clock estimate (clock.ts) after the running stats; 3 the mean daily profile (track.ts, models with
- * dailyProfile: a slot count in the header, the values after the hidden state). Older formats still load: format 1
- * with a fresh clock, 1 and 2 without a profile.
+ * dailyProfile: a slot count in the header, the values after the hidden state); 4 the number of stacked layers the
+ * hidden state holds (u16 at 114; the state is each layer's in turn, bottom first). Older formats still load: format 1
+ * with a fresh clock, 1 and 2 without a profile, 1-3 as one layer.
  */
-const FORMAT = 3;
-const HEADERS: Record<number, number> = { 1: 72, 2: 112, 3: 114 };
+const FORMAT = 4;
+const HEADERS: Record<number, number> = { 1: 72, 2: 112, 3: 114, 4: 116 };
 const HEADER = HEADERS[FORMAT];
 
 export interface SensorState {
@@ -22,7 +23,8 @@ export interface SensorState {
   track: SensorTrack;
 }
 
-export function encodeSnapshot(state: SensorState, covariates: readonly Covariate[]): Uint8Array {
+/** @param layers the stacked layers `state.hidden` holds (config `layers`) */
+export function encodeSnapshot(state: SensorState, covariates: readonly Covariate[], layers = 1): Uint8Array {
   const last = state.track.last;
   if (last === null) throw new Error('encodeSnapshot: sensor has no step yet');
   const n = state.hidden.length;
@@ -43,6 +45,7 @@ export function encodeSnapshot(state: SensorState, covariates: readonly Covariat
   v.setFloat64(64, state.track.norm.level, true);
   CLOCK_FIELDS.forEach((k, i) => v.setFloat64(72 + 8 * i, state.track.clock[k], true));
   v.setUint16(112, p, true);
+  v.setUint16(114, layers, true);
   let at = HEADER;
   for (const c of covariates) {
     v.setFloat64(at, last[c] ?? NaN, true);
@@ -62,6 +65,7 @@ export function decodeSnapshot(
   bytes: Uint8Array,
   covariates: readonly Covariate[],
   stateSize: number,
+  layers = 1,
 ): SensorState {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('snapshot data must be a Uint8Array');
   if (bytes.length < HEADERS[1]) throw new ModelError('WX_MODEL_TRUNCATED', `snapshot has ${bytes.length} bytes, header needs ${HEADERS[1]}`);
@@ -83,6 +87,10 @@ export function decodeSnapshot(
   }
   if (nCov !== covariates.length || n !== stateSize) {
     throw new ModelError('WX_MODEL_SNAPSHOT_MISMATCH', `snapshot has ${nCov} covariates and state ${n}; model needs ${covariates.length} and ${stateSize}`);
+  }
+  const stacked = format >= 4 ? v.getUint16(114, true) : 1;
+  if (stacked !== layers) {
+    throw new ModelError('WX_MODEL_SNAPSHOT_MISMATCH', `snapshot holds ${stacked} recurrent layer(s); model has ${layers}`);
   }
   const last: StepObservation = { sensor, t: v.getFloat64(16, true), temp: nullable(v.getFloat64(24, true)) };
   const clock: ClockState = format === 1 ? freshClock() : clockFrom((i) => v.getFloat64(72 + 8 * i, true));

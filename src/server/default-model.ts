@@ -55,7 +55,7 @@ export const rnnFactory =
             `${champion.version} of this database (${c.stepSeconds} s, ${c.horizon})`,
         );
       }
-      log.info({ modelVersion: champion.version, backend, cell: c.cell, hidden: c.hidden }, 'serving champion model');
+      log.info({ modelVersion: champion.version, backend, cell: c.cell, hidden: c.hidden, layers: m.layerCount(c) }, 'serving champion model');
       return { version: champion.version, ...m.forecasterFromWeights(model, { stationUtcOffsetHours, seasonDays }) };
     }
     const shipped = await shippedDefault(m, options.shippedWeights ?? SHIPPED_WEIGHTS, stepSeconds, horizon, log);

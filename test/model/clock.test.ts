@@ -129,11 +129,11 @@ describe('clock in snapshots and saved models', () => {
     const bytes = encodeSnapshot({ hidden, track }, []);
     const back = decodeSnapshot('s', bytes, [], 4);
     expect(back.track.clock).toEqual(track.clock);
-    // Format 1: the same bytes without the clock's 40 (72..111) and the profile count (112..113, format 3), format
-    // field 1, checksum redone.
-    const body = new Uint8Array(bytes.length - 42);
+    // Format 1: the same bytes without the clock's 40 (72..111), the profile count (112..113, format 3) and the layer
+    // count (114..115, format 4), format field 1, checksum redone.
+    const body = new Uint8Array(bytes.length - 44);
     body.set(bytes.subarray(0, 72));
-    body.set(bytes.subarray(114, bytes.length - 4), 72);
+    body.set(bytes.subarray(116, bytes.length - 4), 72);
     const v = new DataView(body.buffer);
     v.setUint16(4, 1, true);
     v.setUint32(body.length - 4, crc32(body.subarray(0, body.length - 4)), true);

@@ -72,11 +72,11 @@ describe('daily profile', () => {
     const back = decodeSnapshot('s', bytes, [], 4);
     expect(back.track.profile).toEqual(track.profile);
     expect(back.hidden).toEqual(hidden);
-    // The same state as format 2 wrote it: a 112-byte header, no profile.
+    // The same state as format 2 wrote it: a 112-byte header (no profile count, no layer count), no profile.
     const plain = encodeSnapshot({ hidden, track: { ...track, profile: undefined } }, []);
-    const v2 = new Uint8Array(plain.length - 2);
+    const v2 = new Uint8Array(plain.length - 4);
     v2.set(plain.subarray(0, 112));
-    v2.set(plain.subarray(114, plain.length - 4), 112);
+    v2.set(plain.subarray(116, plain.length - 4), 112);
     new DataView(v2.buffer).setUint16(4, 2, true);
     new DataView(v2.buffer).setUint32(v2.length - 4, crc32(v2.subarray(0, v2.length - 4)), true);
     // Cut inside the format-3 header: truncated, not a RangeError from the byte view.

@@ -69,10 +69,10 @@ describe.each(['rnn', 'gru', 'lstm'] as const)('gradient check: %s cell', (cell)
   });
 });
 
-describe('gradient check: whole encoder-decoder', () => {
+describe.each([1, 2])('gradient check: whole encoder-decoder, %i layer(s)', (layers) => {
   it('autodiff through encode, teacher-forced decode and the quantile head matches finite differences', () => {
     const rng = createRng(77);
-    const model = Seq2Seq.create({ cell: 'gru', hidden: 3, horizon: 3, covariates: ['wind'], seed: 5 });
+    const model = Seq2Seq.create({ cell: 'gru', hidden: 3, horizon: 3, covariates: ['wind'], seed: 5, layers });
     const names = Object.keys(model.params);
     const values = names.map((n) => random(model.params[n].size, rng, 0.6));
     const shapes = names.map((n) => model.params[n].shape);

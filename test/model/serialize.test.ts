@@ -23,9 +23,15 @@ function viaJson(saved: SavedModel): unknown {
   return JSON.parse(JSON.stringify(saved.config));
 }
 
-describe.each(['rnn', 'gru', 'lstm'] as const)('round trip (%s)', (cell) => {
+describe.each([
+  ['rnn', 1],
+  ['gru', 1],
+  ['lstm', 1],
+  ['gru', 2],
+  ['rnn', 3],
+] as const)('round trip (%s, %i layers)', (cell, layers) => {
   it('load(save(model)) has bit-identical weights and identical forecasts', () => {
-    const model = Seq2Seq.create({ cell, hidden: 10, seed: 21 });
+    const model = Seq2Seq.create({ cell, hidden: 10, seed: 21, layers });
     const saved = saveModel(model);
     expect(saved.weights.length).toBe(20 + 4 * model.getWeights().reduce((n, w) => n + w.length, 0));
     const loaded = loadModel(viaJson(saved), saved.weights);
@@ -125,5 +131,35 @@ describe('damaged or mismatched blobs', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('stacked layers in saved models', () => {
+  it('a one-layer model saves no layers field: files written before the option existed are what it writes', () => {
+    const saved = saveModel(Seq2Seq.create({ hidden: 6, layers: 1 }));
+    expect('layers' in saved.config.model).toBe(false);
+    const two = saveModel(Seq2Seq.create({ hidden: 6, layers: 2 }));
+    expect(two.config.model.layers).toBe(2);
+    expect(two.config.params.map((p) => p.name)).toContain('dec2.bh');
+  });
+
+  it('the shipped default weights (no layers field) load as one layer', async () => {
+    const model = await readModelFiles(join(import.meta.dirname, '../../src/model/default/model'));
+    expect(model.layers).toBe(1);
+    expect(model.stateSize).toBe(model.config.hidden);
+    model.dispose();
+  });
+
+  it('a layers value edited into the JSON is refused: invalid is WX_MODEL_CONFIG_INVALID, another stack WX_MODEL_CONFIG_MISMATCH', () => {
+    const saved = saveModel(Seq2Seq.create({ hidden: 6, layers: 2 }));
+    const edit = (layers: unknown): unknown => {
+      const c = viaJson(saved) as { model: Record<string, unknown> };
+      c.model.layers = layers;
+      return c;
+    };
+    expect(codeOf(() => loadModel(edit(7), saved.weights))).toBe('WX_MODEL_CONFIG_INVALID');
+    expect(codeOf(() => loadModel(edit('2'), saved.weights))).toBe('WX_MODEL_CONFIG_INVALID');
+    // Three layers: its params list is not the file's.
+    expect(codeOf(() => loadModel(edit(3), saved.weights))).toBe('WX_MODEL_CONFIG_MISMATCH');
   });
 });

@@ -21,15 +21,15 @@ const train = (...args: string[]) =>
   });
 
 describe('train:default --data', () => {
-  it('trains starting weights on a given history, with the daily profile on request', async () => {
+  it('trains starting weights on a given history, with the daily profile and stacked layers on request', async () => {
     const csv = join(dir, 'history.csv');
     writeFileSync(csv, formatSimpleCsv(generateSynthetic({ seed: 5, sensors: 1, days: 80, start: Date.UTC(2023, 0, 1) })));
     const out = join(dir, 'mine');
-    const r = train('--data', csv, '--out', out, '--daily-profile', '--hidden', '8', '--batch', '16', '--stop-after-steps', '2');
+    const r = train('--data', csv, '--out', out, '--daily-profile', '--layers', '2', '--hidden', '8', '--batch', '16', '--stop-after-steps', '2');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/1 files; \d+ training windows before 2023-01-2\dT.* \d+ validation windows up to the cut-off 2023-03-2\dT/);
     const model = await readModelFiles(out);
-    expect(model.config).toMatchObject({ hidden: 8, dailyProfile: true, horizon: 24, stepSeconds: 3600 });
+    expect(model.config).toMatchObject({ hidden: 8, dailyProfile: true, layers: 2, horizon: 24, stepSeconds: 3600 });
     model.dispose();
   }, 120_000);
 
@@ -41,6 +41,8 @@ describe('train:default --data', () => {
       [['--data', join(dir, 'nope.csv'), '--out', join(dir, 'x')], /no such file or folder/],
       [['--data', csv, '--out', join(dir, 'x'), '--cutoff', 'soon'], /--cutoff must be a date/],
       [['--data', csv, '--out', join(dir, 'x')], /too little history/],
+      [['--data', csv, '--out', join(dir, 'x'), '--layers', '5'], /layers must be an integer in \[1, 4\]; got 5/],
+      [['--data', csv, '--out', join(dir, 'x'), '--init', 'src/model/default/model', '--layers', '2'], /--layers makes a fresh model/],
       [['--data', csv, '--out', join(dir, 'x'), '--cutoff', '2030-01-01'], /cut-off 2030-01-01T00:00:00.000Z is after the last reading \(2023-01-2/],
     ];
     for (const [args, message] of cases) {
