@@ -112,9 +112,11 @@ export class PartitionOwnership {
       replicas,
       readyTimeoutMs,
       onLost: (key) => this.leaseLost(key),
-      onChange: (key, holder) => {
+      // A wanted lease freed (a hand-over) or written by its holder (a renewal, or the last renewal of a node that
+      // just died landing late): look again now, with its new expiry, rather than at the old one.
+      onChange: (key) => {
         const p = partitionOfKey(key);
-        if (holder === undefined && p !== undefined && this.wanted.has(p)) this.schedule();
+        if (p !== undefined && this.wanted.has(p)) this.schedule();
       },
     });
     this.membership.onChange(() => this.schedule());
