@@ -145,6 +145,40 @@ describe.skipIf(natsServerPath === undefined)('partition ownership', () => {
     expect(log.errors).toEqual([]);
   });
 
+  it('an assign hook that rejects gives the leases back and is retried about a TTL later', async () => {
+    const nc = await connectTo(cluster, { only: 2, name: 'node-solo' });
+    const errors: unknown[] = [];
+    let calls = 0;
+    const assigned: number[][] = [];
+    const own = new PartitionOwnership({
+      nc,
+      nodeId: 'node-solo',
+      partitions: 4,
+      ttlMs: TTL,
+      nodesBucket: 'solo-nodes',
+      leasesBucket: 'solo-leases',
+      clusterBucket: 'solo-cluster',
+      onError: (e) => errors.push(e),
+      hooks: {
+        assign: async (ps) => {
+          if (++calls === 1) throw new Error('restore failed');
+          assigned.push(ps);
+        },
+        revoke: async () => undefined,
+        lost: () => undefined,
+      },
+    });
+    nodes.set('node-solo', { own, nc });
+    const started = performance.now();
+    await own.start();
+    expect(own.owned()).toEqual([]);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['restore failed']);
+    await until(() => own.owned().length === 4, 'the retried assign', 5 * TTL, 5);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(TTL - 50);
+    expect(assigned).toEqual([[0, 1, 2, 3]]);
+    await own.stop();
+  });
+
   it('a node configured with another partition count is refused with one sentence', async () => {
     const nc = await connectTo(cluster, { only: 1, name: 'node-x' });
     try {

@@ -68,6 +68,8 @@ export class PartitionOwnership {
   private pendingLost: number[] = [];
   // Targets not held after the last rebalance: a release or expiry of one of these starts the next.
   private wanted = new Set<number>();
+  // Partitions whose assign rejected, and when to try them again.
+  private readonly backoff = new Map<number, number>();
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private rebalancing: Promise<void> | undefined;
   private dirty = false;
@@ -202,7 +204,9 @@ export class PartitionOwnership {
       for (const p of leaving) this.mine.delete(p);
       await this.handOver(leaving);
     }
-    const want = [...targets].filter((p) => !this.mine.has(p)).sort((a, b) => a - b);
+    const now = performance.now();
+    for (const [p, until] of this.backoff) if (until <= now || !targets.has(p)) this.backoff.delete(p);
+    const want = [...targets].filter((p) => !this.mine.has(p) && !this.backoff.has(p)).sort((a, b) => a - b);
     this.wanted = new Set(want);
     const results = await Promise.allSettled(want.map((p) => leases.acquire(leaseKey(p))));
     const got = want.filter((_, i) => results[i].status === 'fulfilled' && (results[i] as PromiseFulfilledResult<boolean>).value);
@@ -227,9 +231,11 @@ export class PartitionOwnership {
     for (const p of got) this.assigning.delete(p);
     if (failed !== undefined) {
       // Not serving them: give the leases back and try again after a TTL.
+      for (const p of got) this.lostWhileAssigning.delete(p);
       this.opts.onError(failed);
       await Promise.allSettled(got.map((p) => this.leases!.release(leaseKey(p))));
-      this.retryAt(performance.now() + this.opts.ttlMs);
+      const until = performance.now() + this.opts.ttlMs;
+      for (const p of got) this.backoff.set(p, until);
       return;
     }
     const lostMeanwhile = got.filter((p) => this.lostWhileAssigning.delete(p));
@@ -257,6 +263,7 @@ export class PartitionOwnership {
       at = Math.min(at, expires ?? performance.now() + this.opts.ttlMs / 3);
     }
     if (failed) at = Math.min(at, performance.now() + this.opts.ttlMs / 3);
+    for (const until of this.backoff.values()) at = Math.min(at, until);
     if (at !== Infinity) this.retryAt(at + 1);
   }
 
