@@ -99,6 +99,17 @@ describe.skipIf(natsServerPath === undefined)('partition ownership', () => {
     expect(log.violations).toEqual([]);
   });
 
+  it('a settled cluster does not rebalance: no node wakes over two TTLs of heartbeats and renewals', async () => {
+    const ids = ['node-a', 'node-b', 'node-c'];
+    // Let the last rebalance of each node finish (a node may still be waking for a lease it no longer wants).
+    await until(() => converged(ids), 'three nodes to stay converged', 10 * TTL, 10);
+    const before = ids.map((id) => nodes.get(id)!.own.rebalances());
+    const end = performance.now() + 2 * TTL;
+    await until(() => performance.now() >= end, 'two TTLs', 4 * TTL, 50);
+    expect(ids.map((id) => nodes.get(id)!.own.rebalances())).toEqual(before);
+    expect(converged(ids)).toBe(true);
+  });
+
   it('a joining node takes its share through revoke-before-assign hand-overs, well within a TTL', async () => {
     const joined = performance.now();
     await startNode('node-d', 0);
@@ -145,6 +156,15 @@ describe.skipIf(natsServerPath === undefined)('partition ownership', () => {
     expect(log.errors).toEqual([]);
   });
 
+  it('a dead node restarted under its id rejoins as a new instance and gets its share back by hand-over', async () => {
+    const started = performance.now();
+    await startNode('node-c', 2);
+    const ids = ['node-a', 'node-b', 'node-c'];
+    await until(() => converged(ids), 'node-c to get its share back', 10 * TTL, 5);
+    console.info(`ownership: a restarted node owned its ${nodes.get('node-c')!.own.owned().length} partitions again ${(performance.now() - started).toFixed(0)} ms after start`);
+    expect(log.violations).toEqual([]);
+  });
+
   it('an assign hook that rejects gives the leases back and is retried about a TTL later', async () => {
     const nc = await connectTo(cluster, { only: 2, name: 'node-solo' });
     const errors: unknown[] = [];
@@ -187,8 +207,8 @@ describe.skipIf(natsServerPath === undefined)('partition ownership', () => {
       expect(err).toBeInstanceOf(JetStreamStoreError);
       expect(err.code).toBe('WX_CLUSTER_PARTITIONS_MISMATCH');
       expect(err.message).toBe(`this node is configured with ${TOTAL * 2} partitions but the cluster uses ${TOTAL}: start it with --partitions ${TOTAL}`);
-      // It never joined: the others still count two nodes.
-      expect(nodes.get('node-a')!.own.nodes()).toBe(2);
+      // It never joined: the others still count three nodes.
+      expect(nodes.get('node-a')!.own.nodes()).toBe(3);
       await expect(agreePartitions({ nc, partitions: TOTAL, bucket: buckets.clusterBucket })).resolves.toBeUndefined();
     } finally {
       await nc.close();

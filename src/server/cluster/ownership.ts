@@ -75,6 +75,7 @@ export class PartitionOwnership {
   private dirty = false;
   private retry: NodeJS.Timeout | undefined;
   private stopped: Promise<void> = Promise.resolve();
+  private runs = 0;
 
   constructor(options: Partial<PartitionOwnershipOptions> & Pick<PartitionOwnershipOptions, 'nc' | 'nodeId' | 'partitions' | 'hooks'>) {
     this.opts = { ...defaults, ...options };
@@ -129,6 +130,11 @@ export class PartitionOwnership {
   /** Partitions assigned here now, ascending. */
   owned(): number[] {
     return [...this.mine].sort((a, b) => a - b);
+  }
+
+  /** Rebalances run so far: constant while the cluster is settled (nothing polls). */
+  rebalances(): number {
+    return this.runs;
   }
 
   /** Live nodes, this one included. */
@@ -196,6 +202,7 @@ export class PartitionOwnership {
   }
 
   private async rebalance(): Promise<void> {
+    this.runs++;
     const leases = this.leases!;
     const targets = new Set(targetsOf(this.opts.nodeId, this.liveNodes(), this.total));
     // First hand over what another live node targets now, so that it can take it while this node acquires.
