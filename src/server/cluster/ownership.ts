@@ -222,8 +222,10 @@ export class PartitionOwnership {
       await Promise.allSettled(got.map((p) => leases.release(leaseKey(p))));
       return;
     }
-    if (got.length > 0) await this.assign(got);
+    // Won: no longer wanted, so that this node's own writes of them (the acquire, renewals during a long assign) do
+    // not start another rebalance.
     for (const p of got) this.wanted.delete(p);
+    if (got.length > 0) await this.assign(got);
     this.armRetry(results.some((r) => r.status === 'rejected'));
   }
 
