@@ -81,6 +81,28 @@ describe.skipIf(natsServerPath === undefined)('JetStream lease table', () => {
     expect(b.holder('p.9')).toBe('node-1');
   });
 
+  it('a holder that cannot renew learns the loss at the TTL by itself; others are told of changes and of the expiry', async () => {
+    const lost: [string, number][] = [];
+    const changes: [string, string | undefined][] = [];
+    const a = await open(0, 'leases-loss', (key) => lost.push([key, performance.now()]));
+    const b = await LeaseTable.open({ nc: nc[1], holder: 'node-1', bucket: 'leases-loss', ttlMs: TTL, onChange: (key, holder) => changes.push([key, holder]) });
+    tables.push(b);
+    expect(await a.acquire('p.1')).toBe(true);
+    const acquired = performance.now();
+    await until(() => b.expiresAt('p.1') !== undefined, 'b to see the lease', 5_000, 5);
+    // b saw the write after a sent it: its end of the lease is later than a's.
+    expect(b.expiresAt('p.1')!).toBeGreaterThan(acquired + TTL - 50);
+    expect(changes).toContainEqual(['p.1', 'node-0']);
+    // No renewals, no rival: a's own timer ends the lease.
+    await until(() => lost.length > 0, 'a to learn the loss', 5 * TTL, 5);
+    expect(lost[0][0]).toBe('p.1');
+    expect(lost[0][1] - acquired).toBeGreaterThanOrEqual(TTL - 50);
+    expect(lost[0][1] - acquired).toBeLessThan(TTL + 200);
+    expect(a.held()).toEqual([]);
+    await until(() => b.expiresAt('p.1') === undefined, 'the lease to expire for b', 5 * TTL, 5);
+    expect(b.holder('p.1')).toBeUndefined();
+  });
+
   it('two contenders taking over expired leases at once: exactly one holds each (a raced CAS is confirmed first)', async () => {
     const gone = await open(2, 'leases-takeover');
     const keys = Array.from({ length: 64 }, (_, p) => `p.${p}`);

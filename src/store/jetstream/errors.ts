@@ -8,7 +8,11 @@ export type JetStreamStoreErrorCode =
   /** A local view did not catch up with its bucket in time. */
   | 'WX_JS_NOT_READY'
   /** An option that cannot work (a bad bucket name, replicas out of range). */
-  | 'WX_JS_BAD_OPTION';
+  | 'WX_JS_BAD_OPTION'
+  /** A stored partition snapshot this code cannot read (another format, or damaged): restore without it. */
+  | 'WX_JS_BAD_SNAPSHOT'
+  /** This node's partition count differs from the one the cluster agreed on: it must not start. */
+  | 'WX_CLUSTER_PARTITIONS_MISMATCH';
 
 export class JetStreamStoreError extends Error {
   readonly code: JetStreamStoreErrorCode;

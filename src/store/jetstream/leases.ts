@@ -22,6 +22,11 @@ export interface LeaseTableOptions {
   readyTimeoutMs: number;
   /** A held lease was lost: taken over after a missed renewal, or not renewed within ttlMs. Stop owning it now. */
   onLost?: (key: string) => void;
+  /**
+   * Every change of a key this node sees (a write or a delete, by anyone), with its holder or undefined when freed:
+   * lets a contender act when a lease is released instead of polling. Not called while `open` loads.
+   */
+  onChange?: (key: string, holder: string | undefined) => void;
   /** Monotonic clock, ms; the expiry of other nodes' leases is measured on it. */
   now: () => number;
 }
@@ -46,11 +51,18 @@ export class LeaseTable {
   private readonly mine = new Map<string, { revision: number; sentAt: number; confirmed: boolean }>();
   private readonly instance = nuid.next();
   private timer: NodeJS.Timeout | undefined;
+  // Fires when the earliest held lease runs out of its TTL, so a holder that cannot renew learns it at once rather
+  // than at its next (possibly hanging) renewal.
+  private lossTimer: NodeJS.Timeout | undefined;
+  // Keys with a renewal in flight: a second CAS on the same revision would fail and look like a lost lease.
+  private readonly renewing = new Set<string>();
   private view!: KvView<LeaseValue>;
+  private loaded = false;
+  private closed = false;
 
   private constructor(
     private readonly kv: KV,
-    private readonly opts: Required<Omit<LeaseTableOptions, 'replicas' | 'onLost'>> & Pick<LeaseTableOptions, 'onLost'>,
+    private readonly opts: Required<Omit<LeaseTableOptions, 'replicas' | 'onLost' | 'onChange'>> & Pick<LeaseTableOptions, 'onLost' | 'onChange'>,
   ) {}
 
   static async open(options: Partial<LeaseTableOptions> & Pick<LeaseTableOptions, 'nc' | 'holder'>): Promise<LeaseTable> {
@@ -64,6 +76,7 @@ export class LeaseTable {
     const kv = await openBucket(opts.nc, opts.bucket, { history: 1, replicas, allow_direct: false }, { timeoutMs: opts.readyTimeoutMs, lookupTimeoutMs: 2_000 });
     const table = new LeaseTable(kv, opts);
     table.view = await KvView.open({ kv, decode, readyTimeoutMs: opts.readyTimeoutMs, onChange: (key, value, revision) => table.changed(key, value, revision) });
+    table.loaded = true;
     return table;
   }
 
@@ -71,6 +84,17 @@ export class LeaseTable {
   holder(key: string): string | undefined {
     const cur = this.view.get(key);
     return cur === undefined || this.expired(key) ? undefined : cur.value.holder;
+  }
+
+  /**
+   * When (on `now`'s clock) the lease on `key` expires for this node unless its holder renews it; undefined when the
+   * key is free or already expired. A contender waits until then, not in a loop.
+   */
+  expiresAt(key: string): number | undefined {
+    const cur = this.view.get(key);
+    const seen = this.seenAt.get(key);
+    if (cur === undefined || seen === undefined || seen.revision !== cur.revision || this.expired(key)) return undefined;
+    return seen.at + cur.value.ttlMs;
   }
 
   /** Keys this instance holds: confirmed, and renewed (acked) within ttlMs. */
@@ -96,6 +120,7 @@ export class LeaseTable {
     const held = this.mine.get(key);
     if (held !== undefined && (await this.view.confirm(key, held.revision, this.opts.readyTimeoutMs))) {
       held.confirmed = true;
+      this.armLossTimer();
       return true;
     }
     if (this.mine.get(key) === held) this.mine.delete(key);
@@ -113,7 +138,9 @@ export class LeaseTable {
       return false;
     }
     try {
-      return await this.write(key, held.revision);
+      const renewed = await this.write(key, held.revision, held);
+      if (renewed) this.armLossTimer();
+      return renewed;
     } catch (err) {
       // Not acked (no quorum, no connection): the lease is still ours until ttlMs after the last acked renewal.
       if (this.opts.now() - held.sentAt >= this.opts.ttlMs) this.lose(key);
@@ -135,7 +162,13 @@ export class LeaseTable {
   /** Renew every held lease each renewEveryMs until stopRenewing or close. */
   startRenewing(): void {
     this.timer ??= setInterval(() => {
-      for (const [key, held] of this.mine) if (held.confirmed) this.renew(key).catch(() => undefined);
+      for (const [key, held] of this.mine) {
+        if (!held.confirmed || this.renewing.has(key)) continue;
+        this.renewing.add(key);
+        this.renew(key)
+          .catch(() => undefined)
+          .finally(() => this.renewing.delete(key));
+      }
     }, this.opts.renewEveryMs);
   }
 
@@ -147,6 +180,9 @@ export class LeaseTable {
   /** Stop renewing and watching; held leases expire after ttlMs unless released first. */
   close(): void {
     this.stopRenewing();
+    clearTimeout(this.lossTimer);
+    this.lossTimer = undefined;
+    this.closed = true;
     this.view.close();
   }
 
@@ -157,8 +193,12 @@ export class LeaseTable {
     return seen !== undefined && seen.revision === cur.revision && this.opts.now() - seen.at >= cur.value.ttlMs;
   }
 
-  /** Write this instance's lease on `key` at `revision` (0: the key must be free). */
-  private async write(key: string, revision: number): Promise<boolean> {
+  /**
+   * Write this instance's lease on `key` at `revision` (0: the key must be free). `renewal`: the held entry this
+   * write renews; when the lease was lost while the write was in flight it stays lost (the application already
+   * stopped owning it) and the key is freed for the next owner.
+   */
+  private async write(key: string, revision: number, renewal?: object): Promise<boolean> {
     const value: LeaseValue = { holder: this.opts.holder, instance: this.instance, ttlMs: this.opts.ttlMs };
     const sentAt = this.opts.now();
     let acked: number;
@@ -172,11 +212,30 @@ export class LeaseTable {
       }
       throw new JetStreamStoreError('WX_JS_NOT_ACKED', `JetStream did not store the lease ${key}: ${(err as Error).message}`, { cause: err });
     }
+    if (renewal !== undefined && this.mine.get(key) !== renewal) {
+      this.kv.delete(key, { previousSeq: acked }).catch(() => undefined);
+      return false;
+    }
     // A renewal stays confirmed: should a rival's take-over race it, the rival's later write reaches the view and
     // this instance loses the lease there (changed), within the watch's latency.
     this.mine.set(key, { revision: acked, sentAt, confirmed: this.mine.get(key)?.confirmed ?? false });
     this.view.apply(key, value, acked);
     return true;
+  }
+
+  /** Arm the loss timer for the earliest confirmed lease's end, unless it is armed (renewals only move ends later). */
+  private armLossTimer(): void {
+    if (this.lossTimer !== undefined || this.closed) return;
+    let first = Infinity;
+    for (const h of this.mine.values()) if (h.confirmed) first = Math.min(first, h.sentAt);
+    if (first === Infinity) return;
+    this.lossTimer = setTimeout(() => {
+      this.lossTimer = undefined;
+      const now = this.opts.now();
+      for (const [key, h] of [...this.mine]) if (h.confirmed && now - h.sentAt >= this.opts.ttlMs) this.lose(key);
+      this.armLossTimer();
+    }, Math.max(1, first + this.opts.ttlMs - this.opts.now()));
+    this.lossTimer.unref?.();
   }
 
   private lose(key: string): void {
@@ -192,5 +251,6 @@ export class LeaseTable {
     // Another instance wrote our key: we lost it (taken over after we missed renewals, or won a raced CAS).
     const held = this.mine.get(key);
     if (held !== undefined && revision > held.revision && value?.instance !== this.instance) this.lose(key);
+    if (this.loaded) this.opts.onChange?.(key, value?.holder);
   }
 }

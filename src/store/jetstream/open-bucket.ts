@@ -22,6 +22,10 @@ export async function openBucket(
   // A stream just created answers nothing until its replicas elected a leader: wait for that here, with short
   // lookups, rather than let the first read or watch run into the long request timeout.
   await retryTimeouts(() => created.status(), `reach KV bucket "${bucket}"`, Math.max(0, deadline - Date.now()));
+  // Even then, the first writes through this connection's server can go unanswered or find no responder for a
+  // while (seen on 2.9.10 with three nodes opening one new bucket at once, each on its own server): write the
+  // views' barrier key (kv-view.ts) until one is acked, so the bucket is writable here before it is returned.
+  await untilWritable(created, bucket, deadline);
   return new Kvm(jetstream(nc)).open(bucket, { allow_direct: options.allow_direct });
 }
 
@@ -34,6 +38,22 @@ export async function retryTimeouts<T>(attempt: () => Promise<T>, what: string, 
     } catch (err) {
       if ((err as Error).name !== 'TimeoutError' && (err as Error).name !== 'StreamNotFoundError') throw err;
       if (Date.now() >= deadline) throw new JetStreamStoreError('WX_JS_NOT_READY', `could not ${what} within ${timeoutMs} ms: JetStream did not answer`, { cause: err });
+    }
+  }
+}
+
+async function untilWritable(kv: KV, bucket: string, deadline: number): Promise<void> {
+  for (let wait = 10; ; wait = Math.min(2 * wait, 200)) {
+    try {
+      await kv.put('_barrier', '');
+      return;
+    } catch (err) {
+      const e = err as Error & { isNoResponders?: () => boolean };
+      // The client reports a publish that found no responder as JetStreamNotEnabled.
+      const transient = ['TimeoutError', 'StreamNotFoundError', 'JetStreamNotEnabled'].includes(e.name) || e.isNoResponders?.() === true || /no responders/.test(e.message);
+      if (!transient) throw err;
+      if (Date.now() + wait >= deadline) throw new JetStreamStoreError('WX_JS_NOT_READY', `KV bucket "${bucket}" took no write within the open timeout: ${e.message}`, { cause: err });
+      await new Promise((r) => setTimeout(r, wait));
     }
   }
 }
